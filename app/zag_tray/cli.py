@@ -1,0 +1,282 @@
+"""``zag-tray``: run the tray (default), or list/show/kill/stop agents from a shell.
+
+A thin layer over :mod:`zag_tray.core`; the headless commands never import Qt.
+Exit codes: 0 success, 1 the operation failed (one line on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from zag_tray import __version__
+from zag_tray.core import actions
+from zag_tray.core.actions import ActionError, KillOutcome
+from zag_tray.core.liveness import LivenessChecker, LiveStatus
+from zag_tray.core.paths import BaseDirChoice, config_dir, log_dir, resolve_base_dir
+from zag_tray.core.store import Entry, Snapshot, StoreError, read_store
+from zag_tray.core.text import duration, one_line, short_path
+from zag_tray.core.tree import Node, build_forest, find_node, walk
+
+PROG = "zag-tray"
+TERM_GRACE_SECONDS = 3.0
+log = logging.getLogger("zag_tray")
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with exit code 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zag-tray`` console script and ``python -m zag_tray``."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(name)s: %(levelname)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except (CliError, ActionError, StoreError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # the promise is: one line, never a traceback
+        log.debug("unexpected error", exc_info=True)
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--base-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="zag's base directory (default: see `zag-tray where`)",
+    )
+    common.add_argument(
+        "--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help="log debug messages to stderr"
+    )
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="A system-tray monitor for zag agents. With no command, runs the tray.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.set_defaults(func=_cmd_tray, base_dir=None, verbose=False)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("list", parents=[common], help="the agents as a tree (running by default)")
+    p.add_argument("--all", action="store_true", help="every stored entry, finished ones too")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("show", parents=[common], help="every field of one agent")
+    p.add_argument("id", help="the agent's id (or a unique prefix of it)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("kill", parents=[common], help="end an agent (SIGTERM) and record it killed")
+    p.add_argument("id", help="the agent's id (or a unique prefix of it)")
+    p.add_argument("--tree", action="store_true", help="also its descendants, deepest first")
+    p.add_argument("--force", action="store_true", help="SIGKILL, for an agent that ignored SIGTERM")
+    p.set_defaults(func=_cmd_kill)
+
+    p = sub.add_parser("stop", parents=[common], help="send SIGHUP (zag's `ps stop`); store untouched")
+    p.add_argument("id", help="the agent's id (or a unique prefix of it)")
+    p.set_defaults(func=_cmd_stop)
+
+    p = sub.add_parser("where", parents=[common], help="where the store is looked for, and why")
+    p.set_defaults(func=_cmd_where)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="open the tray on a few harmless demo agents in a temporary dir"
+    )
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {one_line(message, 400)}", file=sys.stderr)
+    return 1
+
+
+def _base(args: argparse.Namespace) -> BaseDirChoice:
+    return resolve_base_dir(args.base_dir)
+
+
+def _load(args: argparse.Namespace) -> Snapshot:
+    snapshot = read_store(_base(args).store)
+    if snapshot.skipped:
+        first = snapshot.skipped[0]
+        print(
+            f"{PROG}: warning: {len(snapshot.skipped)} invalid entries skipped "
+            f"(entry {first.index}: {first.reason})",
+            file=sys.stderr,
+        )
+    return snapshot
+
+
+# --- list / show ---------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    snapshot = _load(args)
+    statuses = LivenessChecker().statuses(snapshot.entries)
+    shown = [e for e in snapshot.entries if args.all or statuses[e.id] is LiveStatus.RUNNING]
+    roots = build_forest(shown)
+    if args.json:
+        _print_json([_node_json(root, statuses) for root in roots])
+    elif not roots:
+        what = "agents" if args.all else "running agents"
+        print(f"No {what} in {snapshot.path}" + ("" if args.all else " (--all shows finished ones)"))
+    else:
+        for line in tree_lines(roots, statuses, time.time()):
+            print(line)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    snapshot = _load(args)
+    entry = actions.resolve_entry(snapshot, args.id)
+    checker = LivenessChecker()
+    verdict = checker.verdict(entry)
+    node = find_node(build_forest(snapshot.entries), entry.id)
+    assert node is not None
+    if args.json:
+        statuses = checker.statuses(snapshot.entries)
+        statuses[entry.id] = verdict.status
+        _print_json(_node_json(node, statuses))
+        return 0
+    width = max(len(k) for k in entry.raw)
+    for key, value in entry.raw.items():
+        shown = "null" if value is None else value if isinstance(value, str) else json.dumps(value)
+        print(f"{key:<{width}}  {shown}")
+    print(f"{'live':<{width}}  {verdict.status} ({verdict.reason})")
+    if node.children:
+        print(f"{'children':<{width}}  " + ", ".join(c.entry.id for c in node.children))
+    return 0
+
+
+def tree_lines(roots: list[Node], statuses: dict[str, LiveStatus], now: float) -> list[str]:
+    """The human ``list`` output: one line per agent, drawn as a tree."""
+    lines = []
+    last_at_depth: list[bool] = []
+    for depth, node, is_last in _walk_with_last(roots):
+        del last_at_depth[depth:]
+        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:])
+        if depth:
+            prefix += "└─ " if is_last else "├─ "
+        last_at_depth.append(is_last)
+        lines.append(prefix + _describe(node.entry, statuses[node.entry.id], now))
+    return lines
+
+
+def _walk_with_last(roots: list[Node]) -> list[tuple[int, Node, bool]]:
+    result = []
+    stack = [(0, node, i == 0) for i, node in enumerate(reversed(roots))]
+    while stack:
+        depth, node, is_last = stack.pop()
+        result.append((depth, node, is_last))
+        kids = node.children
+        stack.extend((depth + 1, child, i == 0) for i, child in enumerate(reversed(kids)))
+    return result
+
+
+def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
+    end = entry.ended if status is not LiveStatus.RUNNING and entry.ended else now
+    parts = [
+        entry.id[:8],
+        f"{one_line(entry.provider, 20)} · {one_line(entry.model, 30)} · {one_line(entry.command, 20)}",
+        status.value,
+        f"pid {entry.pid}",
+        duration(end - entry.started),
+    ]
+    if entry.exit_code is not None:
+        parts.append(f"exit {entry.exit_code}")
+    if entry.root:
+        parts.append(one_line(short_path(entry.root), 60))
+    if entry.prompt:
+        parts.append(f"“{one_line(entry.prompt, 60)}”")
+    return "  ".join(parts)
+
+
+def _node_json(root: Node, statuses: dict[str, LiveStatus]) -> dict[str, Any]:
+    """The stored keys, in store order, plus ``live_status`` and ``children`` (iterative)."""
+    made: dict[int, dict[str, Any]] = {}
+    for _, node in walk([root]):
+        out = {**node.entry.raw, "live_status": statuses[node.entry.id].value, "children": []}
+        made[id(node)] = out
+        if node is not root and node.parent is not None:
+            made[id(node.parent)]["children"].append(out)
+    return made[id(root)]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+# --- kill / stop -----------------------------------------------------------------------------
+
+
+def _cmd_kill(args: argparse.Namespace) -> int:
+    outcome = actions.kill(_base(args).store, args.id, LivenessChecker(), tree=args.tree, force=args.force)
+    for entry in outcome.signalled:
+        verb = "SIGKILL sent to" if args.force else "SIGTERM sent to"
+        print(f"{verb} {entry.id} (pid {entry.pid}, {entry.provider} · {entry.model})")
+    for failure in outcome.failures:
+        print(f"{PROG}: {one_line(failure, 400)}", file=sys.stderr)
+    if outcome.write_error:
+        raise CliError(outcome.write_error)
+    return _report_survivors(args, outcome) if outcome.ok else 1
+
+
+def _report_survivors(args: argparse.Namespace, outcome: KillOutcome) -> int:
+    alive = actions.wait_gone(outcome.processes, TERM_GRACE_SECONDS)
+    if not alive:
+        return 0
+    pids = ", ".join(str(p.pid) for p in alive)
+    hint = "" if args.force else f"; `{PROG} kill {args.id} --force` sends SIGKILL"
+    raise CliError(f"still alive after {TERM_GRACE_SECONDS:.0f} s: pid {pids}{hint}")
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    entry = actions.stop(_base(args).store, args.id, LivenessChecker())
+    print(f"SIGHUP sent to {entry.id} (pid {entry.pid}, {entry.provider} · {entry.model})")
+    return 0
+
+
+# --- where / demo / tray ---------------------------------------------------------------------
+
+
+def _cmd_where(args: argparse.Namespace) -> int:
+    choice = _base(args)
+    store = choice.store
+    state = "present" if store.is_file() else "not there yet (no agents)"
+    print(f"base dir: {choice.path}")
+    print(f"reason:   {choice.reason}")
+    print(f"store:    {store} ({state})")
+    print(f"settings: {config_dir()}")
+    print(f"log:      {log_dir()}")
+    return 0
+
+
+def _cmd_tray(args: argparse.Namespace) -> int:
+    from zag_tray.ui.app import run_tray  # Qt is imported only when the tray runs
+
+    return run_tray(_base(args))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from zag_tray.core.demo import DemoAgents
+    from zag_tray.ui.app import run_tray
+
+    with DemoAgents() as demo:
+        print(f"demo agents in {demo.base}; quit the tray to end them")
+        return run_tray(BaseDirChoice(demo.base, "demo"))

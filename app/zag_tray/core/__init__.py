@@ -1,0 +1,1 @@
+"""The Qt-free core: store, liveness, tree, actions. Nothing below here imports Qt."""

@@ -1,0 +1,189 @@
+"""Stop, kill and kill-tree an agent, and the check behind "Open root".
+
+The order is zag's, made safe: refuse unless the agent is verifiably running,
+re-check the pid's identity right before each signal, signal, then record the
+kill in the store. Recording only touches entries still stored ``running``:
+when zag's wrapper has meanwhile recorded the exit itself, what zag wrote stays.
+A failed write after a successful signal is reported in the outcome.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from zag_tray.core.liveness import LivenessChecker, LiveStatus, NotVerifiedError
+from zag_tray.core.store import Entry, Snapshot, StoreError, read_store, update_entries
+from zag_tray.core.tree import build_forest, descendants_deepest_first, find_node
+
+STOP_SUPPORTED = hasattr(signal, "SIGHUP")
+"""Stop is SIGHUP, which Windows does not have."""
+
+MIN_ID_PREFIX = 4
+
+
+class ActionError(Exception):
+    """The action was refused or failed before any signal. ``str()`` is one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class KillOutcome:
+    """What a kill did: whom it signalled, what it recorded, what went wrong."""
+
+    signalled: tuple[Entry, ...]
+    processes: tuple[psutil.Process, ...]
+    recorded: frozenset[str]
+    failures: tuple[str, ...] = ()
+    write_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.write_error is None
+
+
+def resolve_entry(snapshot: Snapshot, ident: str) -> Entry:
+    """The entry with this id, or with this unique id prefix (at least 4 characters)."""
+    ident = ident.strip()
+    exact = [e for e in snapshot.entries if e.id == ident]
+    if exact:
+        return exact[-1]
+    if len(ident) >= MIN_ID_PREFIX:
+        matches = {e.id: e for e in snapshot.entries if e.id.startswith(ident)}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if len(matches) > 1:
+            raise ActionError(f"{ident!r} matches {len(matches)} agents; give more of the id")
+    raise ActionError(f"no agent with id {ident!r} in {snapshot.path}")
+
+
+def stop(store: Path, ident: str, checker: LivenessChecker) -> Entry:
+    """SIGHUP the agent (zag's ``ps stop``); the store is left as it is."""
+    if not STOP_SUPPORTED:
+        raise ActionError("stop is not available on Windows (it has no SIGHUP); use kill")
+    entry = resolve_entry(_read(store), ident)
+    proc = _verified(checker, entry, force=False)
+    try:
+        proc.send_signal(signal.SIGHUP)
+    except psutil.NoSuchProcess:
+        raise ActionError(f"agent {entry.id} exited before it could be stopped") from None
+    except psutil.AccessDenied:
+        raise ActionError(f"not permitted to signal pid {entry.pid}") from None
+    return entry
+
+
+def kill(
+    store: Path, ident: str, checker: LivenessChecker, *, tree: bool = False, force: bool = False
+) -> KillOutcome:
+    """SIGTERM (SIGKILL with ``force``) the agent, or its whole tree deepest first.
+
+    ``force`` also admits an agent already recorded killed whose process is
+    verifiably still alive: the follow-up when SIGTERM was ignored.
+    """
+    snapshot = _read(store)
+    entry = resolve_entry(snapshot, ident)
+    _verified(checker, entry, force=force)  # refuse before anything is signalled
+    targets = [entry]
+    if tree:
+        node = find_node(build_forest(snapshot.entries), entry.id)
+        assert node is not None
+        targets = [n.entry for n in descendants_deepest_first(node) if _signallable(n.entry, force)]
+        targets.append(entry)
+    signalled, processes, failures = _signal_all(targets, checker, force)
+    recorded, write_error = _record_killed(store, signalled)
+    return KillOutcome(tuple(signalled), tuple(processes), recorded, tuple(failures), write_error)
+
+
+def wait_gone(processes: Sequence[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait up to ``timeout`` seconds; the processes still alive then."""
+    _, alive = psutil.wait_procs(list(processes), timeout=timeout)
+    return [p for p in alive if _alive(p)]
+
+
+def root_to_open(entry: Entry) -> Path:
+    """The agent's root if it is an existing directory; anything else is an :class:`ActionError`.
+
+    Only a directory is handed to the file manager: opening a file could run it.
+    """
+    if not entry.root:
+        raise ActionError(f"agent {entry.id} has no root recorded")
+    root = Path(entry.root)
+    if not root.is_absolute():
+        raise ActionError(f"root {entry.root!r} is not an absolute path")
+    if not root.exists():
+        raise ActionError(f"root {entry.root} does not exist")
+    if not root.is_dir():
+        raise ActionError(f"root {entry.root} is not a directory")
+    return root
+
+
+def now_rfc3339() -> str:
+    """The current UTC time as zag records ``exited_at``."""
+    return datetime.now(UTC).isoformat()
+
+
+def _read(store: Path) -> Snapshot:
+    try:
+        return read_store(store)
+    except StoreError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def _verified(checker: LivenessChecker, entry: Entry, *, force: bool) -> psutil.Process:
+    try:
+        return checker.verified_process(entry, allow_killed=force)
+    except NotVerifiedError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def _signallable(entry: Entry, force: bool) -> bool:
+    return entry.status == "running" or (force and entry.status == "killed")
+
+
+def _signal_all(
+    targets: list[Entry], checker: LivenessChecker, force: bool
+) -> tuple[list[Entry], list[psutil.Process], list[str]]:
+    signalled: list[Entry] = []
+    processes: list[psutil.Process] = []
+    failures: list[str] = []
+    for target in targets:
+        try:
+            proc = checker.verified_process(target, allow_killed=force)
+            if force:
+                proc.kill()
+            else:
+                proc.terminate()
+        except NotVerifiedError as exc:
+            if target.status == "running" and exc.verdict.status is not LiveStatus.DEAD:
+                failures.append(str(exc))
+            continue  # already gone: nothing to signal, and zag's record (or ours) stands
+        except psutil.NoSuchProcess:
+            continue
+        except psutil.AccessDenied:
+            failures.append(f"not permitted to signal pid {target.pid} (agent {target.id})")
+            continue
+        signalled.append(target)
+        processes.append(proc)
+    return signalled, processes, failures
+
+
+def _record_killed(store: Path, signalled: list[Entry]) -> tuple[frozenset[str], str | None]:
+    if not signalled:
+        return frozenset(), None
+    fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
+    try:
+        changed = update_entries(store, {e.id: fields for e in signalled})
+    except StoreError as exc:
+        return frozenset(), f"signal sent, but the store was not updated: {exc}"
+    return frozenset(changed), None
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False

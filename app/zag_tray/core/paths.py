@@ -1,0 +1,94 @@
+"""Where zag's store is, and where the tray keeps its own settings and log.
+
+Base-dir resolution (DESIGN.md, Semantics), first that applies:
+
+1. ``--base-dir DIR`` on the command line;
+2. the ``ZAG_TRAY_BASE_DIR`` environment variable;
+3. ``~/.zag`` if it exists (zag's own location on every OS);
+4. ``platformdirs.user_data_dir("zag")`` if it holds a ``processes.json``;
+5. otherwise ``~/.zag``, which the tray watches until the store appears.
+
+Every path this module hands out passes :func:`_checked`, so a test session
+that calls :func:`forbid` on the real home fails loudly instead of touching it
+(the idea of qutebrowser's ``standarddir`` test guard).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "zag-tray"
+STORE_NAME = "processes.json"
+BASE_DIR_ENV = "ZAG_TRAY_BASE_DIR"
+
+_forbidden: tuple[Path, ...] = ()
+
+
+class ForbiddenPathError(RuntimeError):
+    """A path under a forbidden root was requested (only raised in tests)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BaseDirChoice:
+    """The chosen base directory and why it was chosen."""
+
+    path: Path
+    reason: str
+
+    @property
+    def store(self) -> Path:
+        return _checked(self.path / STORE_NAME)
+
+
+def forbid(roots: Iterable[Path]) -> None:
+    """Make every later path request under one of ``roots`` raise (test guard)."""
+    global _forbidden
+    _forbidden = tuple(Path(r).resolve() for r in roots)
+
+
+def _checked(path: Path) -> Path:
+    if _forbidden:
+        resolved = path.resolve()
+        for root in _forbidden:
+            if resolved == root or root in resolved.parents:
+                raise ForbiddenPathError(f"tests must not touch {root} (asked for {path})")
+    return path
+
+
+def zag_home_dir() -> Path:
+    """zag's own base directory: ``~/.zag`` on every OS."""
+    return _checked(Path.home() / ".zag")
+
+
+def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = None) -> BaseDirChoice:
+    """Pick the base directory as DESIGN.md says, with the reason."""
+    environ = os.environ if env is None else env
+    if flag:
+        return BaseDirChoice(_checked(Path(flag).expanduser()), "given with --base-dir")
+    from_env = environ.get(BASE_DIR_ENV, "").strip()
+    if from_env:
+        return BaseDirChoice(_checked(Path(from_env).expanduser()), f"set by {BASE_DIR_ENV}")
+    home = zag_home_dir()
+    if home.is_dir():
+        return BaseDirChoice(home, "zag's own location (~/.zag) exists")
+    data = _checked(Path(platformdirs.user_data_dir("zag", appauthor=False)))
+    if (data / STORE_NAME).is_file():
+        return BaseDirChoice(data, f"~/.zag is missing; {data} holds a {STORE_NAME}")
+    return BaseDirChoice(
+        home, "zag's own location (~/.zag); it does not exist yet and is picked up when it appears"
+    )
+
+
+def config_dir() -> Path:
+    """The tray's own settings directory."""
+    return _checked(Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)))
+
+
+def log_dir() -> Path:
+    """The tray's own log directory."""
+    return _checked(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))

@@ -1,0 +1,410 @@
+"""Read zag's ``processes.json`` into a :class:`Snapshot`, and write changes back.
+
+Reading is strict about the file and lenient about entries: a file that is
+not a regular file, not UTF-8, not JSON, too deep, too large or of the wrong
+shape is a :class:`StoreError` with a one-line message; an entry that zag's
+own reader would reject is skipped and counted, and the rest is shown.
+
+Writing keeps zag able to read the file (ZAG_STORE.md): only the named
+fields of the target entries change, everything else is re-serialised the way
+zag writes it (``json.dumps(indent=2, ensure_ascii=False)`` equals serde_json's
+``to_string_pretty``), unknown keys and invalid entries included. The write is
+a temp file in the same directory plus an atomic replace, redone if the store
+changed between our read and our replace (zag has no lock, so compare-and-swap
+on inode, size and mtime is the best a second writer can do).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+MAX_STORE_BYTES: Final = 1 << 30
+"""A store larger than this is refused rather than read into memory (zag's
+heaviest users are near 60 MB at 100,000 entries)."""
+
+U32_MAX: Final = 2**32 - 1
+I32_MIN: Final = -(2**31)
+I32_MAX: Final = 2**31 - 1
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+WRITE_ATTEMPTS: Final = 50
+
+KNOWN_STATUSES: Final = frozenset({"running", "exited", "killed"})
+
+JSONValue = Any
+"""A value as ``json.loads`` returns it."""
+
+
+class StoreError(Exception):
+    """The store as a whole cannot be used. ``str()`` is a one-line message."""
+
+
+class StoreUnreadableError(StoreError):
+    """The file exists but the OS refused to read it."""
+
+
+class StoreNotRegularFileError(StoreError):
+    """The path is a directory, FIFO, socket or device: never opened for reading."""
+
+
+class StoreTooLargeError(StoreError):
+    """Larger than :data:`MAX_STORE_BYTES`."""
+
+
+class StoreNotJsonError(StoreError):
+    """Not UTF-8, has a BOM, has NaN/Infinity, or is not JSON at all."""
+
+
+class StoreTooDeepError(StoreError):
+    """Nested deeper than the JSON parser's recursion limit (a nesting bomb)."""
+
+
+class StoreWrongShapeError(StoreError):
+    """Valid JSON, but not ``{"processes": [...]}``."""
+
+
+class StoreWriteError(StoreError):
+    """The change could not be written; the store on disk is as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What identifies one version of the file: zag's atomic rename changes the inode."""
+
+    inode: int
+    device: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileStamp:
+        return cls(st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One valid process entry. ``raw`` is the entry exactly as parsed (all keys, in order)."""
+
+    id: str
+    pid: int
+    session_id: str | None
+    provider: str
+    model: str
+    command: str
+    prompt: str | None
+    started_at: str
+    started: float
+    status: str
+    exit_code: int | None
+    exited_at: str | None
+    ended: float | None
+    root: str | None
+    parent_process_id: str | None
+    parent_session_id: str | None
+    raw: Mapping[str, JSONValue] = field(compare=True, repr=False)
+
+    @property
+    def sort_key(self) -> tuple[float, str]:
+        """zag's order, reversed: newest first by started_at, ties by id descending."""
+        return (self.started, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    """An entry zag's reader would reject: its position and why."""
+
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The store at one moment: valid entries in file order, and what was skipped."""
+
+    path: Path
+    entries: tuple[Entry, ...]
+    skipped: tuple[SkippedEntry, ...] = ()
+    stamp: FileStamp | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.stamp is not None
+
+
+def parse_timestamp(text: str) -> float | None:
+    """RFC 3339 with an offset (``Z`` or ``+hh:mm``, 0-9 fraction digits) to epoch seconds."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.timestamp()
+
+
+def read_store(path: Path) -> Snapshot:
+    """Read and validate the store. A missing file is an empty snapshot."""
+    loaded = _read_bytes(path)
+    if loaded is None:
+        return Snapshot(path, ())
+    data, stamp = loaded
+    entries, skipped = parse_processes(_decode(path, data), path)
+    return Snapshot(path, entries, skipped, stamp)
+
+
+def parse_processes(doc: JSONValue, path: Path) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
+    """Validate a decoded document; skip (and count) entries zag would reject."""
+    processes = _processes_list(doc, path)
+    entries: list[Entry] = []
+    skipped: list[SkippedEntry] = []
+    for index, raw in enumerate(processes):
+        parsed = parse_entry(raw)
+        if isinstance(parsed, Entry):
+            entries.append(parsed)
+        else:
+            skipped.append(SkippedEntry(index, parsed))
+    return tuple(entries), tuple(skipped)
+
+
+def _processes_list(doc: JSONValue, path: Path) -> list[JSONValue]:
+    if not isinstance(doc, dict):
+        raise StoreWrongShapeError(
+            f'{path}: expected an object with a "processes" list, found {_json_type(doc)}'
+        )
+    processes = doc.get("processes")
+    if not isinstance(processes, list):
+        found = 'no "processes" key' if "processes" not in doc else _json_type(processes)
+        raise StoreWrongShapeError(f'{path}: expected a "processes" list, found {found}')
+    return processes
+
+
+_OPTIONAL_TEXT: Final = (
+    "session_id",
+    "prompt",
+    "exited_at",
+    "root",
+    "parent_process_id",
+    "parent_session_id",
+)
+_REQUIRED_TEXT: Final = ("id", "provider", "model", "command", "started_at", "status")
+
+
+def parse_entry(raw: JSONValue) -> Entry | str:
+    """An :class:`Entry`, or the reason zag's reader would reject this entry."""
+    if type(raw) is not dict:
+        return f"not an object but {_json_type(raw)}"
+    get = raw.get
+    for key in _REQUIRED_TEXT:
+        value = get(key)
+        if type(value) is not str:
+            return f"{key} is missing" if key not in raw else f"{key} is not a string"
+    for key in _OPTIONAL_TEXT:
+        value = get(key)
+        if value is not None and type(value) is not str:
+            return f"{key} is neither a string nor null"
+    pid = get("pid")
+    if type(pid) is not int or not 0 <= pid <= U32_MAX:
+        return "pid is missing" if "pid" not in raw else "pid is not an unsigned 32-bit integer"
+    exit_code = get("exit_code")
+    if exit_code is not None and (type(exit_code) is not int or not I32_MIN <= exit_code <= I32_MAX):
+        return "exit_code is neither a 32-bit integer nor null"
+    started = parse_timestamp(raw["started_at"])
+    if started is None:
+        return "started_at is not an RFC 3339 time"
+    exited_at = get("exited_at")
+    return Entry(
+        id=raw["id"],
+        pid=pid,
+        session_id=get("session_id"),
+        provider=raw["provider"],
+        model=raw["model"],
+        command=raw["command"],
+        prompt=get("prompt"),
+        started_at=raw["started_at"],
+        started=started,
+        status=raw["status"],
+        exit_code=exit_code,
+        exited_at=exited_at,
+        ended=None if exited_at is None else parse_timestamp(exited_at),
+        root=get("root"),
+        parent_process_id=get("parent_process_id"),
+        parent_session_id=get("parent_session_id"),
+        raw=raw,
+    )
+
+
+def _json_type(value: JSONValue) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _read_bytes(path: Path) -> tuple[bytes, FileStamp] | None:
+    """The file's bytes and stamp, or None if it does not exist.
+
+    Opened non-blocking and checked with fstat before any read, so a FIFO (or
+    a device) at the store's path is refused instead of hanging the reader.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreUnreadableError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise StoreNotRegularFileError(f"{path}: not a regular file ({_file_kind(st.st_mode)})")
+        if st.st_size > MAX_STORE_BYTES:
+            raise StoreTooLargeError(
+                f"{path}: {st.st_size:,} bytes is more than the {MAX_STORE_BYTES:,} the tray reads"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(MAX_STORE_BYTES + 1)
+    except OSError as exc:
+        raise StoreUnreadableError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_STORE_BYTES:
+        raise StoreTooLargeError(f"{path}: more than the {MAX_STORE_BYTES:,} bytes the tray reads")
+    return data, FileStamp.of(st)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(name)
+
+
+def _decode(path: Path, data: bytes) -> JSONValue:
+    """bytes -> JSON value, with zag's (serde_json's) strictness."""
+    if data.startswith(UTF8_BOM):
+        raise StoreNotJsonError(f"{path}: starts with a UTF-8 byte-order mark, which zag cannot read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreNotJsonError(f"{path}: not UTF-8 (invalid byte at offset {exc.start})") from None
+    if not text.strip():
+        raise StoreNotJsonError(f"{path}: is empty, not JSON")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise StoreNotJsonError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except ValueError as exc:  # raised by _reject_constant
+        raise StoreNotJsonError(f"{path}: not valid JSON ({exc} is not a JSON number)") from None
+    except RecursionError:
+        raise StoreTooDeepError(f"{path}: nested too deeply to be a zag store") from None
+
+
+def serialise(doc: JSONValue) -> bytes:
+    """The bytes zag (serde_json ``to_string_pretty``) writes for ``doc``."""
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+_tmp_counter = itertools.count()
+
+
+def update_entries(
+    path: Path, updates: Mapping[str, Mapping[str, JSONValue]], *, only_if_status: str = "running"
+) -> set[str]:
+    """Set fields on the entries named by id, if their stored status is ``only_if_status``.
+
+    Returns the ids actually changed (an entry zag already finished keeps what
+    zag wrote). Raises :class:`StoreError` and leaves the file untouched when
+    the store cannot be read, parsed, encoded or replaced.
+    """
+    for _ in range(WRITE_ATTEMPTS):
+        loaded = _read_bytes(path)
+        if loaded is None:
+            raise StoreWriteError(f"{path}: the store disappeared; nothing written")
+        data, stamp = loaded
+        doc = _decode(path, data)
+        changed = _apply_updates(_processes_list(doc, path), updates, only_if_status)
+        if not changed:
+            return changed
+        if _replace_if_unchanged(path, _encode(path, doc), stamp):
+            return changed
+    raise StoreWriteError(f"{path}: the store kept changing; gave up after {WRITE_ATTEMPTS} tries")
+
+
+def _apply_updates(
+    processes: list[JSONValue], updates: Mapping[str, Mapping[str, JSONValue]], only_if_status: str
+) -> set[str]:
+    changed: set[str] = set()
+    for item in processes:
+        if type(item) is not dict:
+            continue
+        fields = updates.get(item.get("id"))  # type: ignore[arg-type]
+        if fields is None or item.get("status") != only_if_status:
+            continue
+        if isinstance(parse_entry(item), str):
+            continue  # never touch an entry zag itself would reject
+        item.update(fields)
+        changed.add(item["id"])
+    return changed
+
+
+def _encode(path: Path, doc: JSONValue) -> bytes:
+    try:
+        return serialise(doc)
+    except (UnicodeEncodeError, RecursionError, ValueError) as exc:
+        message = f"{path}: the store cannot be re-encoded for zag ({exc}); nothing written"
+        raise StoreWriteError(message) from None
+
+
+def _replace_if_unchanged(path: Path, payload: bytes, stamp: FileStamp) -> bool:
+    """Write ``payload`` beside ``path`` and rename it over ``path`` if ``path`` is still ``stamp``."""
+    tmp = path.with_name(f".{path.name}.zag-tray.{os.getpid()}.{next(_tmp_counter)}.tmp")
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = 0o644
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            current = FileStamp.of(os.stat(path))
+        except FileNotFoundError:
+            return False
+        if current != stamp:
+            return False
+        os.replace(tmp, path)
+        return True
+    except OSError as exc:
+        raise StoreWriteError(f"{path}: cannot write: {exc.strerror or exc}; nothing written") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # gone already after a successful replace

@@ -1,0 +1,1 @@
+"""The Qt layer: tray, menu, window, model, watcher. Imported only when the tray runs."""

@@ -1,0 +1,130 @@
+"""Session-wide guard: tests never touch the real home; shared fixtures for real agents."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from zag_tray.core import paths
+from zag_tray.core.demo import spawn_agent
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of shared/fixtures
+SAMPLE = FIXTURES / "processes.sample.json"
+
+_REAL_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
+_FAKE_HOME = Path(tempfile.mkdtemp(prefix="zag-tray-test-home-"))
+
+
+def _real_dirs() -> list[Path]:
+    return [_REAL_HOME / ".zag", _REAL_HOME / ".config" / "zag-tray",
+            _REAL_HOME / ".local" / "state" / "zag-tray", _REAL_HOME / ".local" / "share" / "zag"]
+
+
+def _fingerprint(dirs: list[Path]) -> list[tuple[str, bool, int]]:
+    out = []
+    for d in dirs:
+        exists = d.exists()
+        out.append((str(d), exists, d.stat().st_mtime_ns if exists else 0))
+    return out
+
+
+_BEFORE = _fingerprint(_real_dirs())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point HOME (and so platformdirs) at a temporary directory before any test runs."""
+    os.environ["HOME"] = str(_FAKE_HOME)
+    os.environ["USERPROFILE"] = str(_FAKE_HOME)
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+                "XDG_RUNTIME_DIR", "ZAG_TRAY_BASE_DIR", "ZAG_PROCESS_ID"):
+        os.environ.pop(var, None)
+    paths.forbid(_real_dirs())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_FAKE_HOME, ignore_errors=True)
+    after = _fingerprint(_real_dirs())
+    if after != _BEFORE:
+        raise RuntimeError(f"the test session touched the real home: {_BEFORE} -> {after}")
+
+
+@pytest.fixture
+def fake_home() -> Path:
+    return _FAKE_HOME
+
+
+@pytest.fixture
+def base_dir(tmp_path: Path) -> Path:
+    base = tmp_path / "zag"
+    base.mkdir()
+    return base
+
+
+@pytest.fixture
+def agents() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Spawn real agent-like children (``spawn(entry_id)``); all are ended after the test.
+
+    ``spawn(None)`` is an untagged stranger; ``argv`` replaces the sleeping agent.
+    """
+    spawned: list[subprocess.Popen[bytes]] = []
+
+    def spawn(entry_id: str | None, *, argv: list[str] | None = None) -> subprocess.Popen[bytes]:
+        proc = spawn_agent(entry_id, argv)
+        spawned.append(proc)
+        return proc
+
+    yield spawn
+    for proc in spawned:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+SAMPLE_RUNNING = {  # placeholder pid in the fixture -> entry id
+    42000: "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02",
+    42100: "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03",
+    42300: "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05",
+    43000: "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06",
+}
+
+
+class LiveSample:
+    """A copy of the shared fixture whose running entries are real child processes."""
+
+    def __init__(self, base: Path, spawn: Callable[..., subprocess.Popen[bytes]]) -> None:
+        text = SAMPLE.read_text(encoding="utf-8")
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        for placeholder, entry_id in SAMPLE_RUNNING.items():
+            proc = spawn(entry_id)
+            self.procs[entry_id] = proc
+            text = text.replace(f'"pid": {placeholder},', f'"pid": {proc.pid},')
+        self.path = base / paths.STORE_NAME
+        self.path.write_bytes(text.encode("utf-8"))
+        self.base = base
+
+    def alive(self, entry_id: str) -> bool:
+        return self.procs[entry_id].poll() is None
+
+
+@pytest.fixture
+def live_sample(base_dir: Path, agents: Callable[..., subprocess.Popen[bytes]]) -> LiveSample:
+    return LiveSample(base_dir, agents)
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m zag_tray ARGS`` as a real process (with a timeout: a hang fails)."""
+
+    def run(*args: str, timeout: float = 30, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "zag_tray", *args], capture_output=True,
+                              text=True, timeout=timeout, check=False, **kwargs)  # type: ignore[call-overload]
+
+    return run
