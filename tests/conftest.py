@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,8 +25,12 @@ _FAKE_HOME = Path(tempfile.mkdtemp(prefix="zag-tray-test-home-"))
 
 
 def _real_dirs() -> list[Path]:
-    return [_REAL_HOME / ".zag", _REAL_HOME / ".config" / "zag-tray",
-            _REAL_HOME / ".local" / "state" / "zag-tray", _REAL_HOME / ".local" / "share" / "zag"]
+    return [
+        _REAL_HOME / ".zag",
+        _REAL_HOME / ".config" / "zag-tray",
+        _REAL_HOME / ".local" / "state" / "zag-tray",
+        _REAL_HOME / ".local" / "share" / "zag",
+    ]
 
 
 def _fingerprint(dirs: list[Path]) -> list[tuple[str, bool, int]]:
@@ -43,8 +48,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Point HOME (and so platformdirs) at a temporary directory before any test runs."""
     os.environ["HOME"] = str(_FAKE_HOME)
     os.environ["USERPROFILE"] = str(_FAKE_HOME)
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
-                "XDG_RUNTIME_DIR", "ZAG_TRAY_BASE_DIR", "ZAG_PROCESS_ID"):
+    for var in (
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_CACHE_HOME",
+        "XDG_RUNTIME_DIR",
+        "ZAG_TRAY_BASE_DIR",
+        "ZAG_PROCESS_ID",
+    ):
         os.environ.pop(var, None)
     paths.forbid(_real_dirs())
 
@@ -88,6 +100,41 @@ def agents() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
         proc.wait()
 
 
+HANDLER_AGENT = """
+import pathlib, signal, sys, time
+ready, marker, signame, action = sys.argv[1:5]
+def handle(*_):
+    pathlib.Path(marker).write_text(signame)
+    if action == "exit":
+        sys.exit(0)
+signal.signal(getattr(signal, signame), handle)
+pathlib.Path(ready).touch()
+while True:
+    time.sleep(0.1)
+"""
+
+
+@pytest.fixture
+def handler_agent(
+    agents: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
+) -> Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]:
+    """``handler_agent(entry_id, "SIGTERM", "ignore"|"exit")``: an agent that records the
+    signal in a marker file (returned) and either ignores it or exits; ready when returned."""
+
+    def start(entry_id: str, signame: str, action: str) -> tuple[subprocess.Popen[bytes], Path]:
+        ready, marker = tmp_path / f"{entry_id}.ready", tmp_path / f"{entry_id}.signal"
+        proc = agents(
+            entry_id, argv=[sys.executable, "-c", HANDLER_AGENT, str(ready), str(marker), signame, action]
+        )
+        deadline = time.monotonic() + 10
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "agent did not start"
+            time.sleep(0.02)
+        return proc, marker
+
+    return start
+
+
 SAMPLE_RUNNING = {  # placeholder pid in the fixture -> entry id
     42000: "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02",
     42100: "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03",
@@ -124,7 +171,13 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``python -m zag_tray ARGS`` as a real process (with a timeout: a hang fails)."""
 
     def run(*args: str, timeout: float = 30, **kwargs: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "zag_tray", *args], capture_output=True,
-                              text=True, timeout=timeout, check=False, **kwargs)  # type: ignore[call-overload]
+        return subprocess.run(
+            [sys.executable, "-m", "zag_tray", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            **kwargs,
+        )  # type: ignore[call-overload]
 
     return run

@@ -78,12 +78,18 @@ def test_tray_itself_its_ancestors_and_init_are_never_running(which: str) -> Non
         LivenessChecker().verified_process(entry_for(pid))
 
 
-@pytest.mark.parametrize(("stored", "expected"), [
-    ("exited", LiveStatus.EXITED), ("killed", LiveStatus.KILLED),
-    ("paused", LiveStatus.UNKNOWN), ("", LiveStatus.UNKNOWN),
-])
-def test_stored_statuses_other_than_running_are_as_stored(agents: Spawn, stored: str,
-                                                          expected: LiveStatus) -> None:
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("exited", LiveStatus.EXITED),
+        ("killed", LiveStatus.KILLED),
+        ("paused", LiveStatus.UNKNOWN),
+        ("", LiveStatus.UNKNOWN),
+    ],
+)
+def test_stored_statuses_other_than_running_are_as_stored(
+    agents: Spawn, stored: str, expected: LiveStatus
+) -> None:
     proc = agents("agent-1")  # alive, yet what zag recorded wins
     assert status_of(entry_for(proc.pid, status=stored)) is expected
 

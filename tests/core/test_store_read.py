@@ -48,12 +48,15 @@ def test_missing_store_is_no_agents(tmp_path: Path) -> None:
     assert snapshot.entries == () and not snapshot.exists
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-28T10:00:00Z", 1774692000.0),
-    ("2026-03-28T10:00:00.123456789+00:00", 1774692000.123456),
-    ("2026-03-28T12:00:00+02:00", 1774692000.0),
-    ("2026-03-28T10:00:00.5+00:00", 1774692000.5),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-28T10:00:00Z", 1774692000.0),
+        ("2026-03-28T10:00:00.123456789+00:00", 1774692000.123456),
+        ("2026-03-28T12:00:00+02:00", 1774692000.0),
+        ("2026-03-28T10:00:00.5+00:00", 1774692000.5),
+    ],
+)
 def test_rfc3339_times_with_any_fraction(text: str, expected: float) -> None:
     assert parse_timestamp(text) == pytest.approx(expected)
 
@@ -69,21 +72,25 @@ def _entry(**overrides: object) -> dict[str, object]:
     return entry
 
 
-@pytest.mark.parametrize(("bad", "reason"), [
-    ({"pid": -1}, "pid is not an unsigned 32-bit integer"),
-    ({"pid": "42"}, "pid is not an unsigned 32-bit integer"),
-    ({"pid": True}, "pid is not an unsigned 32-bit integer"),
-    ({"pid": 2**32}, "pid is not an unsigned 32-bit integer"),
-    ({"pid": 1.5}, "pid is not an unsigned 32-bit integer"),
-    ({"id": None}, "id is not a string"),
-    ({"provider": 7}, "provider is not a string"),
-    ({"prompt": ["a"]}, "prompt is neither a string nor null"),
-    ({"exit_code": 1.0}, "exit_code is neither a 32-bit integer nor null"),
-    ({"exit_code": 2**31}, "exit_code is neither a 32-bit integer nor null"),
-    ({"started_at": "last tuesday"}, "started_at is not an RFC 3339 time"),
-])
-def test_entry_of_wrong_type_is_skipped_and_the_rest_shown(tmp_path: Path, bad: dict[str, object],
-                                                           reason: str) -> None:
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"pid": -1}, "pid is not an unsigned 32-bit integer"),
+        ({"pid": "42"}, "pid is not an unsigned 32-bit integer"),
+        ({"pid": True}, "pid is not an unsigned 32-bit integer"),
+        ({"pid": 2**32}, "pid is not an unsigned 32-bit integer"),
+        ({"pid": 1.5}, "pid is not an unsigned 32-bit integer"),
+        ({"id": None}, "id is not a string"),
+        ({"provider": 7}, "provider is not a string"),
+        ({"prompt": ["a"]}, "prompt is neither a string nor null"),
+        ({"exit_code": 1.0}, "exit_code is neither a 32-bit integer nor null"),
+        ({"exit_code": 2**31}, "exit_code is neither a 32-bit integer nor null"),
+        ({"started_at": "last tuesday"}, "started_at is not an RFC 3339 time"),
+    ],
+)
+def test_entry_of_wrong_type_is_skipped_and_the_rest_shown(
+    tmp_path: Path, bad: dict[str, object], reason: str
+) -> None:
     store = tmp_path / "processes.json"
     store.write_text(json.dumps({"processes": [_entry(id="good"), _entry(**bad), "text"]}))
     snapshot = read_store(store)
@@ -100,8 +107,11 @@ def test_entry_missing_a_required_key_is_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_optional_keys_are_null(tmp_path: Path) -> None:
-    entry = {k: v for k, v in _entry().items() if k in
-             ("id", "pid", "provider", "model", "command", "started_at", "status")}
+    entry = {
+        k: v
+        for k, v in _entry().items()
+        if k in ("id", "pid", "provider", "model", "command", "started_at", "status")
+    }
     store = tmp_path / "processes.json"
     store.write_text(json.dumps({"processes": [entry]}))
     (parsed,) = read_store(store).entries
@@ -117,19 +127,29 @@ def test_huge_prompt_is_kept_whole(tmp_path: Path) -> None:
 
 
 BAD_STORES = {  # name -> (bytes, error type, message fragment)
-    "not json": (b"{\"processes\": [", StoreNotJsonError, "not valid JSON (line 1, column 16: Expecting value)"),
+    "not json": (
+        b'{"processes": [',
+        StoreNotJsonError,
+        "not valid JSON (line 1, column 16: Expecting value)",
+    ),
     "empty": (b"", StoreNotJsonError, "is empty, not JSON"),
-    "bom": (b"\xef\xbb\xbf{\"processes\": []}", StoreNotJsonError, "byte-order mark"),
-    "not utf-8": (b"{\"processes\": [\"\xff\"]}", StoreNotJsonError, "not UTF-8 (invalid byte at offset 16)"),
-    "nan": (b"{\"processes\": [NaN]}", StoreNotJsonError, "NaN is not a JSON number"),
-    "infinity": (b"{\"processes\": [-Infinity]}", StoreNotJsonError, "-Infinity is not a JSON number"),
-    "nesting bomb": (b"{\"processes\": " + b"[" * 200_000 + b"]" * 200_000 + b"}",
-                     StoreTooDeepError, "nested too deeply"),
-    "object bomb": (b"{\"a\":" * 100_000 + b"1" + b"}" * 100_000, StoreTooDeepError, "nested too deeply"),
-    "list at top": (b"[]", StoreWrongShapeError, "expected an object with a \"processes\" list, found a list"),
-    "no processes": (b"{\"procs\": []}", StoreWrongShapeError, "found no \"processes\" key"),
-    "processes object": (b"{\"processes\": {}}", StoreWrongShapeError,
-                         "expected a \"processes\" list, found an object"),
+    "bom": (b'\xef\xbb\xbf{"processes": []}', StoreNotJsonError, "byte-order mark"),
+    "not utf-8": (b'{"processes": ["\xff"]}', StoreNotJsonError, "not UTF-8 (invalid byte at offset 16)"),
+    "nan": (b'{"processes": [NaN]}', StoreNotJsonError, "NaN is not a JSON number"),
+    "infinity": (b'{"processes": [-Infinity]}', StoreNotJsonError, "-Infinity is not a JSON number"),
+    "nesting bomb": (
+        b'{"processes": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+        StoreTooDeepError,
+        "nested too deeply",
+    ),
+    "object bomb": (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, StoreTooDeepError, "nested too deeply"),
+    "list at top": (b"[]", StoreWrongShapeError, 'expected an object with a "processes" list, found a list'),
+    "no processes": (b'{"procs": []}', StoreWrongShapeError, 'found no "processes" key'),
+    "processes object": (
+        b'{"processes": {}}',
+        StoreWrongShapeError,
+        'expected a "processes" list, found an object',
+    ),
 }
 
 

@@ -24,7 +24,8 @@ its pid is someone else's). The rule, in the order it is applied:
    inherits before it retargets the entry to its agent; that case and a
    missing ``ZAG_PROCESS_ID`` are ``running`` only for a process named
    ``zag`` (zag itself, before the retarget), else ``dead``.
-8. otherwise (environment unreadable) -> ``running``.
+8. otherwise (environment unreadable, or still empty in the instant after
+   an exec) -> ``running``.
 
 The process cannot be inspected at all (access denied on its create time) ->
 ``unknown``: never claimed running, never signalled.
@@ -177,6 +178,10 @@ class LivenessChecker:
             return _dead(f"no process has pid {proc.pid}")
         except (psutil.AccessDenied, OSError):
             return Verdict(LiveStatus.RUNNING, "alive and newer than the entry (environment unreadable)")
+        if not env:
+            # Linux shows an empty environment while a fresh exec is still setting
+            # up its memory; that is "unreadable", not "untagged".
+            return Verdict(LiveStatus.RUNNING, "alive and newer than the entry (environment not set up yet)")
         tagged = env.get(AGENT_ENV)
         if tagged == entry.id:
             return Verdict(LiveStatus.RUNNING, f"{AGENT_ENV} names this entry")

@@ -17,11 +17,15 @@ on inode, size and mtime is the best a second writer can do).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import itertools
 import json
 import os
 import stat
-from collections.abc import Mapping
+import sys
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -315,7 +319,8 @@ def _decode(path: Path, data: bytes) -> JSONValue:
     if not text.strip():
         raise StoreNotJsonError(f"{path}: is empty, not JSON")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        with _io_lock:
+            return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise StoreNotJsonError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
@@ -332,6 +337,9 @@ def serialise(doc: JSONValue) -> bytes:
 
 
 _tmp_counter = itertools.count()
+_io_lock = threading.Lock()
+"""Held while we parse and while we compare-and-swap, so a parse in one of our
+threads never stretches another thread's compare-and-swap window."""
 
 
 def update_entries(
@@ -349,18 +357,26 @@ def update_entries(
             raise StoreWriteError(f"{path}: the store disappeared; nothing written")
         data, stamp = loaded
         doc = _decode(path, data)
-        changed = _apply_updates(_processes_list(doc, path), updates, only_if_status)
-        if not changed:
-            return changed
-        if _replace_if_unchanged(path, _encode(path, doc), stamp):
-            return changed
+        edits = _apply_updates(path, _processes_list(doc, path), updates, only_if_status)
+        if not edits:
+            return set()
+        payload = _splice(data, edits) or _encode(path, doc)
+        if _replace_if_unchanged(path, payload, stamp):
+            return {entry_id for entry_id, _, _ in edits}
     raise StoreWriteError(f"{path}: the store kept changing; gave up after {WRITE_ATTEMPTS} tries")
 
 
+_Edit = tuple[str, bytes, bytes]
+"""(entry id, the entry's bytes as zag writes them before the change, and after)."""
+
+
 def _apply_updates(
-    processes: list[JSONValue], updates: Mapping[str, Mapping[str, JSONValue]], only_if_status: str
-) -> set[str]:
-    changed: set[str] = set()
+    path: Path,
+    processes: list[JSONValue],
+    updates: Mapping[str, Mapping[str, JSONValue]],
+    only_if_status: str,
+) -> list[_Edit]:
+    edits: list[_Edit] = []
     for item in processes:
         if type(item) is not dict:
             continue
@@ -369,9 +385,32 @@ def _apply_updates(
             continue
         if isinstance(parse_entry(item), str):
             continue  # never touch an entry zag itself would reject
+        before = _entry_bytes(path, item)
         item.update(fields)
-        changed.add(item["id"])
-    return changed
+        edits.append((item["id"], before, _entry_bytes(path, item)))
+    return edits
+
+
+def _entry_bytes(path: Path, item: dict[str, JSONValue]) -> bytes:
+    """One entry as it stands inside zag's pretty-printed store, from its line break on."""
+    text = _encode(path, item).decode("utf-8")
+    return ("\n" + "\n".join("    " + line for line in text.split("\n"))).encode("utf-8")
+
+
+def _splice(data: bytes, edits: list[_Edit]) -> bytes | None:
+    """``data`` with each edited entry's bytes replaced, or None if ``data`` is not in zag's format.
+
+    zag's format is deterministic, so an entry's bytes can be found and
+    replaced without re-serialising the whole (possibly 60 MB) store; the
+    result equals a full re-serialisation. The bytes start at a line break and
+    hold raw line breaks, so they cannot match inside a JSON string.
+    """
+    for _, before, after in edits:
+        at = data.find(before)
+        if at < 0 or data.find(before, at + 1) >= 0:
+            return None
+        data = data[:at] + after + data[at + len(before) :]
+    return data
 
 
 def _encode(path: Path, doc: JSONValue) -> bytes:
@@ -383,7 +422,7 @@ def _encode(path: Path, doc: JSONValue) -> bytes:
 
 
 def _replace_if_unchanged(path: Path, payload: bytes, stamp: FileStamp) -> bool:
-    """Write ``payload`` beside ``path`` and rename it over ``path`` if ``path`` is still ``stamp``."""
+    """Write ``payload`` beside ``path`` and put it in place if ``path`` is still ``stamp``."""
     tmp = path.with_name(f".{path.name}.zag-tray.{os.getpid()}.{next(_tmp_counter)}.tmp")
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -395,16 +434,74 @@ def _replace_if_unchanged(path: Path, payload: bytes, stamp: FileStamp) -> bool:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
-        try:
-            current = FileStamp.of(os.stat(path))
-        except FileNotFoundError:
-            return False
-        if current != stamp:
-            return False
-        os.replace(tmp, path)
-        return True
+        # Hold the lock so no parse in another of our threads (which keeps the
+        # GIL for its whole length) stretches the window below.
+        with _io_lock:
+            if _exchange is not None:
+                result = _exchange_if_unchanged(tmp, path, stamp)
+                if result is not None:
+                    return result
+            return _rename_if_unchanged(tmp, path, stamp)
     except OSError as exc:
         raise StoreWriteError(f"{path}: cannot write: {exc.strerror or exc}; nothing written") from None
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)  # gone already after a successful replace
+            os.unlink(tmp)  # after a swap this is the displaced old store
+
+
+def _exchange_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool | None:
+    """Swap ``tmp`` and ``path`` atomically; swap back if what we displaced is not ``stamp``.
+
+    A rename can take the better part of a millisecond on a journalling file
+    system, and zag may rename its own save in that time; a stat before the
+    rename cannot see that, but the file displaced by an exchange can be
+    checked. None means the file system cannot exchange.
+    """
+    assert _exchange is not None
+    try:
+        _exchange(tmp, path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+            return None
+        raise
+    if FileStamp.of(os.stat(tmp)) == stamp:
+        return True
+    _exchange(tmp, path)  # a newer store was displaced: put it back, then try again
+    return False
+
+
+def _rename_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool:
+    try:
+        current = FileStamp.of(os.stat(path))
+    except FileNotFoundError:
+        return False
+    if current != stamp:
+        return False
+    os.replace(tmp, path)
+    return True
+
+
+def _load_exchange() -> Callable[[Path, Path], None] | None:
+    """Linux ``renameat2(RENAME_EXCHANGE)`` through libc, where it exists."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+
+    def exchange(a: Path, b: Path) -> None:
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(b))
+
+    return exchange
+
+
+_exchange = _load_exchange()

@@ -1,0 +1,144 @@
+"""Kill, kill tree, stop and open-root on real processes and a copy of the shared fixture."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE, LiveSample
+from zag_tray.core import actions
+from zag_tray.core.actions import ActionError
+from zag_tray.core.liveness import LivenessChecker
+from zag_tray.core.store import Entry, parse_entry, serialise
+
+Spawn = Callable[..., subprocess.Popen[bytes]]
+HandlerAgent = Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]
+ORCH = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02"
+WORKER = "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03"
+GRANDCHILD = "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05"
+ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
+
+
+def expected_after_kill(before: bytes, killed: set[str], exited_at: str) -> bytes:
+    doc = json.loads(before)
+    for item in doc["processes"]:
+        if item["id"] in killed:
+            item.update(status="killed", exit_code=None, exited_at=exited_at)
+    return serialise(doc)
+
+
+def exited_at_of(store: Path, entry_id: str) -> str:
+    return next(e["exited_at"] for e in json.loads(store.read_bytes())["processes"] if e["id"] == entry_id)
+
+
+def test_kill_ends_the_agent_and_changes_only_its_entry(live_sample: LiveSample) -> None:
+    before = live_sample.path.read_bytes()
+    outcome = actions.kill(live_sample.path, ORPHAN, LivenessChecker())
+    assert outcome.ok and [e.id for e in outcome.signalled] == [ORPHAN]
+    assert outcome.recorded == {ORPHAN}
+    live_sample.procs[ORPHAN].wait(timeout=5)
+    after = live_sample.path.read_bytes()
+    assert after == expected_after_kill(before, {ORPHAN}, exited_at_of(live_sample.path, ORPHAN))
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert [b.strip().split(b":")[0] for _, b in changed] == [b'"status"', b'"exited_at"']
+    assert b'"future_field": {\n        "kept": true\n      }' in after
+    assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD))
+    assert sorted(p.name for p in live_sample.base.iterdir()) == ["processes.json"]
+
+
+def test_kill_tree_ends_descendants_deepest_first_and_no_bystander(live_sample: LiveSample) -> None:
+    outcome = actions.kill(live_sample.path, ORCH, LivenessChecker(), tree=True)
+    assert [e.id for e in outcome.signalled] == [GRANDCHILD, WORKER, ORCH]
+    for entry_id in (GRANDCHILD, WORKER, ORCH):
+        live_sample.procs[entry_id].wait(timeout=5)
+    assert live_sample.alive(ORPHAN)
+    statuses = {e["id"]: e["status"] for e in json.loads(live_sample.path.read_bytes())["processes"]}
+    assert [statuses[i] for i in (ORCH, WORKER, GRANDCHILD, ORPHAN)] == ["killed"] * 3 + ["running"]
+    assert statuses["7b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d04"] == "killed"  # was killed already
+
+
+def test_kill_refuses_an_agent_that_is_not_running(base_dir: Path) -> None:
+    store = base_dir / "processes.json"
+    store.write_bytes(SAMPLE.read_bytes())  # placeholder pids: nothing runs
+    with pytest.raises(ActionError, match="is not running \\(dead\\)"):
+        actions.kill(store, ORCH, LivenessChecker())
+    with pytest.raises(ActionError, match="is not running \\(exited\\)"):
+        actions.kill(store, "0b7d3c1e", LivenessChecker())
+    assert store.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_kill_refuses_unknown_and_ambiguous_ids(live_sample: LiveSample) -> None:
+    with pytest.raises(ActionError, match="no agent with id"):
+        actions.kill(live_sample.path, "nope", LivenessChecker())
+    with pytest.raises(ActionError, match="no agent with id"):
+        actions.kill(live_sample.path, "5f1", LivenessChecker())  # too short to be a prefix
+
+
+def test_force_kill_after_sigterm_was_ignored(base_dir: Path, handler_agent: HandlerAgent) -> None:
+    stubborn, marker = handler_agent("stubborn", "SIGTERM", "ignore")
+    store = write_one(base_dir, "stubborn", stubborn.pid)
+    outcome = actions.kill(store, "stubborn", LivenessChecker())
+    assert actions.wait_gone(outcome.processes, 0.5) != []
+    assert marker.read_text() == "SIGTERM"
+    assert json.loads(store.read_bytes())["processes"][0]["status"] == "killed"
+    recorded = store.read_bytes()
+    forced = actions.kill(store, "stubborn", LivenessChecker(), force=True)
+    assert [e.id for e in forced.signalled] == ["stubborn"] and forced.recorded == frozenset()
+    stubborn.wait(timeout=5)
+    assert stubborn.returncode == -signal.SIGKILL
+    assert store.read_bytes() == recorded  # the first kill's record stands
+
+
+def write_one(base_dir: Path, entry_id: str, pid: int, **fields: object) -> Path:
+    from zag_tray.core.demo import make_entry, write_store
+
+    return write_store(base_dir, [make_entry(pid=pid, entry_id=entry_id, **fields)])  # type: ignore[arg-type]
+
+
+def test_force_refuses_a_killed_entry_whose_process_is_gone(base_dir: Path) -> None:
+    store = write_one(base_dir, "gone", 999_999, status="killed")
+    with pytest.raises(ActionError, match="not running"):
+        actions.kill(store, "gone", LivenessChecker(), force=True)
+
+
+def test_stop_sends_sighup_and_leaves_the_store(base_dir: Path, handler_agent: HandlerAgent) -> None:
+    proc, marker = handler_agent("hup", "SIGHUP", "exit")
+    store = write_one(base_dir, "hup", proc.pid)
+    before = store.read_bytes()
+    actions.stop(store, "hup", LivenessChecker())
+    assert proc.wait(timeout=5) == 0
+    assert marker.read_text() == "SIGHUP"
+    assert store.read_bytes() == before
+
+
+def test_stop_refuses_an_agent_that_is_not_running(base_dir: Path) -> None:
+    store = write_one(base_dir, "dead", 999_999)
+    with pytest.raises(ActionError, match="not running"):
+        actions.stop(store, "dead", LivenessChecker())
+
+
+def _entry_with_root(root: str | None) -> Entry:
+    from zag_tray.core.demo import make_entry
+
+    parsed = parse_entry(make_entry(pid=5, root=root))
+    assert isinstance(parsed, Entry)
+    return parsed
+
+
+def test_open_root_accepts_only_an_existing_directory(tmp_path: Path) -> None:
+    assert actions.root_to_open(_entry_with_root(str(tmp_path))) == tmp_path
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    for root, message in (
+        (str(script), "is not a directory"),
+        (str(tmp_path / "gone"), "does not exist"),
+        (None, "has no root"),
+        ("relative/dir", "not an absolute path"),
+    ):
+        with pytest.raises(ActionError, match=message):
+            actions.root_to_open(_entry_with_root(root))

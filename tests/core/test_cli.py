@@ -1,0 +1,250 @@
+"""The ``zag-tray`` command line: output, JSON shape, exit codes, no Qt, bad stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import SAMPLE, LiveSample
+from tests.core.test_store_read import BAD_STORES
+from zag_tray.cli import main
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+HandlerAgent = Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]
+ORCH = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02"
+WORKER = "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03"
+GRANDCHILD = "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05"
+ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_json_is_the_running_tree_with_stored_keys_first(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(capsys, "list", "--json", "--base-dir", str(live_sample.base))
+    assert code == 0 and err == ""
+    roots = json.loads(out)
+    assert [r["id"] for r in roots] == [ORPHAN, ORCH]  # newest first
+    orchestrator = roots[1]
+    assert list(orchestrator)[:15] == list(json.loads(SAMPLE.read_bytes())["processes"][1])
+    assert list(orchestrator)[15:] == ["live_status", "children"]
+    assert orchestrator["future_field"] == {"kept": True}
+    assert [c["id"] for c in orchestrator["children"]] == [WORKER]  # the killed one is not running
+    assert [c["id"] for c in orchestrator["children"][0]["children"]] == [GRANDCHILD]
+    assert {r["live_status"] for r in roots} == {"running"}
+
+
+def test_list_all_json_has_every_entry_with_live_status(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(capsys, "list", "--all", "--json", "--base-dir", str(live_sample.base))
+    flat: dict[str, str] = {}
+    stack = json.loads(out)
+    while stack:
+        node = stack.pop()
+        flat[node["id"]] = node["live_status"]
+        stack.extend(node["children"])
+    assert code == 0 and len(flat) == 7
+    assert flat["7b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d04"] == "killed"
+    assert flat["ae6f7a8b-9c0d-4e1f-2a3b-4c5d6e7f8a07"] == "exited"
+
+
+def test_list_draws_the_tree(live_sample: LiveSample, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "list", "--base-dir", str(live_sample.base))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4
+    assert lines[0].startswith("9d5e6f7a  ollama · qwen3.5 · exec  running  pid ")
+    assert lines[0].endswith("/home/dev/docs  “Übersetze die README ins Deutsche — “quoted” ✓”")
+    assert lines[1].startswith("5f1c2d3e  claude · opus · run  running")
+    assert lines[2].startswith("└─ 6a2b3c4d  codex · gpt-5 · exec  running")
+    assert lines[3].startswith("   └─ 8c4d5e6f  claude · sonnet · exec  running")
+
+
+def test_list_elides_huge_and_multiline_prompts(
+    base_dir: Path, agents: Callable[..., object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zag_tray.core.demo import make_entry, write_store
+
+    proc = agents("big")
+    write_store(
+        base_dir,
+        [
+            make_entry(
+                pid=proc.pid,
+                entry_id="big",  # type: ignore[attr-defined]
+                prompt="line one\nline two " + "x" * 5_000_000,
+            )
+        ],
+    )
+    code, out, _ = cli(capsys, "list", "--base-dir", str(base_dir))
+    assert code == 0 and len(out.splitlines()) == 1 and len(out) < 300
+    assert "line one line two" in out and out.rstrip().endswith("…”")
+
+
+def test_show_prints_every_field_and_the_reason(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(capsys, "show", "5f1c", "--base-dir", str(live_sample.base))
+    assert code == 0
+    assert 'future_field       {"kept": true}' in out
+    assert "live               running (ZAG_PROCESS_ID names this entry)" in out
+    code, out, _ = cli(capsys, "show", ORCH, "--json", "--base-dir", str(live_sample.base))
+    shown = json.loads(out)
+    assert shown["id"] == ORCH and shown["live_status"] == "running" and len(shown["children"]) == 2
+
+
+def test_kill_by_prefix_then_list_shows_it_gone(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(capsys, "kill", "9d5e6f7a", "--base-dir", str(live_sample.base))
+    assert code == 0, err
+    assert out.startswith(f"SIGTERM sent to {ORPHAN} (pid ")
+    assert not live_sample.alive(ORPHAN)
+    code, out, _ = cli(capsys, "list", "--json", "--base-dir", str(live_sample.base))
+    assert [r["id"] for r in json.loads(out)] == [ORCH]
+
+
+def test_kill_tree_from_the_cli(live_sample: LiveSample, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "kill", ORCH, "--tree", "--base-dir", str(live_sample.base))
+    assert code == 0 and len(out.splitlines()) == 3
+    assert live_sample.alive(ORPHAN) and not live_sample.alive(ORCH)
+
+
+def test_kill_of_a_stubborn_agent_says_use_force(
+    base_dir: Path, handler_agent: HandlerAgent, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zag_tray.core.demo import make_entry, write_store
+
+    proc, _ = handler_agent("stubborn-agent", "SIGTERM", "ignore")
+    write_store(base_dir, [make_entry(pid=proc.pid, entry_id="stubborn-agent")])
+    code, _, err = cli(capsys, "kill", "stubborn-agent", "--base-dir", str(base_dir))
+    assert code == 1
+    assert (
+        f"still alive after 3 s: pid {proc.pid}; `zag-tray kill stubborn-agent --force` sends SIGKILL" in err
+    )
+    code, _, err = cli(capsys, "kill", "stubborn-agent", "--force", "--base-dir", str(base_dir))
+    assert code == 0, err
+    # The in-process CLI waited for (and so reaped) its own child; the pid is simply gone.
+    assert not psutil.pid_exists(proc.pid) or psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["kill", "nope"], "no agent with id 'nope'"),
+        (["stop", "nope"], "no agent with id 'nope'"),
+        (["show", "nope"], "no agent with id 'nope'"),
+        (["kill", ORCH], "is not running (dead): no process has pid 42000"),
+    ],
+)
+def test_failures_are_one_line_and_exit_1(
+    base_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    (base_dir / "processes.json").write_bytes(SAMPLE.read_bytes())
+    code, out, err = cli(capsys, *args, "--base-dir", str(base_dir))
+    assert (code, out) == (1, "")
+    assert err.startswith("zag-tray: ") and message in err and err.count("\n") == 1
+    assert (base_dir / "processes.json").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_usage_errors_exit_2(run_cli: Run) -> None:
+    result = run_cli("kill")
+    assert result.returncode == 2 and "usage:" in result.stderr
+    assert run_cli("frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize("name", BAD_STORES)
+@pytest.mark.parametrize("command", [["list"], ["kill", ORCH]])
+def test_bad_store_is_one_line_exit_1_and_nothing_written(
+    base_dir: Path, capsys: pytest.CaptureFixture[str], name: str, command: list[str]
+) -> None:
+    data, _, fragment = BAD_STORES[name]
+    store = base_dir / "processes.json"
+    store.write_bytes(data)
+    code, out, err = cli(capsys, *command, "--base-dir", str(base_dir))
+    assert (code, out) == (1, "")
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+    assert store.read_bytes() == data and os.listdir(base_dir) == ["processes.json"]
+
+
+def test_fifo_store_fails_fast_through_the_real_command(base_dir: Path, run_cli: Run) -> None:
+    os.mkfifo(base_dir / "processes.json")
+    result = run_cli("list", "--base-dir", str(base_dir), timeout=20)  # a hang fails here
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("processes.json: not a regular file (a FIFO)")
+
+
+def test_directory_and_loop_stores_fail_with_one_line(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (base_dir / "processes.json").mkdir()
+    code, _, err = cli(capsys, "list", "--base-dir", str(base_dir))
+    assert code == 1 and "not a regular file (a directory)" in err
+    (base_dir / "processes.json").rmdir()
+    (base_dir / "processes.json").symlink_to(base_dir / "processes.json")
+    code, _, err = cli(capsys, "kill", ORCH, "--base-dir", str(base_dir))
+    assert code == 1 and "cannot open: Too many levels of symbolic links" in err
+
+
+def test_permission_denied_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = tmp_path / "zag"
+    base.mkdir()
+    store = base / "processes.json"
+    store.write_bytes(SAMPLE.read_bytes())
+    store.chmod(0)
+    for folder in (base, tmp_path, tmp_path.parent):
+        folder.chmod(0o755)
+    # Root ignores permission bits, so as root the command runs with the euid of "nobody".
+    as_nobody = os.geteuid() == 0
+    if as_nobody:
+        os.seteuid(65534)
+    try:
+        code, out, err = cli(capsys, "list", "--base-dir", str(base))
+    finally:
+        if as_nobody:
+            os.seteuid(0)
+    assert (code, out) == (1, "")
+    assert err.strip().endswith("processes.json: cannot open: Permission denied")
+    assert store.stat().st_size == len(SAMPLE.read_bytes())
+
+
+def test_fresh_home_lists_no_agents(fake_home: Path, run_cli: Run) -> None:
+    assert not (fake_home / ".zag").exists()
+    result = run_cli("list")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"No running agents in {fake_home}/.zag/processes.json")
+    result = run_cli("list", "--json")
+    assert (result.returncode, json.loads(result.stdout)) == (0, [])
+
+
+def test_where_prints_the_choice_and_the_reason(fake_home: Path, run_cli: Run, tmp_path: Path) -> None:
+    out = run_cli("where").stdout
+    assert f"base dir: {fake_home}/.zag\n" in out and "does not exist yet" in out
+    assert f"settings: {fake_home}/.config/zag-tray" in out
+    out = run_cli("where", env={**os.environ, "ZAG_TRAY_BASE_DIR": str(tmp_path)}).stdout
+    assert f"base dir: {tmp_path}\nreason:   set by ZAG_TRAY_BASE_DIR" in out
+
+
+def test_headless_commands_do_not_import_qt(live_sample: LiveSample) -> None:
+    code = (
+        "import sys\nfrom zag_tray.cli import main\n"
+        f"for args in (['list'], ['list', '--all', '--json'], ['where'], ['show', '5f1c']):\n"
+        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
+        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))], 'Qt imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr

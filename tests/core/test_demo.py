@@ -1,0 +1,26 @@
+"""``zag-tray demo``'s agents: real, nested two levels, and gone after the demo."""
+
+from __future__ import annotations
+
+import psutil
+
+from zag_tray.core.demo import DemoAgents
+from zag_tray.core.liveness import LivenessChecker, LiveStatus
+from zag_tray.core.store import read_store
+from zag_tray.core.tree import build_forest, walk
+
+
+def test_demo_agents_are_live_nested_and_cleaned_up() -> None:
+    with DemoAgents() as demo:
+        snapshot = read_store(demo.store)
+        statuses = LivenessChecker().statuses(snapshot.entries)
+        running = [e for e in snapshot.entries if statuses[e.id] is LiveStatus.RUNNING]
+        assert len(running) == 4 and len(snapshot.entries) == 7
+        depths = [d for d, _ in walk(build_forest(running))]
+        assert max(depths) == 2
+        pids = [e.pid for e in running]
+        base = demo.base
+    assert not base.exists()
+    assert not any(
+        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in pids
+    )
