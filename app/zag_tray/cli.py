@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -267,13 +268,23 @@ def _cmd_where(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_display() -> None:
+    """Qt aborts the process without a display; say so in one line instead."""
+    if sys.platform.startswith(("linux", "freebsd")) and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise CliError("no display to show the tray on (DISPLAY and WAYLAND_DISPLAY are unset)")
+
+
 def _cmd_tray(args: argparse.Namespace) -> int:
+    _require_display()
     from zag_tray.ui.app import run_tray  # Qt is imported only when the tray runs
 
     return run_tray(_base(args))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    _require_display()
     from zag_tray.core.demo import DemoAgents
     from zag_tray.ui.app import run_tray
 

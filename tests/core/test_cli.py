@@ -248,3 +248,14 @@ def test_headless_commands_do_not_import_qt(live_sample: LiveSample) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_tray_without_a_display_is_one_line_not_an_abort(run_cli: Run) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for command in ([], ["demo"]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 1
+        assert (
+            result.stderr
+            == "zag-tray: no display to show the tray on (DISPLAY and WAYLAND_DISPLAY are unset)\n"
+        )
