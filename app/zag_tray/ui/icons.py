@@ -1,0 +1,105 @@
+"""The tray icon, drawn from the SVG glyph: idle, busy with a count, attention, error.
+
+Rendered per size (16, 22, 32, 64 px, and at the screen's device pixel ratio)
+from vector sources, so it stays crisp at any scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from importlib import resources
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+SIZES = (16, 22, 32, 64)
+GLYPH_COLOURS = {"idle": "#8a949e", "busy": "#2ea043", "error": "#d73a49"}
+ATTENTION_COLOUR = QColor("#f0883e")
+
+
+class IconState(Enum):
+    IDLE = "idle"
+    BUSY = "busy"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class IconLook:
+    """Everything the icon shows."""
+
+    state: IconState
+    count: int = 0
+    attention: bool = False
+
+
+def badge_text(count: int) -> str:
+    return "99+" if count > 99 else str(count)
+
+
+@cache
+def _glyph(colour: str) -> QSvgRenderer:
+    svg = (resources.files("zag_tray") / "resources" / "zag-tray.svg").read_text(encoding="utf-8")
+    return QSvgRenderer(QByteArray(svg.replace("#4a5560", colour).encode("utf-8")))
+
+
+def render(look: IconLook, size: int, ratio: float = 1.0) -> QPixmap:
+    """One pixmap of ``size`` logical pixels at device pixel ratio ``ratio``."""
+    pixels = round(size * ratio)
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _glyph(GLYPH_COLOURS[look.state.value]).render(painter, QRectF(0, 0, pixels, pixels))
+    if look.state is IconState.BUSY and look.count > 0:
+        _draw_badge(painter, badge_text(look.count), pixels)
+    if look.state is IconState.ERROR:
+        _draw_mark(painter, "!", pixels, QColor(GLYPH_COLOURS["error"]))
+    if look.attention:
+        dot = pixels * 0.36
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(ATTENTION_COLOUR)
+        painter.drawEllipse(QRectF(pixels - dot, 0, dot, dot))
+    painter.end()
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
+
+
+def _draw_badge(painter: QPainter, text: str, pixels: int) -> None:
+    height = pixels * 0.55
+    width = max(height, height * (0.45 + 0.32 * len(text)))
+    rect = QRectF(pixels - width, pixels - height, width, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#1f6feb"))
+    painter.drawRoundedRect(rect, height / 2, height / 2)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(int(height * (0.78 if len(text) < 3 else 0.6)), 6))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _draw_mark(painter: QPainter, text: str, pixels: int, colour: QColor) -> None:
+    size = pixels * 0.55
+    rect = QRectF(pixels - size, pixels - size, size, size)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawEllipse(rect)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(int(size * 0.8), 6))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def tray_icon(look: IconLook) -> QIcon:
+    """A QIcon with a crisp pixmap for every common tray size, at 1x and 2x."""
+    icon = QIcon()
+    for size in SIZES:
+        for ratio in (1.0, 2.0):
+            icon.addPixmap(render(look, size, ratio))
+    return icon

@@ -1,0 +1,97 @@
+"""Watch the store: file-system events for changes, a slow timer for liveness.
+
+zag saves by renaming a temp file over the store, which drops the file from a
+QFileSystemWatcher; the directory is watched too and the file re-armed on
+every event. Reading and liveness checks run on one worker thread; only the
+resulting :class:`Observation` reaches the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from zag_tray.core.monitor import Monitor, Observation
+
+LIVENESS_MS = 3000
+DEBOUNCE_MS = 60
+
+
+class _Task(QRunnable):
+    def __init__(self, watcher: StoreWatcher) -> None:
+        super().__init__()
+        self._watcher = watcher
+
+    def run(self) -> None:
+        self._watcher._deliver.emit(self._watcher.monitor.observe())
+
+
+class StoreWatcher(QObject):
+    """Emits ``observed`` with a fresh :class:`Observation` whenever something may have changed."""
+
+    observed = Signal(object)
+    _deliver = Signal(object)
+
+    def __init__(
+        self, monitor: Monitor, parent: QObject | None = None, *, liveness_ms: int = LIVENESS_MS
+    ) -> None:
+        super().__init__(parent)
+        self.monitor = monitor
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._busy = False
+        self._again = False
+        self._fs = QFileSystemWatcher(self)
+        self._fs.fileChanged.connect(self._on_fs_event)
+        self._fs.directoryChanged.connect(self._on_fs_event)
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self._liveness = QTimer(self, interval=liveness_ms)
+        self._liveness.timeout.connect(self.refresh)
+        self._deliver.connect(self._on_delivered)
+
+    @property
+    def store(self) -> Path:
+        return self.monitor.store
+
+    def start(self) -> None:
+        self._arm()
+        self._liveness.start()
+        self.refresh()
+
+    def stop(self) -> None:
+        self._liveness.stop()
+        self._debounce.stop()
+        self._pool.waitForDone()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Observe now (or right after the observation in flight)."""
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        self._pool.start(_Task(self))
+
+    @Slot(str)
+    def _on_fs_event(self, _path: str) -> None:
+        self._arm()
+        self._debounce.start()
+
+    def _arm(self) -> None:
+        """Watch the store's directory (and its parent, until it exists) and the store itself."""
+        wanted = [self.store, self.store.parent, self.store.parent.parent]
+        existing = set(self._fs.files()) | set(self._fs.directories())
+        for path in wanted:
+            if str(path) not in existing and path.exists():
+                self._fs.addPath(str(path))
+
+    @Slot(object)
+    def _on_delivered(self, observation: Observation) -> None:
+        self._busy = False
+        self._arm()
+        self.observed.emit(observation)
+        if self._again:
+            self._again = False
+            self.refresh()
