@@ -223,7 +223,7 @@ class AgentTreeModel(QAbstractItemModel):
         """
         self._now = time.time() if now is None else now
         wanted_parent: dict[str, str | None] = {}
-        stack = [(node, None) for node in roots]
+        stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
         while stack:
             node, parent_id = stack.pop()
             wanted_parent[node.entry.id] = parent_id

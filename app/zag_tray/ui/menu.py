@@ -1,0 +1,131 @@
+"""The tray menu, rebuilt from the latest observation each time it is about to show.
+
+Everything shown is plain text: ``&`` is doubled (Qt reads it as a mnemonic)
+and QMenu never renders rich text, so a prompt like ``<b>x</b>`` stays literal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QMenu
+
+from zag_tray.core.actions import STOP_SUPPORTED
+from zag_tray.core.liveness import LiveStatus
+from zag_tray.core.monitor import Observation
+from zag_tray.core.store import Entry
+from zag_tray.core.text import duration, one_line
+from zag_tray.core.tree import Node, build_forest, descendants_deepest_first
+
+MAX_AGENTS = 20
+"""Agents listed (all levels) before the menu says "N more — open the window"."""
+RECENT = 5
+
+
+def menu_text(text: str) -> str:
+    """Text for a QAction: ``&`` is a mnemonic marker in menus, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def agent_label(entry: Entry, now: float) -> str:
+    prompt = one_line(entry.prompt, 40) or "(no prompt)"
+    return f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {prompt} — {duration(now - entry.started)}"
+
+
+@dataclass(frozen=True)
+class MenuHandlers:
+    """What the menu's actions call, by entry id where they act on an agent."""
+
+    details: Callable[[str], None]
+    open_root: Callable[[str], None]
+    copy_id: Callable[[str], None]
+    stop: Callable[[str], None]
+    kill: Callable[[str], None]
+    kill_tree: Callable[[str], None]
+    open_window: Callable[[], None]
+    open_folder: Callable[[], None]
+    quit: Callable[[], None]
+
+
+def populate(menu: QMenu, observation: Observation | None, handlers: MenuHandlers, now: float) -> None:
+    """Fill ``menu`` (cleared first) from ``observation``."""
+    menu.clear()
+    if observation is None:
+        menu.addAction("Reading the store…").setEnabled(False)
+    else:
+        _add_header(menu, observation)
+        _add_agents(menu, observation, handlers, now)
+        _add_recent(menu, observation, handlers, now)
+    menu.addSeparator()
+    menu.addAction("Open window", handlers.open_window)
+    menu.addAction("Open zag folder", handlers.open_folder)
+    menu.addSeparator()
+    menu.addAction("Quit", handlers.quit)
+
+
+def _add_header(menu: QMenu, observation: Observation) -> None:
+    running = observation.running
+    if observation.error:
+        menu.addAction(menu_text(one_line(f"Store error: {observation.error}", 90))).setEnabled(False)
+    by_provider = Counter(e.provider for e in running)
+    ordered = sorted(by_provider.items(), key=lambda item: (-item[1], item[0]))
+    detail = ", ".join(f"{n} {one_line(p, 16)}" for p, n in ordered)
+    noun = "agent" if len(running) == 1 else "agents"
+    header = f"{len(running)} {noun} running" + (f" ({detail})" if detail else "")
+    menu.addAction(menu_text(header)).setEnabled(False)
+    menu.addSeparator()
+
+
+def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
+    roots = build_forest(observation.running)
+    budget = [MAX_AGENTS]
+    shown_before = budget[0]
+    pending: list[tuple[QMenu, list[Node]]] = [(menu, roots)]
+    while pending:
+        parent_menu, nodes = pending.pop(0)
+        for node in nodes:
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
+            sub = parent_menu.addMenu(menu_text(agent_label(node.entry, now)))
+            _add_agent_actions(sub, node, handlers)
+            if node.children:
+                sub.addSeparator()
+                pending.append((sub, node.children))
+    hidden = len(observation.running) - (shown_before - budget[0])
+    if hidden > 0:
+        menu.addAction(f"{hidden} more — open the window", handlers.open_window)
+
+
+def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers) -> None:
+    entry_id = node.entry.id
+    sub.addAction("Details", lambda: handlers.details(entry_id))
+    sub.addAction("Open root", lambda: handlers.open_root(entry_id)).setEnabled(bool(node.entry.root))
+    sub.addAction("Copy ID", lambda: handlers.copy_id(entry_id))
+    if STOP_SUPPORTED and sys.platform != "win32":
+        sub.addAction("Stop", lambda: handlers.stop(entry_id))
+    sub.addAction("Kill…", lambda: handlers.kill(entry_id))
+    descendants = len(descendants_deepest_first(node))
+    if descendants:
+        sub.addAction(f"Kill tree ({descendants + 1})…", lambda: handlers.kill_tree(entry_id))
+
+
+def _add_recent(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
+    finished = [
+        e
+        for e in observation.snapshot.entries
+        if observation.statuses.get(e.id) in (LiveStatus.EXITED, LiveStatus.KILLED) and e.ended
+    ]
+    if not finished:
+        return
+    finished.sort(key=lambda e: e.ended or 0.0, reverse=True)
+    recent = menu.addMenu("Recently finished")
+    for entry in finished[:RECENT]:
+        outcome = "killed" if entry.status == "killed" else f"exit {entry.exit_code}"
+        ran = duration((entry.ended or entry.started) - entry.started)
+        label = f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {outcome} after {ran}"
+        entry_id = entry.id
+        recent.addAction(menu_text(label), lambda: handlers.details(entry_id))

@@ -1,0 +1,177 @@
+"""The tray menu's tree, plain text in it, and kill / kill tree / open root through the UI layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import LiveSample
+from zag_tray.core.liveness import LivenessChecker
+from zag_tray.core.monitor import Monitor
+from zag_tray.ui.controller import AgentController
+from zag_tray.ui.menu import MenuHandlers, populate
+
+ORCH = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02"
+WORKER = "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03"
+GRANDCHILD = "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05"
+ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
+
+
+def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
+    def record(name: str):  # type: ignore[no-untyped-def]
+        return lambda entry_id="": calls.append((name, entry_id))
+
+    return MenuHandlers(
+        details=record("details"),
+        open_root=record("open_root"),
+        copy_id=record("copy_id"),
+        stop=record("stop"),
+        kill=record("kill"),
+        kill_tree=record("kill_tree"),
+        open_window=record("open_window"),
+        open_folder=record("open_folder"),
+        quit=record("quit"),
+    )
+
+
+def tree_of(menu: QMenu) -> list[object]:
+    out: list[object] = []
+    for action in menu.actions():
+        if action.isSeparator():
+            continue
+        sub = action.menu()
+        out.append((action.text(), tree_of(sub)) if isinstance(sub, QMenu) else action.text())
+    return out
+
+
+def test_menu_is_the_running_tree_with_actions(live_sample: LiveSample, qtbot: QtBot) -> None:
+    observation = Monitor(live_sample.path).observe()
+    menu = QMenu()
+    calls: list[tuple[str, str]] = []
+    populate(menu, observation, handlers(calls), now=observation.observed_at)
+    tree = tree_of(menu)
+    assert tree[0] == "4 agents running (2 claude, 1 codex, 1 ollama)"
+    orphan_menu, orch_menu = tree[1], tree[2]
+    assert isinstance(orch_menu, tuple) and orch_menu[0].startswith(
+        "claude · opus — Orchestrate: split the parser refactor… — "
+    )
+    actions = ["Details", "Open root", "Copy ID", "Stop", "Kill…"]
+    assert orch_menu[1][:6] == [*actions, "Kill tree (3)…"]
+    worker = orch_menu[1][6]
+    assert worker[0].startswith("codex · gpt-5 — Write property tests for the tokenizer — ")
+    assert worker[1][:6] == [*actions, "Kill tree (2)…"]
+    assert worker[1][6][0].startswith("claude · sonnet — Fix the failing test in lexer.rs — ")
+    assert worker[1][6][1] == actions
+    assert isinstance(orphan_menu, tuple) and orphan_menu[1] == actions
+    assert tree[3][0] == "Recently finished"
+    assert tree[-3:] == ["Open window", "Open zag folder", "Quit"]
+    kill_tree = next(a for a in menu.actions()[3].menu().actions() if a.text() == "Kill tree (3)…")
+    kill_tree.trigger()
+    assert calls == [("kill_tree", ORCH)]
+
+
+def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> None:
+    from zag_tray.core.demo import make_entry, write_store
+
+    proc = agents("html")  # type: ignore[operator]
+    write_store(
+        base_dir, [make_entry(pid=proc.pid, entry_id="html", provider="a&b", prompt="<b>x</b> & &&Kill")]
+    )
+    observation = Monitor(base_dir / "processes.json").observe()
+    menu = QMenu()
+    populate(menu, observation, handlers([]), now=observation.observed_at)
+    sub = menu.actions()[2].menu()
+    assert isinstance(sub, QMenu)
+    # Qt shows "&&" as a literal "&": the visible title is exactly the stored text.
+    assert sub.title().startswith("a&&b · sonnet — <b>x</b> && &&&&Kill — ")
+    assert sub.title().replace("&&", "&").startswith("a&b · sonnet — <b>x</b> & &&Kill — ")
+
+
+def controller_for(sample: LiveSample, answer: bool, opened: list[QUrl] | None = None) -> AgentController:
+    asked: list[str] = []
+
+    def confirm(title: str, text: str) -> bool:
+        asked.append(text)
+        return answer
+
+    recorder = opened if opened is not None else []
+    controller = AgentController(
+        sample.path, LivenessChecker(), confirm, open_url=lambda url: recorder.append(url) or True
+    )
+    controller.observation = Monitor(sample.path).observe()
+    controller.asked = asked  # type: ignore[attr-defined]
+    return controller
+
+
+def stored_status(sample: LiveSample, entry_id: str) -> str:
+    return next(e["status"] for e in json.loads(sample.path.read_bytes())["processes"] if e["id"] == entry_id)
+
+
+def test_kill_with_confirmation_ends_the_agent_and_records_it(live_sample: LiveSample, qtbot: QtBot) -> None:
+    controller = controller_for(live_sample, answer=True)
+    with qtbot.waitSignal(controller.stopping, timeout=10000) as signalled:
+        controller.kill(ORPHAN)
+    assert signalled.args == [{ORPHAN}]
+    assert "Kill 1 agent?" in controller.asked[0] and "pid " in controller.asked[0]  # type: ignore[attr-defined]
+    assert "/home/dev/docs" in controller.asked[0]  # type: ignore[attr-defined]
+    live_sample.procs[ORPHAN].wait(timeout=5)
+    assert stored_status(live_sample, ORPHAN) == "killed"
+    assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD))
+
+
+def test_kill_tree_ends_the_subtree_and_no_bystander(live_sample: LiveSample, qtbot: QtBot) -> None:
+    controller = controller_for(live_sample, answer=True)
+    with qtbot.waitSignal(controller.stopping, timeout=10000):
+        controller.kill(ORCH, tree=True)
+    assert "Kill 3 agents?" in controller.asked[0]  # type: ignore[attr-defined]
+    for entry_id in (ORCH, WORKER, GRANDCHILD):
+        live_sample.procs[entry_id].wait(timeout=5)
+        assert stored_status(live_sample, entry_id) == "killed"
+    assert live_sample.alive(ORPHAN) and stored_status(live_sample, ORPHAN) == "running"
+
+
+def test_cancelled_confirmation_leaves_everything_running(live_sample: LiveSample, qtbot: QtBot) -> None:
+    before = live_sample.path.read_bytes()
+    controller = controller_for(live_sample, answer=False)
+    controller.kill(ORCH, tree=True)
+    controller.wait()
+    qtbot.wait(200)
+    assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD, ORPHAN))
+    assert live_sample.path.read_bytes() == before
+
+
+def test_kill_of_a_dead_agent_is_a_message(base_dir: Path, qtbot: QtBot) -> None:
+    from tests.conftest import SAMPLE
+
+    (base_dir / "processes.json").write_bytes(SAMPLE.read_bytes())
+    controller = AgentController(base_dir / "processes.json", LivenessChecker(), lambda *_: True)
+    controller.observation = Monitor(base_dir / "processes.json").observe()
+    with qtbot.waitSignal(controller.message, timeout=10000) as said:
+        controller.kill(ORCH)
+    assert said.args[0].startswith(f"agent {ORCH} is not running (dead)")
+
+
+@pytest.mark.parametrize("kind", ["dir", "file", "missing", "none"])
+def test_open_root_opens_only_an_existing_directory(
+    live_sample: LiveSample, tmp_path: Path, qtbot: QtBot, kind: str
+) -> None:
+    from zag_tray.core.demo import make_entry, write_store
+
+    script = tmp_path / "payload.sh"
+    script.write_text("#!/bin/sh\necho owned\n")
+    root = {"dir": str(tmp_path), "file": str(script), "missing": str(tmp_path / "gone"), "none": None}[kind]
+    write_store(live_sample.base, [make_entry(pid=1, entry_id="r", root=root)])
+    opened: list[QUrl] = []
+    controller = controller_for(live_sample, answer=True, opened=opened)
+    messages: list[str] = []
+    controller.message.connect(messages.append)
+    controller.open_root("r")
+    if kind == "dir":
+        assert opened == [QUrl.fromLocalFile(str(tmp_path))] and messages == []
+    else:
+        assert opened == [] and len(messages) == 1
