@@ -175,3 +175,73 @@ def test_open_root_opens_only_an_existing_directory(
         assert opened == [QUrl.fromLocalFile(str(tmp_path))] and messages == []
     else:
         assert opened == [] and len(messages) == 1
+
+
+def test_force_kill_is_offered_when_sigterm_is_ignored(
+    base_dir: Path, handler_agent: object, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zag_tray.ui.controller as controller_module
+    from zag_tray.core.demo import make_entry, write_store
+
+    monkeypatch.setattr(controller_module, "FORCE_AFTER_MS", 300)  # 5 s in the app
+    proc, _ = handler_agent("stubborn", "SIGTERM", "ignore")  # type: ignore[operator]
+    store = write_store(base_dir, [make_entry(pid=proc.pid, entry_id="stubborn")])
+    titles: list[str] = []
+    controller = AgentController(store, LivenessChecker(), lambda title, _: titles.append(title) or True)
+    controller.observation = Monitor(store).observe()
+    controller.kill("stubborn")
+    qtbot.waitUntil(lambda: proc.poll() is not None, timeout=10000)
+    assert titles == ["Kill agent", "Force kill"]
+    assert proc.returncode == -9
+
+
+def test_kill_from_the_tray_menu_goes_through_confirmation(live_sample: LiveSample, qtbot: QtBot) -> None:
+    from zag_tray.core.paths import BaseDirChoice
+    from zag_tray.ui.app import build_tray
+
+    tray = build_tray(BaseDirChoice(live_sample.base, "test"))
+    asked: list[str] = []
+    tray.controller.confirm = lambda title, text: asked.append(text) or True
+    tray.start()
+    qtbot.waitUntil(lambda: tray.observation is not None, timeout=5000)
+    tray.rebuild_menu()
+    orphan_menu = tray.menu.actions()[2].menu()
+    assert isinstance(orphan_menu, QMenu) and orphan_menu.title().startswith("ollama")
+    next(a for a in orphan_menu.actions() if a.text() == "Kill…").trigger()
+    live_sample.procs[ORPHAN].wait(timeout=10)
+    qtbot.waitUntil(lambda: stored_status(live_sample, ORPHAN) == "killed", timeout=5000)
+    assert len(asked) == 1 and "Kill 1 agent?" in asked[0]
+    tray.shutdown()
+
+
+def test_long_lists_are_capped_with_a_pointer_to_the_window(base_dir: Path, qtbot: QtBot) -> None:
+    from zag_tray.core.demo import make_entry
+    from zag_tray.core.liveness import LiveStatus
+    from zag_tray.core.monitor import Observation
+    from zag_tray.core.store import Entry, Snapshot, parse_entry
+
+    entries = []
+    for i in range(30):
+        parsed = parse_entry(make_entry(pid=100 + i, entry_id=f"a{i:02d}"))
+        assert isinstance(parsed, Entry)
+        entries.append(parsed)
+    observation = Observation(
+        Snapshot(base_dir / "processes.json", tuple(entries)), {e.id: LiveStatus.RUNNING for e in entries}
+    )
+    calls: list[tuple[str, str]] = []
+    menu = QMenu()
+    populate(menu, observation, handlers(calls), now=observation.observed_at)
+    agent_menus = [
+        a for a in menu.actions() if isinstance(a.menu(), QMenu) and a.text() != "Recently finished"
+    ]
+    assert len(agent_menus) == 20
+    more = next(a for a in menu.actions() if a.text() == "10 more — open the window")
+    more.trigger()
+    assert calls == [("open_window", "")]
+
+
+def test_open_zag_folder_opens_the_base_dir(live_sample: LiveSample, qtbot: QtBot) -> None:
+    opened: list[QUrl] = []
+    controller = controller_for(live_sample, answer=True, opened=opened)
+    controller.open_folder()
+    assert opened == [QUrl.fromLocalFile(str(live_sample.base))]

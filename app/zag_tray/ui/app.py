@@ -1,90 +1,54 @@
-"""The tray process: a minimal tray over the core (icon, running count in the tooltip, Quit).
-
-Observation (file reading, psutil) runs on a worker thread; the GUI thread
-only applies the result.
-"""
+"""Start the tray on a base dir: wire the watcher, controller, window and tray icon together."""
 
 from __future__ import annotations
 
 import signal
 import sys
-from importlib import resources
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from zag_tray.core.monitor import Monitor, Observation
+from zag_tray import __version__
+from zag_tray.core.liveness import LivenessChecker
+from zag_tray.core.monitor import Monitor
 from zag_tray.core.paths import BaseDirChoice
-
-REFRESH_MS = 2000
-
-
-def app_icon() -> QIcon:
-    return QIcon(str(resources.files("zag_tray") / "resources" / "zag-tray.svg"))
+from zag_tray.ui.controller import AgentController
+from zag_tray.ui.tray import TrayApp, ask
+from zag_tray.ui.watcher import StoreWatcher
+from zag_tray.ui.window import AgentWindow
 
 
-class _ObserveTask(QRunnable):
-    def __init__(self, monitor: Monitor, tray: MinimalTray) -> None:
-        super().__init__()
-        self._monitor, self._tray = monitor, tray
-
-    def run(self) -> None:
-        self._tray.observed.emit(self._monitor.observe())  # queued to the GUI thread
-
-
-class MinimalTray(QObject):
-    """The tray icon, its tooltip and a menu with Quit."""
-
-    observed = Signal(object)
-
-    def __init__(self, monitor: Monitor, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._monitor = monitor
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self.icon = QSystemTrayIcon(app_icon(), self)
-        self.menu = QMenu()
-        self.quit_action = QAction("Quit", self.menu)
-        self.quit_action.triggered.connect(QApplication.quit)
-        self.menu.addAction(self.quit_action)
-        self.icon.setContextMenu(self.menu)
-        self.icon.setToolTip("zag-tray: reading the store…")
-        self.observed.connect(self.apply)
-        self._timer = QTimer(self, interval=REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
-
-    def start(self) -> None:
-        self.icon.show()
-        self._timer.start()
-        self.refresh()
-
-    @Slot()
-    def refresh(self) -> None:
-        self._pool.start(_ObserveTask(self._monitor, self))
-
-    @Slot(object)
-    def apply(self, observation: Observation) -> None:
-        count = len(observation.running)
-        text = f"zag-tray: {count} agent{'' if count == 1 else 's'} running"
-        self.icon.setToolTip(f"zag-tray: {observation.error}" if observation.error else text)
-
-    def shutdown(self) -> None:
-        self._timer.stop()
-        self._pool.waitForDone()
-        self.icon.hide()
+def build_tray(choice: BaseDirChoice) -> TrayApp:
+    """The whole app for one store, not yet shown (tests build it the same way)."""
+    checker = LivenessChecker()
+    quitting = [False]
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(lambda: quitting.__setitem__(0, True))
+    window = AgentWindow(str(choice.store), quitting=lambda: quitting[0])
+    watcher = StoreWatcher(Monitor(choice.store, checker))
+    controller = AgentController(choice.store, checker, ask)
+    return TrayApp(watcher, controller, window)
 
 
 def run_tray(choice: BaseDirChoice) -> int:
     """Run the tray until Quit (or SIGINT/SIGTERM)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    app.setApplicationName("zag-tray")
+    app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    tray = MinimalTray(Monitor(choice.store))
+    tray = build_tray(choice)
     tray.start()
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        # No tray host (e.g. GNOME without an AppIndicator extension): be a window.
+        app.setQuitOnLastWindowClosed(True)
+        tray.window.statusBar().showMessage("No system tray is available: zag-tray runs as this window.")
+        tray.window.quit_on_close = True
+        tray.window.show_and_raise()
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     signal.signal(signal.SIGINT, lambda *_: app.quit())
-    # Python only runs signal handlers between bytecodes: wake it up now and then.
+    # Python runs signal handlers between bytecodes only: wake it now and then.
     wake = QTimer(interval=250)
     wake.timeout.connect(lambda: None)
     wake.start()

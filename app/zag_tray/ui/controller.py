@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, QUrl, Signal, SignalInstance, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from zag_tray.core import actions
@@ -27,7 +27,7 @@ Confirm = Callable[[str, str], bool]
 
 
 class _Job(QRunnable):
-    def __init__(self, work: Callable[[], object], done: Signal) -> None:
+    def __init__(self, work: Callable[[], object], done: SignalInstance) -> None:
         super().__init__()
         self._work, self._done = work, done
 

@@ -103,3 +103,29 @@ def tray_icon(look: IconLook) -> QIcon:
         for ratio in (1.0, 2.0):
             icon.addPixmap(render(look, size, ratio))
     return icon
+
+
+STATUS_COLOURS = {
+    "running": "#2ea043",
+    "dead": "#d73a49",
+    "killed": "#d73a49",
+    "exited": "#8a949e",
+    "unknown": "#f0883e",
+}
+
+
+@cache
+def status_icon(status: str) -> QIcon:
+    """A small coloured dot for a live status (menus, lists)."""
+    icon = QIcon()
+    for size in (16, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])))
+        painter.drawEllipse(QRectF(size * 0.25, size * 0.25, size * 0.5, size * 0.5))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon

@@ -19,6 +19,7 @@ from zag_tray.core.monitor import Observation
 from zag_tray.core.store import Entry
 from zag_tray.core.text import duration, one_line
 from zag_tray.core.tree import Node, build_forest, descendants_deepest_first
+from zag_tray.ui.icons import status_icon
 
 MAX_AGENTS = 20
 """Agents listed (all levels) before the menu says "N more — open the window"."""
@@ -32,7 +33,8 @@ def menu_text(text: str) -> str:
 
 def agent_label(entry: Entry, now: float) -> str:
     prompt = one_line(entry.prompt, 40) or "(no prompt)"
-    return f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {prompt} — {duration(now - entry.started)}"
+    elapsed = duration(now - entry.started)
+    return f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {prompt} — {elapsed}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
             if budget[0] <= 0:
                 break
             budget[0] -= 1
-            sub = parent_menu.addMenu(menu_text(agent_label(node.entry, now)))
+            sub = parent_menu.addMenu(status_icon("running"), menu_text(agent_label(node.entry, now)))
             _add_agent_actions(sub, node, handlers)
             if node.children:
                 sub.addSeparator()
@@ -102,15 +104,20 @@ def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
 
 def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers) -> None:
     entry_id = node.entry.id
-    sub.addAction("Details", lambda: handlers.details(entry_id))
-    sub.addAction("Open root", lambda: handlers.open_root(entry_id)).setEnabled(bool(node.entry.root))
-    sub.addAction("Copy ID", lambda: handlers.copy_id(entry_id))
+    sub.addAction("Details", _bound(handlers.details, entry_id))
+    sub.addAction("Open root", _bound(handlers.open_root, entry_id)).setEnabled(bool(node.entry.root))
+    sub.addAction("Copy ID", _bound(handlers.copy_id, entry_id))
     if STOP_SUPPORTED and sys.platform != "win32":
-        sub.addAction("Stop", lambda: handlers.stop(entry_id))
-    sub.addAction("Kill…", lambda: handlers.kill(entry_id))
+        sub.addAction("Stop", _bound(handlers.stop, entry_id))
+    sub.addAction("Kill…", _bound(handlers.kill, entry_id))
     descendants = len(descendants_deepest_first(node))
     if descendants:
-        sub.addAction(f"Kill tree ({descendants + 1})…", lambda: handlers.kill_tree(entry_id))
+        sub.addAction(f"Kill tree ({descendants + 1})…", _bound(handlers.kill_tree, entry_id))
+
+
+def _bound(handler: Callable[[str], None], entry_id: str) -> Callable[[], None]:
+    """A zero-argument slot for one entry (a loop variable in a lambda would bind late)."""
+    return lambda: handler(entry_id)
 
 
 def _add_recent(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
@@ -127,5 +134,5 @@ def _add_recent(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
         outcome = "killed" if entry.status == "killed" else f"exit {entry.exit_code}"
         ran = duration((entry.ended or entry.started) - entry.started)
         label = f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {outcome} after {ran}"
-        entry_id = entry.id
-        recent.addAction(menu_text(label), lambda: handlers.details(entry_id))
+        icon = status_icon("exited" if entry.exit_code == 0 else "killed")
+        recent.addAction(icon, menu_text(label), _bound(handlers.details, entry.id))

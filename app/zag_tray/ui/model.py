@@ -21,6 +21,8 @@ from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.store import Entry
 from zag_tray.core.text import duration, one_line, short_path
 from zag_tray.core.tree import Node
+from zag_tray.ui.icons import status_icon
+from zag_tray.ui.plain import plain_tooltip
 
 HIGHLIGHT_SECONDS = 2.0
 Index = QModelIndex | QPersistentModelIndex
@@ -151,6 +153,8 @@ class AgentTreeModel(QAbstractItemModel):
             return self._display(entry, item.status, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(entry, column)
+        if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
+            return status_icon(item.status.value)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(item.highlight) if item.highlight and self._now < item.highlight_until else None
         if role == ENTRY_ID_ROLE:
@@ -188,9 +192,9 @@ class AgentTreeModel(QAbstractItemModel):
         if column is Column.STARTED:
             return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         if column is Column.PROMPT and entry.prompt:
-            return one_line(entry.prompt, 500)
+            return plain_tooltip(one_line(entry.prompt, 500))
         if column is Column.ROOT and entry.root:
-            return one_line(entry.root, 500)
+            return plain_tooltip(one_line(entry.root, 500))
         return None
 
     def _runtime(self, entry: Entry, status: LiveStatus) -> float:

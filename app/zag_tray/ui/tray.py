@@ -1,0 +1,185 @@
+"""The tray application: icon, tooltip, menu and window, over a watcher and a controller.
+
+Right click: the menu. Double click: the window. Single left click: the menu,
+after ``doubleClickInterval`` so that a double click does not also pop it up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
+from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
+
+from zag_tray.core.liveness import LiveStatus
+from zag_tray.core.monitor import Observation
+from zag_tray.core.text import duration, one_line
+from zag_tray.core.tree import build_forest
+from zag_tray.ui.controller import AgentController
+from zag_tray.ui.icons import IconLook, IconState, tray_icon
+from zag_tray.ui.menu import MenuHandlers, populate
+from zag_tray.ui.watcher import StoreWatcher
+from zag_tray.ui.window import AgentWindow
+
+
+def ask(title: str, text: str) -> bool:
+    """The default confirmation: a modal question with the text shown as plain text."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def tooltip_text(observation: Observation | None, now: float) -> str:
+    """Counts by provider (all and top-level) and the longest-running agent, or the error."""
+    if observation is None:
+        return "zag-tray: reading the store…"
+    lines = []
+    if observation.error:
+        lines.append(f"zag-tray: store error: {one_line(observation.error, 160)}")
+    running = observation.running
+    if not running:
+        lines.append("zag-tray: no agents running")
+        return "\n".join(lines)
+    top = build_forest(running)
+    lines.append(
+        f"zag-tray: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
+    )
+    all_by = Counter(e.provider for e in running)
+    top_by = Counter(n.entry.provider for n in top)
+    for provider, count in sorted(all_by.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"{one_line(provider, 16)}: {count} ({top_by.get(provider, 0)} top-level)")
+    oldest = min(running, key=lambda e: e.started)
+    lines.append(
+        f"longest: {one_line(oldest.provider, 16)} · {one_line(oldest.model, 24)}, "
+        f"{duration(now - oldest.started)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"
+    )
+    return "\n".join(lines)
+
+
+def needs_attention(before: Observation | None, after: Observation) -> bool:
+    """Did an agent that was running die, or end with a non-zero exit code?"""
+    if before is None:
+        return False
+    was_running = {e.id for e in before.running}
+    for entry in after.snapshot.entries:
+        if entry.id not in was_running:
+            continue
+        status = after.statuses.get(entry.id)
+        if status is LiveStatus.DEAD or (status is LiveStatus.EXITED and entry.exit_code not in (0, None)):
+            return True
+    return False
+
+
+class TrayApp(QObject):
+    """Owns the tray icon, its menu, the window, the watcher and the controller."""
+
+    def __init__(
+        self,
+        watcher: StoreWatcher,
+        controller: AgentController,
+        window: AgentWindow,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.watcher, self.controller, self.window = watcher, controller, window
+        self.observation: Observation | None = None
+        self.attention = False
+        self.look = IconLook(IconState.IDLE)
+        self.icon = QSystemTrayIcon(tray_icon(self.look), self)
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self.icon.setToolTip(tooltip_text(None, time.time()))
+        self._single_click = QTimer(self, singleShot=True)
+        self._single_click.timeout.connect(self._show_menu_at_cursor)
+        self._menu_pos = QPoint()
+        watcher.observed.connect(self.apply)
+        controller.message.connect(self.show_message)
+        controller.stopping.connect(window.mark_stopping)
+        window.kill_requested.connect(lambda entry_id, tree: controller.kill(entry_id, tree=tree))
+        window.stop_requested.connect(controller.stop)
+        window.open_root_requested.connect(controller.open_root)
+        window.copy_id_requested.connect(controller.copy_id)
+        window.refresh_requested.connect(watcher.refresh)
+        window.shown.connect(self._clear_attention)
+        self.handlers = MenuHandlers(
+            details=self.show_details,
+            open_root=controller.open_root,
+            copy_id=controller.copy_id,
+            stop=controller.stop,
+            kill=lambda i: controller.kill(i),
+            kill_tree=lambda i: controller.kill(i, tree=True),
+            open_window=self.window.show_and_raise,
+            open_folder=controller.open_folder,
+            quit=QApplication.quit,
+        )
+
+    def start(self) -> None:
+        self.icon.show()
+        self.watcher.start()
+
+    @Slot(object)
+    def apply(self, observation: Observation) -> None:
+        if needs_attention(self.observation, observation):
+            self.attention = True
+        self.observation = observation
+        self.controller.observation = observation
+        self.window.apply(observation)
+        count = len(observation.running)
+        state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
+        look = IconLook(state, count, self.attention)
+        if look != self.look:
+            self.look = look
+            self.icon.setIcon(tray_icon(look))
+        self.icon.setToolTip(tooltip_text(observation, time.time()))
+
+    @Slot()
+    def rebuild_menu(self) -> None:
+        """Rebuilt as it is about to show, from the latest observation; never while open."""
+        populate(self.menu, self.observation, self.handlers, time.time())
+        self._clear_attention()
+
+    def show_details(self, entry_id: str) -> None:
+        self.window.show_and_raise()
+        if not self.window.select_entry(entry_id):
+            self.show_message(f"Agent {entry_id} is not in the store any more.")
+
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 10000)
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.Warning, 8000)
+        elif not self.window.isVisible():
+            QMessageBox.warning(None, "zag-tray", text)
+
+    def _clear_attention(self) -> None:
+        if self.attention:
+            self.attention = False
+            if self.observation is not None:
+                self.apply(self.observation)
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self._menu_pos = QCursor.pos()
+            self._single_click.start(QGuiApplication.styleHints().mouseDoubleClickInterval())
+        elif reason == QSystemTrayIcon.ActivationReason.DoubleClick:
+            self._single_click.stop()
+            self.window.show_and_raise()
+
+    def _show_menu_at_cursor(self) -> None:
+        self.menu.popup(self._menu_pos)
+
+    def shutdown(self) -> None:
+        self.watcher.stop()
+        self.controller.wait()
+        self.icon.hide()

@@ -1,0 +1,444 @@
+"""The details window: the agent tree with filter, sort, details pane and actions.
+
+It only applies observations it is given; it never reads the store itself.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zag_tray.core.actions import STOP_SUPPORTED
+from zag_tray.core.liveness import LiveStatus
+from zag_tray.core.monitor import Observation
+from zag_tray.core.store import Entry
+from zag_tray.core.text import duration
+from zag_tray.core.tree import build_forest, descendants_deepest_first, find_node
+from zag_tray.ui.model import ENTRY_ID_ROLE, ENTRY_ROLE, HIGHLIGHT_SECONDS, SORT_ROLE, AgentTreeModel, Column
+
+ALL_PROVIDERS = "All providers"
+FIELDS = (
+    "id",
+    "pid",
+    "provider",
+    "model",
+    "command",
+    "status",
+    "live",
+    "started_at",
+    "exited_at",
+    "exit_code",
+    "root",
+    "session_id",
+    "parent_process_id",
+    "parent_session_id",
+    "prompt",
+)
+
+
+class AgentFilter(QSortFilterProxyModel):
+    """Text and provider filter; parents of a match stay, so the tree keeps its shape."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        self.provider = ""
+        self.setRecursiveFilteringEnabled(True)
+        self.setSortRole(SORT_ROLE)
+
+    def set_filter(self, text: str, provider: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.text, self.provider = text.casefold().strip(), provider
+            self.endFilterChange()
+        else:
+            self.text, self.provider = text.casefold().strip(), provider
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        entry: Entry | None = self.sourceModel().index(source_row, 0, source_parent).data(ENTRY_ROLE)
+        if entry is None:
+            return False
+        if self.provider and entry.provider != self.provider:
+            return False
+        if not self.text:
+            return True
+        haystack = " ".join(
+            x or "" for x in (entry.id, entry.provider, entry.model, entry.prompt, entry.root)
+        )
+        return self.text in haystack.casefold()
+
+
+class AgentWindow(QMainWindow):
+    """Tree of agents, details of the selected one, actions as buttons, keys and a context menu."""
+
+    kill_requested = Signal(str, bool)
+    """(entry id, whole tree)."""
+    stop_requested = Signal(str)
+    open_root_requested = Signal(str)
+    copy_id_requested = Signal(str)
+    refresh_requested = Signal()
+    shown = Signal()
+
+    def __init__(self, store_path: str, quitting: Callable[[], bool] = lambda: False) -> None:
+        super().__init__()
+        self.setWindowTitle("zag-tray — agents")
+        self.resize(1100, 640)
+        self._quitting = quitting
+        self.quit_on_close = False
+        """Without a tray, closing the window is quitting."""
+        self._store_path = store_path
+        self.observation: Observation | None = None
+        self._ended_at: dict[str, float] = {}
+        self._was_running: set[str] = set()
+        self.model = AgentTreeModel(self)
+        self.proxy = AgentFilter()
+        self.proxy.setSourceModel(self.model)
+        self._build()
+        self._linger = QTimer(self, singleShot=True, interval=int(HIGHLIGHT_SECONDS * 1000) + 100)
+        self._linger.timeout.connect(self._reapply)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(placeholderText="Filter by id, provider, model, prompt or root")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.running_only = QCheckBox("Running only")
+        self.running_only.setChecked(True)
+        self.provider_box = QComboBox()
+        self.provider_box.addItem(ALL_PROVIDERS)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.provider_box.currentTextChanged.connect(self._filter_changed)
+        self.running_only.toggled.connect(self._reapply)
+
+        self.view = QTreeView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder)
+        self.view.setUniformRowHeights(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
+        self.proxy.rowsInserted.connect(self._expand_new)
+        header = self.view.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in (
+            (Column.AGENT, 240),
+            (Column.STATUS, 90),
+            (Column.PID, 70),
+            (Column.COMMAND, 70),
+            (Column.STARTED, 90),
+            (Column.RUNTIME, 80),
+            (Column.ROOT, 180),
+        ):
+            header.resizeSection(column, width)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.provider_box)
+        top.addWidget(self.running_only)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self._build_details())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self._add_shortcuts()
+        self.status_label = QLabel()
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.status_label, 1)
+
+    def _build_details(self) -> QWidget:
+        pane = QWidget()
+        form = QFormLayout()
+        self.detail_labels: dict[str, QLabel] = {}
+        for name in FIELDS:
+            label = QLabel()
+            if name == "parent_process_id":
+                label.setTextFormat(Qt.TextFormat.RichText)  # a link; its text is escaped
+                label.linkActivated.connect(self.select_entry)
+            else:
+                label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextBrowserInteraction
+                if name == "parent_process_id"
+                else Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
+            label.setWordWrap(name == "prompt")
+            self.detail_labels[name] = label
+            form.addRow(name.replace("_", " ") + ":", label)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text in (
+            ("open_root", "Open root"),
+            ("copy_id", "Copy ID"),
+            ("stop", "Stop"),
+            ("kill", "Kill…"),
+            ("kill_tree", "Kill tree…"),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(self._action_slot(key))
+            self.buttons[key] = button
+            buttons.addWidget(button)
+        self.buttons["stop"].setVisible(STOP_SUPPORTED)
+        buttons.addStretch(1)
+        outer = QVBoxLayout(pane)
+        outer.addLayout(form)
+        outer.addLayout(buttons)
+        outer.addStretch(1)
+        return pane
+
+    def _add_shortcuts(self) -> None:
+        """Ctrl+F and F5 anywhere in the window; the row keys are handled by the tree (eventFilter)."""
+        for keys, handler in (
+            (QKeySequence(QKeySequence.StandardKey.Find), self._focus_filter),
+            (QKeySequence(Qt.Key.Key_F5), self.refresh_requested.emit),
+        ):
+            action = QAction(self)
+            action.setShortcut(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(handler)
+            self.addAction(action)
+        self.view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete = kill, Ctrl+C = copy id, Enter = details, F5 = refresh, Ctrl+F = filter, on the tree."""
+        if watched is not self.view or event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QKeyEvent)
+        if event.key() == Qt.Key.Key_Delete:
+            self._act("kill")
+        elif event.matches(QKeySequence.StandardKey.Copy):
+            self._act("copy_id")
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._show_details()
+            self.detail_labels["id"].setFocus()
+        elif event.key() == Qt.Key.Key_F5:
+            self.refresh_requested.emit()
+        elif event.matches(QKeySequence.StandardKey.Find):
+            self._focus_filter()
+        else:
+            return super().eventFilter(watched, event)
+        return True
+
+    # --- applying observations -------------------------------------------------------------
+
+    def apply(self, observation: Observation) -> None:
+        """Show ``observation``: rows change in place, so selection and expansion stay."""
+        now = time.time()
+        running = {e.id for e in observation.running}
+        for gone in self._was_running - running:
+            self._ended_at[gone] = now
+        self._was_running = running
+        self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
+        if self._ended_at:
+            self._linger.start()
+        self.observation = observation
+        self._update_providers(observation)
+        self._reapply()
+
+    @Slot()
+    def _reapply(self) -> None:
+        observation = self.observation
+        if observation is None:
+            return
+        now = time.time()
+        self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
+        entries = observation.snapshot.entries
+        if self.running_only.isChecked():
+            keep = {e.id for e in observation.running} | self._ended_at.keys()
+            entries = tuple(e for e in entries if e.id in keep)
+        self.model.apply(build_forest(entries), observation.statuses, ended=frozenset(self._ended_at))
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        self._show_details()
+        self._update_status(observation)
+
+    def _update_providers(self, observation: Observation) -> None:
+        providers = sorted({e.provider for e in observation.snapshot.entries})
+        present = [self.provider_box.itemText(i) for i in range(1, self.provider_box.count())]
+        if providers != present:
+            current = self.provider_box.currentText()
+            self.provider_box.blockSignals(True)
+            self.provider_box.clear()
+            self.provider_box.addItems([ALL_PROVIDERS, *providers])
+            self.provider_box.setCurrentText(current if current in providers else ALL_PROVIDERS)
+            self.provider_box.blockSignals(False)
+
+    def _update_status(self, observation: Observation) -> None:
+        snapshot = observation.snapshot
+        parts = [
+            self._store_path,
+            f"{len(observation.running)} running, {len(snapshot.entries)} stored",
+            "updated " + time.strftime("%H:%M:%S", time.localtime(observation.observed_at)),
+        ]
+        if snapshot.skipped:
+            parts.append(f"{len(snapshot.skipped)} invalid entries skipped")
+        if observation.error:
+            parts.append(f"error: {observation.error}")
+        self.status_label.setText("  ·  ".join(parts))
+
+    def mark_stopping(self, ids: set[str]) -> None:
+        self.model.stopping |= ids
+        self._reapply()
+
+    # --- selection and details -------------------------------------------------------------
+
+    def selected_id(self) -> str | None:
+        index = self.view.selectionModel().currentIndex()
+        return index.data(ENTRY_ID_ROLE) if index.isValid() else None
+
+    @Slot(str)
+    def select_entry(self, entry_id: str) -> bool:
+        """Select (and reveal) an agent; False if it is not shown."""
+        source = self.model.index_of_id(entry_id)
+        if not source.isValid() and self.running_only.isChecked():
+            self.running_only.setChecked(False)
+            source = self.model.index_of_id(entry_id)
+        index = self.proxy.mapFromSource(source)
+        if not index.isValid():
+            return False
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def _show_details(self) -> None:
+        entry_id = self.selected_id()
+        entry = self.model.entry(entry_id) if entry_id else None
+        status = self.observation.statuses.get(entry.id) if entry and self.observation else None
+        for name, label in self.detail_labels.items():
+            label.setText(self._field_text(entry, status, name))
+        running = status is LiveStatus.RUNNING
+        for key, button in self.buttons.items():
+            button.setEnabled(entry is not None and (running or key in ("copy_id", "open_root")))
+        if entry is not None and self.observation is not None:
+            node = find_node(build_forest(self.observation.running), entry.id)
+            count = len(descendants_deepest_first(node)) + 1 if node else 1
+            self.buttons["kill_tree"].setText(f"Kill tree ({count})…")
+            self.buttons["kill_tree"].setEnabled(running and count > 1)
+
+    def _field_text(self, entry: Entry | None, status: LiveStatus | None, name: str) -> str:
+        if entry is None:
+            return ""
+        if name == "live":
+            runtime = time.time() if status is LiveStatus.RUNNING else entry.ended or time.time()
+            return f"{status.value if status else 'unknown'} for {duration(runtime - entry.started)}"
+        value = entry.raw.get(name)
+        if name == "parent_process_id" and isinstance(value, str):
+            escaped = html.escape(value, quote=True)
+            return f'<a href="{escaped}">{escaped}</a>'
+        return "—" if value is None else str(value)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def _act(self, action: str) -> None:
+        entry_id = self.selected_id()
+        if entry_id is None:
+            return
+        if action == "kill":
+            self.kill_requested.emit(entry_id, False)
+        elif action == "kill_tree":
+            self.kill_requested.emit(entry_id, True)
+        elif action == "stop":
+            self.stop_requested.emit(entry_id)
+        elif action == "open_root":
+            self.open_root_requested.emit(entry_id)
+        elif action == "copy_id":
+            self.copy_id_requested.emit(entry_id)
+
+    def context_menu_for(self, index: QModelIndex) -> QMenu:
+        """The row's context menu: the details pane's actions, enabled alike."""
+        self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        for key, button in self.buttons.items():
+            if not button.isHidden():
+                action = menu.addAction(button.text())
+                action.setEnabled(button.isEnabled())
+                action.triggered.connect(self._action_slot(key))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.context_menu_for(index).exec(self.view.viewport().mapToGlobal(pos))
+
+    def _action_slot(self, key: str) -> Callable[[], None]:
+        return lambda: self._act(key)
+
+    @Slot(QModelIndex, int, int)
+    def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
+        """New agents appear unfolded, under an unfolded parent, as the rest of the tree."""
+        if parent.isValid():
+            self.view.expand(parent)
+        for row in range(first, last + 1):
+            self.view.expandRecursively(self.proxy.index(row, 0, parent))
+
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    @Slot()
+    def _filter_changed(self) -> None:
+        provider = self.provider_box.currentText()
+        self.proxy.set_filter(self.filter_edit.text(), "" if provider == ALL_PROVIDERS else provider)
+        self.view.expandAll()
+
+    # --- window behaviour --------------------------------------------------------------------
+
+    def show_and_raise(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.view.expandAll()
+        self.shown.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing hides to the tray; Quit is in the tray menu."""
+        if self._quitting() or self.quit_on_close:
+            event.accept()
+            return
+        event.ignore()
+        self.hide()

@@ -1,0 +1,106 @@
+"""The tray app: tooltip and icon follow the store (within a second of an atomic rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import LiveSample
+from zag_tray.core.paths import BaseDirChoice
+from zag_tray.core.store import serialise
+from zag_tray.ui.app import build_tray
+from zag_tray.ui.icons import IconState
+from zag_tray.ui.model import ENTRY_ID_ROLE
+from zag_tray.ui.tray import TrayApp
+
+ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
+
+
+@pytest.fixture
+def tray(live_sample: LiveSample, qtbot: QtBot) -> Iterator[TrayApp]:
+    app = build_tray(BaseDirChoice(live_sample.base, "test"))
+    app.start()
+    qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
+    yield app
+    app.shutdown()
+
+
+def test_tooltip_and_icon_show_the_running_agents(tray: TrayApp) -> None:
+    tooltip = tray.icon.toolTip().splitlines()
+    assert tooltip[0] == "zag-tray: 4 agents running (2 top-level)"
+    assert tooltip[1:4] == ["claude: 2 (1 top-level)", "codex: 1 (0 top-level)", "ollama: 1 (1 top-level)"]
+    assert tooltip[4].startswith("longest: claude · opus, ")
+    assert tray.look.state is IconState.BUSY and tray.look.count == 4
+
+
+def test_atomic_rename_shows_in_the_model_within_a_second(
+    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
+) -> None:
+    model = tray.window.model
+    assert model.index_of_id(ORPHAN).isValid()
+    doc = json.loads(live_sample.path.read_bytes())
+    doc["processes"] = [e for e in doc["processes"] if e["id"] != ORPHAN]
+    tmp = live_sample.base / ".processes.json.zag.tmp"
+    tmp.write_bytes(serialise(doc))
+    started = time.monotonic()
+    os.replace(tmp, live_sample.path)
+    qtbot.waitUntil(lambda: not model.index_of_id(ORPHAN).isValid(), timeout=1000)
+    assert time.monotonic() - started < 1.0
+    # ... and again: the watch was re-armed after the rename.
+    doc["processes"][0]["prompt"] = "changed"
+    tmp.write_bytes(serialise(doc))
+    os.replace(tmp, live_sample.path)
+    first = doc["processes"][1]["id"]
+    qtbot.waitUntil(lambda: tray.window.model.entry(first) is not None, timeout=1000)
+
+
+def test_bad_store_keeps_the_last_good_view_and_shows_the_error(
+    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
+) -> None:
+    tmp = live_sample.base / ".tmp"
+    tmp.write_text("{broken")
+    os.replace(tmp, live_sample.path)
+    qtbot.waitUntil(lambda: tray.look.state is IconState.ERROR, timeout=2000)
+    assert "store error" in tray.icon.toolTip()
+    assert tray.window.model.index_of_id(ORPHAN).isValid()  # the last good snapshot stays
+    assert "error:" in tray.window.status_label.text()
+
+
+def test_agent_dying_sets_attention_until_the_menu_is_opened(
+    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
+) -> None:
+    live_sample.procs[ORPHAN].kill()
+    live_sample.procs[ORPHAN].wait()
+    tray.watcher.refresh()
+    qtbot.waitUntil(lambda: tray.look.attention, timeout=5000)
+    tray.rebuild_menu()
+    assert not tray.attention and not tray.look.attention
+
+
+def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) -> None:
+    tray.show_details(ORPHAN)
+    assert tray.window.isVisible()
+    assert tray.window.view.currentIndex().data(ENTRY_ID_ROLE) == ORPHAN
+    assert tray.window.detail_labels["id"].text() == ORPHAN
+    tray.window.close()
+    assert not tray.window.isVisible()  # closing hides to the tray
+
+
+def test_store_appearing_later_is_picked_up(tmp_path: Path, agents: object, qtbot: QtBot) -> None:
+    from zag_tray.core.demo import make_entry, write_store
+
+    base = tmp_path / ".zag"  # does not exist yet
+    app = build_tray(BaseDirChoice(base, "test"))
+    app.start()
+    qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
+    assert app.look.state is IconState.IDLE
+    proc = agents("late")  # type: ignore[operator]
+    write_store(base, [make_entry(pid=proc.pid, entry_id="late")])
+    qtbot.waitUntil(lambda: app.window.model.index_of_id("late").isValid(), timeout=2000)
+    app.shutdown()

@@ -1,0 +1,187 @@
+"""The window: filters, running-only, sorting under parents, highlights, keys, details, status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from zag_tray.core.demo import make_entry
+from zag_tray.core.liveness import LiveStatus
+from zag_tray.core.monitor import Observation
+from zag_tray.core.store import Entry, SkippedEntry, Snapshot, parse_entry
+from zag_tray.ui.model import ENDED_COLOUR, ENTRY_ID_ROLE, NEW_COLOUR, Column
+from zag_tray.ui.window import AgentWindow
+
+RUN, EXIT = LiveStatus.RUNNING, LiveStatus.EXITED
+
+
+def entry(
+    entry_id: str, parent: str | None = None, minute: int = 0, pid: int = 100, **fields: object
+) -> Entry:
+    parsed = parse_entry(
+        make_entry(
+            pid=pid,
+            entry_id=entry_id,
+            parent=parent,  # type: ignore[arg-type]
+            started_at=f"2026-03-28T10:{minute:02d}:00Z",
+            **fields,
+        )
+    )
+    assert isinstance(parsed, Entry)
+    return parsed
+
+
+ENTRIES = (
+    entry("orch", None, 1, pid=500, provider="claude", prompt="Orchestrate <b>it</b>"),
+    entry("w1", "orch", 2, pid=900, provider="codex", root="/srv/parser"),
+    entry("w2", "orch", 3, pid=300, provider="gemini"),
+    entry("g", "w1", 4, pid=700, provider="claude"),
+    entry("done", None, 5, pid=200, provider="ollama", status="exited", exit_code=0),
+)
+STATUSES = {"orch": RUN, "w1": RUN, "w2": RUN, "g": RUN, "done": EXIT}
+
+
+def observe(
+    entries: tuple[Entry, ...] = ENTRIES,
+    statuses: dict[str, LiveStatus] | None = None,
+    error: str | None = None,
+    skipped: tuple[SkippedEntry, ...] = (),
+) -> Observation:
+    return Observation(Snapshot(Path("/tmp/x/processes.json"), entries, skipped), statuses or STATUSES, error)
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[AgentWindow]:
+    win = AgentWindow("/tmp/x/processes.json")
+    qtbot.addWidget(win)
+    win.apply(observe())
+    win.show_and_raise()
+    yield win
+
+
+def shown(win: AgentWindow) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    stack = [(0, win.proxy.index(r, 0)) for r in reversed(range(win.proxy.rowCount()))]
+    while stack:
+        depth, index = stack.pop()
+        out.append((depth, index.data(ENTRY_ID_ROLE)))
+        stack.extend(
+            (depth + 1, win.proxy.index(r, 0, index)) for r in reversed(range(win.proxy.rowCount(index)))
+        )
+    return out
+
+
+def test_running_only_by_default_and_all_on_toggle(window: AgentWindow) -> None:
+    assert shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]
+    window.running_only.setChecked(False)
+    assert shown(window) == [(0, "done"), (0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]
+
+
+def test_text_filter_keeps_the_parents_of_a_match(window: AgentWindow) -> None:
+    window.filter_edit.setText("G")  # the id "g", case-insensitive
+    assert ("g" in {i for _, i in shown(window)}) and shown(window)[0] == (0, "orch")
+    window.filter_edit.setText("/srv/parser")
+    assert shown(window) == [(0, "orch"), (1, "w1")]
+    window.filter_edit.setText("nothing matches this")
+    assert shown(window) == []
+
+
+def test_provider_filter(window: AgentWindow) -> None:
+    window.provider_box.setCurrentText("codex")
+    assert shown(window) == [(0, "orch"), (1, "w1")]
+    assert [window.provider_box.itemText(i) for i in range(window.provider_box.count())] == [
+        "All providers",
+        "claude",
+        "codex",
+        "gemini",
+        "ollama",
+    ]
+
+
+def test_sorting_keeps_children_under_their_parent(window: AgentWindow) -> None:
+    window.view.sortByColumn(Column.PID, Qt.SortOrder.AscendingOrder)
+    assert shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]  # 300 < 900 among siblings
+    window.view.sortByColumn(Column.PID, Qt.SortOrder.DescendingOrder)
+    assert shown(window) == [(0, "orch"), (1, "w1"), (2, "g"), (1, "w2")]
+
+
+def test_new_rows_are_green_and_finished_rows_red_for_a_moment(window: AgentWindow, qtbot: QtBot) -> None:
+    window.apply(observe((*ENTRIES, entry("late", "orch", 9)), {**STATUSES, "late": RUN}))
+    late = window.model.index_of_id("late")
+    assert late.data(Qt.ItemDataRole.BackgroundRole).color() == NEW_COLOUR
+    assert window.model.index_of_id("w2").data(Qt.ItemDataRole.BackgroundRole) is None
+    ended = {**STATUSES, "w2": EXIT}
+    window.apply(observe(statuses=ended))
+    w2 = window.model.index_of_id("w2")
+    assert w2.isValid() and w2.data(Qt.ItemDataRole.BackgroundRole).color() == ENDED_COLOUR
+    qtbot.waitUntil(lambda: not window.model.index_of_id("w2").isValid(), timeout=4000)
+
+
+def test_stopping_is_shown_until_the_agent_is_gone(window: AgentWindow) -> None:
+    window.mark_stopping({"w2"})
+    status = window.model.index_of_id("w2").siblingAtColumn(Column.STATUS)
+    assert status.data() == "stopping…"
+    window.apply(observe(tuple(e for e in ENTRIES if e.id != "w2")))
+    assert "w2" not in window.model.stopping
+
+
+def test_details_are_plain_text_and_the_parent_link_selects_it(window: AgentWindow) -> None:
+    assert window.select_entry("orch")
+    prompt = window.detail_labels["prompt"]
+    assert prompt.text() == "Orchestrate <b>it</b>" and prompt.textFormat() == Qt.TextFormat.PlainText
+    window.select_entry("g")
+    assert window.detail_labels["id"].text() == "g"
+    window.detail_labels["parent_process_id"].linkActivated.emit("w1")
+    assert window.selected_id() == "w1"
+    assert window.buttons["kill_tree"].text() == "Kill tree (2)…" and window.buttons["kill_tree"].isEnabled()
+
+
+def test_keys_delete_copy_refresh_and_find(window: AgentWindow, qtbot: QtBot) -> None:
+    window.activateWindow()
+    window.select_entry("w1")
+    window.view.setFocus()
+    with qtbot.waitSignal(window.kill_requested, timeout=1000) as killed:
+        qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert killed.args == ["w1", False]
+    with qtbot.waitSignal(window.copy_id_requested, timeout=1000) as copied:
+        qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert copied.args == ["w1"]
+    with qtbot.waitSignal(window.refresh_requested, timeout=1000):
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.filter_edit
+
+
+def test_status_bar_says_path_counts_skips_and_errors(window: AgentWindow) -> None:
+    window.apply(observe(error="/tmp/x/processes.json: not valid JSON", skipped=(SkippedEntry(3, "pid"),)))
+    text = window.status_label.text()
+    assert text.startswith("/tmp/x/processes.json  ·  4 running, 5 stored  ·  updated ")
+    assert "1 invalid entries skipped" in text and "error: /tmp/x/processes.json: not valid JSON" in text
+
+
+def test_refresh_keeps_the_scroll_position(qtbot: QtBot) -> None:
+    many = tuple(entry(f"a{i:03d}", None, i % 60, pid=1000 + i) for i in range(300))
+    statuses = {e.id: RUN for e in many}
+    win = AgentWindow("/tmp/x/processes.json")
+    qtbot.addWidget(win)
+    win.apply(observe(many, statuses))
+    win.show_and_raise()
+    bar = win.view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    before = bar.value()
+    win.apply(observe((*many, entry("zz-new", None, 30, pid=5)), {**statuses, "zz-new": RUN}))
+    assert bar.value() == before and before > 0
+
+
+def test_context_menu_acts_on_its_row(window: AgentWindow, qtbot: QtBot) -> None:
+    index = window.proxy.mapFromSource(window.model.index_of_id("w2"))
+    menu = window.context_menu_for(index)
+    assert [a.text() for a in menu.actions()] == ["Open root", "Copy ID", "Stop", "Kill…", "Kill tree (1)…"]
+    with qtbot.waitSignal(window.kill_requested, timeout=1000) as killed:
+        next(a for a in menu.actions() if a.text() == "Kill…").trigger()
+    assert killed.args == ["w2", False]
