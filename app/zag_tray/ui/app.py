@@ -21,11 +21,7 @@ from zag_tray.ui.window import AgentWindow
 def build_tray(choice: BaseDirChoice) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way)."""
     checker = LivenessChecker()
-    quitting = [False]
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(lambda: quitting.__setitem__(0, True))
-    window = AgentWindow(str(choice.store), quitting=lambda: quitting[0])
+    window = AgentWindow(str(choice.store))
     watcher = StoreWatcher(Monitor(choice.store, checker))
     controller = AgentController(choice.store, checker, ask)
     return TrayApp(watcher, controller, window)
@@ -44,10 +40,10 @@ def run_tray(choice: BaseDirChoice) -> int:
         # No tray host (e.g. GNOME without an AppIndicator extension): be a window.
         app.setQuitOnLastWindowClosed(True)
         tray.window.statusBar().showMessage("No system tray is available: zag-tray runs as this window.")
-        tray.window.quit_on_close = True
+        tray.window.allow_close = True
         tray.window.show_and_raise()
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: tray.quit())
+    signal.signal(signal.SIGINT, lambda *_: tray.quit())
     # Python runs signal handlers between bytecodes only: wake it now and then.
     wake = QTimer(interval=250)
     wake.timeout.connect(lambda: None)

@@ -179,6 +179,11 @@ class TrayApp(QObject):
     def _show_menu_at_cursor(self) -> None:
         self.menu.popup(self._menu_pos)
 
+    def quit(self) -> None:
+        """Quit the app: Qt 6 first asks every window to close, so let ours agree."""
+        self.window.allow_close = True
+        QApplication.quit()
+
     def shutdown(self) -> None:
         self.watcher.stop()
         self.controller.wait()

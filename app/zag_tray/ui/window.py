@@ -112,13 +112,12 @@ class AgentWindow(QMainWindow):
     refresh_requested = Signal()
     shown = Signal()
 
-    def __init__(self, store_path: str, quitting: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, store_path: str) -> None:
         super().__init__()
         self.setWindowTitle("zag-tray — agents")
         self.resize(1100, 640)
-        self._quitting = quitting
-        self.quit_on_close = False
-        """Without a tray, closing the window is quitting."""
+        self.allow_close = False
+        """Set when the app quits (Qt 6 asks windows to close first) or when there is no tray."""
         self._store_path = store_path
         self.observation: Observation | None = None
         self._ended_at: dict[str, float] = {}
@@ -437,7 +436,7 @@ class AgentWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides to the tray; Quit is in the tray menu."""
-        if self._quitting() or self.quit_on_close:
+        if self.allow_close:
             event.accept()
             return
         event.ignore()
