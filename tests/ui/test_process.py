@@ -40,7 +40,7 @@ def _quit_demo(proc: subprocess.Popen[str]) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert not base.exists()
-        gone, alive = psutil.wait_procs(agents, timeout=5)
+        _, alive = psutil.wait_procs(agents, timeout=5)
         assert alive == []
     finally:
         if proc.poll() is None:
