@@ -104,3 +104,20 @@ def test_store_appearing_later_is_picked_up(tmp_path: Path, agents: object, qtbo
     write_store(base, [make_entry(pid=proc.pid, entry_id="late")])
     qtbot.waitUntil(lambda: app.window.model.index_of_id("late").isValid(), timeout=2000)
     app.shutdown()
+
+
+def test_single_click_waits_for_a_possible_double_click(tray: TrayApp, qtbot: QtBot) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    interval = QGuiApplication.styleHints().mouseDoubleClickInterval()
+    popups: list[object] = []
+    tray.menu.popup = lambda pos: popups.append(pos)  # type: ignore[method-assign]
+    trigger, double = QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick
+    tray.icon.activated.emit(trigger)
+    assert popups == []  # not yet: this may be the first half of a double click
+    qtbot.waitUntil(lambda: len(popups) == 1, timeout=interval + 1000)
+    tray.icon.activated.emit(trigger)
+    tray.icon.activated.emit(double)
+    qtbot.wait(interval + 200)
+    assert len(popups) == 1 and tray.window.isVisible()
