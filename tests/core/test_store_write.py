@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zag_tray.core.store as store_module
-from tests.conftest import SAMPLE, LiveSample
+from tests.conftest import ORCH, SAMPLE, LiveSample
 from zag_tray.core import actions
 from zag_tray.core.liveness import LivenessChecker
 from zag_tray.core.store import (
@@ -27,7 +27,6 @@ from zag_tray.core.store import (
 )
 
 KILLED = {"status": "killed", "exit_code": None, "exited_at": "2026-03-28T10:30:00+00:00"}
-ORCH = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02"
 
 
 def test_update_changes_only_the_named_fields(tmp_path: Path) -> None:

@@ -10,16 +10,11 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import LiveSample
+from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
 from zag_tray.core.liveness import LivenessChecker
 from zag_tray.core.monitor import Monitor
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.menu import MenuHandlers, populate
-
-ORCH = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e02"
-WORKER = "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03"
-GRANDCHILD = "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05"
-ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
 
 
 def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:

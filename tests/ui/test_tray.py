@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import LiveSample
+from tests.conftest import ORPHAN, LiveSample
 from zag_tray.core.paths import BaseDirChoice
 from zag_tray.core.store import serialise
 from zag_tray.ui.app import build_tray
 from zag_tray.ui.icons import IconState
 from zag_tray.ui.model import ENTRY_ID_ROLE
 from zag_tray.ui.tray import TrayApp
-
-ORPHAN = "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -29,7 +28,7 @@ def build_tray(choice: BaseDirChoice) -> TrayApp:
 
 def run_tray(choice: BaseDirChoice) -> int:
     """Run the tray until Quit (or SIGINT/SIGTERM)."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(["zag-tray"])  # argv[0] names the X11 WM_CLASS
     assert isinstance(app, QApplication)
     app.setApplicationName("zag-tray")
     app.setApplicationVersion(__version__)

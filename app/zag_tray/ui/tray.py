@@ -6,8 +6,11 @@ after ``doubleClickInterval`` so that a double click does not also pop it up.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections import Counter
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
 from PySide6.QtGui import QCursor, QGuiApplication
@@ -22,6 +25,9 @@ from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, populate
 from zag_tray.ui.watcher import StoreWatcher
 from zag_tray.ui.window import AgentWindow
+
+STATE_FILE_ENV = "ZAG_TRAY_STATE_FILE"
+"""Debug seam for end-to-end tests: where to write what the tray shows, as JSON."""
 
 
 def ask(title: str, text: str) -> bool:
@@ -111,6 +117,7 @@ class TrayApp(QObject):
         window.copy_id_requested.connect(controller.copy_id)
         window.refresh_requested.connect(watcher.refresh)
         window.shown.connect(self._clear_attention)
+        window.shown.connect(self.write_state)
         self.handlers = MenuHandlers(
             details=self.show_details,
             open_root=controller.open_root,
@@ -141,6 +148,7 @@ class TrayApp(QObject):
             self.look = look
             self.icon.setIcon(tray_icon(look))
         self.icon.setToolTip(tooltip_text(observation, time.time()))
+        self.write_state()
 
     @Slot()
     def rebuild_menu(self) -> None:
@@ -178,6 +186,28 @@ class TrayApp(QObject):
 
     def _show_menu_at_cursor(self) -> None:
         self.menu.popup(self._menu_pos)
+
+    def write_state(self) -> None:
+        """Write what the user sees to ``$ZAG_TRAY_STATE_FILE`` (only when it is set)."""
+        target = os.environ.get(STATE_FILE_ENV)
+        if not target:
+            return
+        geometry = self.icon.geometry()
+        state = {
+            "tooltip": self.icon.toolTip(),
+            "icon": {
+                "state": self.look.state.value,
+                "count": self.look.count,
+                "attention": self.look.attention,
+            },
+            "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
+            "icon_geometry": [geometry.x(), geometry.y(), geometry.width(), geometry.height()],
+            "window_visible": self.window.isVisible(),
+            "window_rows": self.window.visible_rows(),
+        }
+        tmp = Path(f"{target}.tmp")
+        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+        tmp.replace(target)
 
     def quit(self) -> None:
         """Quit the app: Qt 6 first asks every window to close, so let ours agree."""

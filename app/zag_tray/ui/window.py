@@ -326,6 +326,17 @@ class AgentWindow(QMainWindow):
 
     # --- selection and details -------------------------------------------------------------
 
+    def visible_rows(self) -> list[list[object]]:
+        """[depth, agent, status] per row, in view order (for the end-to-end tests' seam)."""
+        rows: list[list[object]] = []
+        stack = [(0, self.proxy.index(r, 0)) for r in reversed(range(self.proxy.rowCount()))]
+        while stack:
+            depth, index = stack.pop()
+            rows.append([depth, index.data(), index.siblingAtColumn(Column.STATUS).data()])
+            children = range(self.proxy.rowCount(index))
+            stack.extend((depth + 1, self.proxy.index(r, 0, index)) for r in reversed(children))
+        return rows
+
     def selected_id(self) -> str | None:
         index = self.view.selectionModel().currentIndex()
         return index.data(ENTRY_ID_ROLE) if index.isValid() else None
