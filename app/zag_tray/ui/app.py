@@ -38,7 +38,10 @@ def run_tray(choice: BaseDirChoice) -> int:
     if not QSystemTrayIcon.isSystemTrayAvailable():
         # No tray host (e.g. GNOME without an AppIndicator extension): be a window.
         app.setQuitOnLastWindowClosed(True)
-        tray.window.statusBar().showMessage("No system tray is available: zag-tray runs as this window.")
+        tray.window.show_note(
+            "No system tray is available here, so zag-tray runs as this window; closing it quits.",
+            timeout_ms=0,
+        )
         tray.window.allow_close = True
         tray.window.show_and_raise()
     signal.signal(signal.SIGTERM, lambda *_: tray.quit())

@@ -163,7 +163,7 @@ class TrayApp(QObject):
 
     @Slot(str)
     def show_message(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 10000)
+        self.window.show_note(text)
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.Warning, 8000)
         elif not self.window.isVisible():

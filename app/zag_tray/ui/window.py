@@ -179,8 +179,20 @@ class AgentWindow(QMainWindow):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
+        self.note = QLabel()
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(
+            "QLabel { background: #fff5d6; color: #3d2c00; border: 1px solid #e3c66d;"
+            " border-radius: 3px; padding: 4px 8px; }"
+        )
+        self.note.hide()
+        self._note_timer = QTimer(self, singleShot=True)
+        self._note_timer.timeout.connect(self.note.hide)
+
         central = QWidget()
         layout = QVBoxLayout(central)
+        layout.addWidget(self.note)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
@@ -319,6 +331,15 @@ class AgentWindow(QMainWindow):
         if observation.error:
             parts.append(f"error: {observation.error}")
         self.status_label.setText("  ·  ".join(parts))
+
+    def show_note(self, text: str, timeout_ms: int = 10000) -> None:
+        """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""
+        self.note.setText(text)
+        self.note.show()
+        if timeout_ms:
+            self._note_timer.start(timeout_ms)
+        else:
+            self._note_timer.stop()
 
     def mark_stopping(self, ids: set[str]) -> None:
         self.model.stopping |= ids

@@ -1,0 +1,151 @@
+"""The real app in a real X session with a real tray host, driven by mouse and keyboard."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import psutil
+
+from tests.e2e.conftest import Display, RunningApp, wait_for
+from zag_tray.core.demo import make_entry, spawn_agent, write_store
+
+StartApp = Callable[[], RunningApp]
+BADGE_BLUE = "#1F6FEB"
+NESTED = [
+    [0, "claude · opus", "running"],
+    [1, "gemini · pro", "running"],
+    [1, "codex · gpt-5", "running"],
+    [2, "claude · sonnet", "running"],
+]
+
+
+def embedded_icon(display: Display) -> bool:
+    """Is a zag-tray window a child of trayer's panel (XEmbed done)?"""
+    lines = display.tree().splitlines()
+    for i, line in enumerate(lines):
+        if '("panel" "trayer")' in line:
+            indent = len(line) - len(line.lstrip())
+            for child in lines[i + 1 :]:
+                if len(child) - len(child.lstrip()) <= indent:
+                    break
+                if '"zag-tray"' in child:
+                    return True
+    return False
+
+
+def popup_menu(display: Display) -> bool:
+    """Is a zag-tray popup (a mapped window of the app's class, wider than the icon) on screen?"""
+    found = display.run("xdotool", "search", "--onlyvisible", "--class", "zag-tray", check=False).split()
+    for window in found:
+        info = display.run("xwininfo", "-id", window, check=False)
+        width = next(
+            (int(line.split()[-1]) for line in info.splitlines() if line.strip().startswith("Width:")), 0
+        )
+        if width > 100:
+            return True
+    return False
+
+
+def colours(path: str, display: Display) -> str:
+    return display.run("convert", path, "-format", "%c", "histogram:info:-").upper()
+
+
+def test_icon_embeds_in_the_tray_and_shows_the_running_count(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    started = time.monotonic()
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display), timeout=5)
+    assert time.monotonic() - started < 5
+    state = app.state()
+    assert state["icon"] == {"state": "busy", "count": 4, "attention": False}
+    assert state["tooltip"].splitlines()[0] == "zag-tray: 4 agents running (1 top-level)"
+    x, y, w, h = app.state()["icon_geometry"]
+    shot = display.screenshot("tray", crop=(x, y, w, h))
+    display.screenshot("tray-wide", crop=(1280 - 200, 0, 200, 40))
+    assert BADGE_BLUE in colours(str(shot), display), "the count badge is not drawn in the tray"
+
+
+def test_right_click_menu_kills_an_agent_from_the_keyboard(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    victim = psutil.Process(app.pid_of("gemini"))
+    x, y = app.icon_centre()
+    display.click(x, y, button=3)
+    wait_for("the menu", lambda: popup_menu(display))
+    display.screenshot("menu")
+    # Header (disabled, skipped) -> the orchestrator's submenu -> past its six actions to the
+    # newest worker (gemini) -> its submenu -> Details, Open root, Copy ID, Stop, Kill…
+    display.key("Down", "Right", *["Down"] * 6, "Right", *["Down"] * 4)
+    display.screenshot("menu-kill")
+    display.key("Return")
+    wait_for("the confirmation", lambda: display.visible_windows("Kill agent"))
+    display.screenshot("confirm-kill")
+    display.key("alt+y")
+    wait_for("the agent to end", lambda: not _alive(victim), timeout=10)
+    stored = json.loads(app.agents.store.read_bytes())["processes"]
+    assert next(e for e in stored if e["pid"] == victim.pid)["status"] == "killed"
+    assert sum(1 for e in stored if e["status"] == "running") == 3
+    wait_for("the badge to say 3", lambda: app.state()["icon"]["count"] == 3)
+
+
+def test_double_click_opens_the_window_with_the_nested_tree(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    # The window stays open at the end: the teardown's SIGTERM must still quit the app.
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    x, y = app.icon_centre()
+    display.click(x, y, repeat=2)
+    wait_for("the window", lambda: display.visible_windows("zag-tray — agents"))
+    wait_for("the window to report itself", lambda: app.state().get("window_visible"))
+    assert app.state()["window_rows"] == NESTED
+    time.sleep(0.5)
+    display.screenshot("window")
+
+
+def test_store_changes_from_another_process_show_within_two_seconds(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    app = start_app()
+    wait_for("the first count", lambda: app.state()["icon"]["count"] == 4)
+    newcomer = spawn_agent("newcomer")
+    try:
+        entries = [*app.agents.entries, make_entry(pid=newcomer.pid, entry_id="newcomer", provider="ollama")]
+        started = time.monotonic()
+        write_store(app.agents.base, entries)  # zag's way: temp file, then rename
+        wait_for("the new agent", lambda: app.state()["icon"]["count"] == 5, timeout=2)
+        assert time.monotonic() - started < 2
+        newcomer.terminate()
+        newcomer.wait()
+        entries[-1].update(status="exited", exit_code=0, exited_at="2026-11-25T10:00:00+00:00")
+        started = time.monotonic()
+        write_store(app.agents.base, entries)
+        wait_for("the finished agent to go", lambda: app.state()["icon"]["count"] == 4, timeout=2)
+        assert time.monotonic() - started < 2
+    finally:
+        if newcomer.poll() is None:
+            newcomer.kill()
+            newcomer.wait()
+
+
+def test_without_a_tray_host_the_window_shows(display: Display, start_app: StartApp) -> None:
+    app = start_app()
+    wait_for("the window", lambda: display.visible_windows("zag-tray — agents"))
+    wait_for("the window to report itself", lambda: app.state().get("window_visible"))
+    state = app.state()
+    assert state["tray_available"] is False
+    assert state["window_rows"] == NESTED
+    time.sleep(0.5)
+    display.screenshot("no-tray-window")
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
