@@ -181,3 +181,22 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )  # type: ignore[call-overload]
 
     return run
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many end-to-end tests ran, so a CI log shows they were not skipped."""
+    counts = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        reports = terminalreporter.stats.get(outcome, [])
+        counts[outcome] = sum(
+            1
+            for r in reports
+            if "e2e" in getattr(r, "keywords", {})
+            and r.when in ("call", "setup")
+            and (outcome != "passed" or r.when == "call")
+        )
+    if any(counts.values()):
+        terminalreporter.write_line(
+            "end-to-end (real X server and tray host): "
+            + ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n or outcome == "passed")
+        )
