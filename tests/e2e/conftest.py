@@ -225,7 +225,7 @@ def start_app(display: Display, tmp_path: Path) -> Iterator[Callable[[], Running
         home.mkdir(exist_ok=True)
         app = RunningApp(display, tmp_path / "zag", home)
         started.append(app)
-        wait_for("the app's first observation", lambda: app.state().get("icon"), timeout=10)
+        wait_for("the app's first observation", lambda: app.state().get("observed"), timeout=10)
         return app
 
     yield start

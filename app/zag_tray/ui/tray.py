@@ -194,6 +194,7 @@ class TrayApp(QObject):
             return
         geometry = self.icon.geometry()
         state = {
+            "observed": self.observation is not None,
             "tooltip": self.icon.toolTip(),
             "icon": {
                 "state": self.look.state.value,
