@@ -191,14 +191,6 @@ class RunningApp:
             if e["provider"] == provider and e["status"] == "running"
         )
 
-    def icon_centre(self) -> tuple[int, int]:
-        x, y, w, h = wait_for("the icon's geometry", lambda: self._geometry())
-        return x + w // 2, y + h // 2
-
-    def _geometry(self) -> list[int] | None:
-        geometry = self.state().get("icon_geometry")
-        return geometry if geometry and geometry[2] > 0 else None
-
     def stop(self) -> int:
         """SIGTERM, as a session ending does; the exit code (it must quit by itself)."""
         if self.proc.poll() is None:

@@ -21,8 +21,8 @@ NESTED = [
 ]
 
 
-def embedded_icon(display: Display) -> bool:
-    """Is a zag-tray window a child of trayer's panel (XEmbed done)?"""
+def embedded_icon(display: Display) -> tuple[int, int, int, int] | None:
+    """Where the zag-tray window sits inside trayer's panel (XEmbed done), in screen coordinates."""
     lines = display.tree().splitlines()
     for i, line in enumerate(lines):
         if '("panel" "trayer")' in line:
@@ -31,8 +31,16 @@ def embedded_icon(display: Display) -> bool:
                 if len(child) - len(child.lstrip()) <= indent:
                     break
                 if '"zag-tray"' in child:
-                    return True
-    return False
+                    size, absolute = child.split()[-2:]  # "22x30+0+0" "+1257+1"
+                    width, height = (int(v) for v in size.split("+")[0].split("x"))
+                    x, y = (int(v) for v in absolute.split("+")[1:])
+                    return (x, y, width, height) if width > 1 else None
+    return None
+
+
+def icon_centre(display: Display) -> tuple[int, int]:
+    x, y, w, h = wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    return x + w // 2, y + h // 2
 
 
 def popup_menu(display: Display) -> bool:
@@ -62,7 +70,7 @@ def test_icon_embeds_in_the_tray_and_shows_the_running_count(
     state = app.state()
     assert state["icon"] == {"state": "busy", "count": 4, "attention": False}
     assert state["tooltip"].splitlines()[0] == "zag-tray: 4 agents running (1 top-level)"
-    x, y, w, h = app.state()["icon_geometry"]
+    x, y, w, h = wait_for("the icon in the tray host", lambda: embedded_icon(display))
     shot = display.screenshot("tray", crop=(x, y, w, h))
     display.screenshot("tray-wide", crop=(1280 - 200, 0, 200, 40))
     assert BADGE_BLUE in colours(str(shot), display), "the count badge is not drawn in the tray"
@@ -74,7 +82,7 @@ def test_right_click_menu_kills_an_agent_from_the_keyboard(
     app = start_app()
     wait_for("the icon in the tray host", lambda: embedded_icon(display))
     victim = psutil.Process(app.pid_of("gemini"))
-    x, y = app.icon_centre()
+    x, y = icon_centre(display)
     display.click(x, y, button=3)
     wait_for("the menu", lambda: popup_menu(display))
     display.screenshot("menu")
@@ -99,7 +107,7 @@ def test_double_click_opens_the_window_with_the_nested_tree(
     # The window stays open at the end: the teardown's SIGTERM must still quit the app.
     app = start_app()
     wait_for("the icon in the tray host", lambda: embedded_icon(display))
-    x, y = app.icon_centre()
+    x, y = icon_centre(display)
     display.click(x, y, repeat=2)
     wait_for("the window", lambda: display.visible_windows("zag-tray — agents"))
     wait_for("the window to report itself", lambda: app.state().get("window_visible"))

@@ -192,7 +192,6 @@ class TrayApp(QObject):
         target = os.environ.get(STATE_FILE_ENV)
         if not target:
             return
-        geometry = self.icon.geometry()
         state = {
             "observed": self.observation is not None,
             "tooltip": self.icon.toolTip(),
@@ -202,7 +201,6 @@ class TrayApp(QObject):
                 "attention": self.look.attention,
             },
             "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
-            "icon_geometry": [geometry.x(), geometry.y(), geometry.width(), geometry.height()],
             "window_visible": self.window.isVisible(),
             "window_rows": self.window.visible_rows(),
         }
