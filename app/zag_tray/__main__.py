@@ -1,7 +1,5 @@
 """``python -m zag_tray``."""
 
-import sys
+from zag_tray.cli import run
 
-from zag_tray.cli import main
-
-sys.exit(main())
+run()

@@ -239,3 +239,14 @@ def test_kill_during_a_rewrite_storm_loses_no_entry_and_never_tears(
         e["id"] for e in json.loads(SAMPLE.read_bytes())["processes"]
     }
     assert [p.name for p in live_sample.base.iterdir() if p.name.startswith(".")] == []
+
+
+def test_write_back_keeps_integers_beyond_64_bits_verbatim(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    doc["processes"][0]["future_count"] = -(2**70)
+    doc["processes"][1]["future_count"] = 2**80
+    store = tmp_path / "processes.json"
+    store.write_bytes(serialise(doc))
+    update_entries(store, {ORCH: KILLED})
+    doc["processes"][1].update(KILLED)
+    assert store.read_bytes() == serialise(doc)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -69,15 +69,14 @@ class Verdict:
     reason: str
 
 
+_AS_STORED = {"exited": LiveStatus.EXITED, "killed": LiveStatus.KILLED}
+
+
 def stored_status(status: str) -> LiveStatus | None:
     """The live status a stored value alone decides, or None for ``running``."""
     if status == "running":
         return None
-    if status == "exited":
-        return LiveStatus.EXITED
-    if status == "killed":
-        return LiveStatus.KILLED
-    return LiveStatus.UNKNOWN
+    return _AS_STORED.get(status, LiveStatus.UNKNOWN)
 
 
 def protected_pids() -> frozenset[int]:
@@ -110,12 +109,14 @@ class LivenessChecker:
         live_pids = frozenset(psutil.pids())
         result: dict[str, LiveStatus] = {}
         keep: set[tuple[str, int]] = set()
+        as_stored = _AS_STORED.get  # a store is mostly finished entries: decide those without a call
+        unknown = LiveStatus.UNKNOWN
         for entry in entries:
-            decided = stored_status(entry.status)
-            if decided is None:
+            if entry.status == "running":
                 keep.add((entry.id, entry.pid))
-                decided = self._check(entry, live_pids)[0].status
-            result[entry.id] = decided
+                result[entry.id] = self._check(entry, live_pids)[0].status
+            else:
+                result[entry.id] = as_stored(entry.status, unknown)
         with self._lock:
             self._first_seen = {k: v for k, v in self._first_seen.items() if k in keep}
         return result
@@ -214,4 +215,4 @@ def _is_zag(proc: psutil.Process) -> bool:
 
 
 def _as_running(entry: Entry) -> Entry:
-    return replace(entry, status="running")
+    return entry._replace(status="running")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zag_tray.core.liveness import LivenessChecker, LiveStatus
-from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, read_store
+from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, StoreReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class Monitor:
     def __init__(self, store: Path, checker: LivenessChecker | None = None) -> None:
         self.store = store
         self.checker = checker or LivenessChecker()
+        self._reader = StoreReader(store)
         self._last_good = Snapshot(store, ())
 
     def observe(self) -> Observation:
@@ -61,4 +62,4 @@ class Monitor:
             current = None
         if current is not None and current == last.stamp:
             return last
-        return read_store(self.store)
+        return self._reader.read()

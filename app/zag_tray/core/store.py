@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import gc
 import itertools
 import json
 import os
@@ -26,10 +27,10 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 MAX_STORE_BYTES: Final = 1 << 30
 """A store larger than this is refused rather than read into memory (zag's
@@ -45,6 +46,11 @@ KNOWN_STATUSES: Final = frozenset({"running", "exited", "killed"})
 
 JSONValue = Any
 """A value as ``json.loads`` returns it."""
+
+try:
+    import orjson as _orjson
+except ImportError:  # a platform without an orjson wheel: the stdlib does it all, slower
+    _orjson = None  # type: ignore[assignment]
 
 
 class StoreError(Exception):
@@ -93,9 +99,12 @@ class FileStamp:
         return cls(st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One valid process entry. ``raw`` is the entry exactly as parsed (all keys, in order)."""
+class Entry(NamedTuple):
+    """One valid process entry. ``raw`` is the entry exactly as parsed (all keys, in order).
+
+    A NamedTuple: 100,000 of these are built on every cold load, and a tuple is
+    the cheapest immutable record Python has.
+    """
 
     id: str
     pid: int
@@ -109,11 +118,15 @@ class Entry:
     status: str
     exit_code: int | None
     exited_at: str | None
-    ended: float | None
     root: str | None
     parent_process_id: str | None
     parent_session_id: str | None
-    raw: Mapping[str, JSONValue] = field(compare=True, repr=False)
+    raw: Mapping[str, JSONValue]
+
+    @property
+    def ended(self) -> float | None:
+        """``exited_at`` as epoch seconds (None if absent or not RFC 3339)."""
+        return None if self.exited_at is None else parse_timestamp(self.exited_at)
 
     @property
     def sort_key(self) -> tuple[float, str]:
@@ -160,8 +173,101 @@ def read_store(path: Path) -> Snapshot:
     if loaded is None:
         return Snapshot(path, ())
     data, stamp = loaded
-    entries, skipped = parse_processes(_decode(path, data), path)
+    with gc_paused():
+        entries, skipped = parse_processes(_decode(path, data), path)
     return Snapshot(path, entries, skipped, stamp)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a load builds 100,000s of containers.
+
+    Parsing creates no reference cycles, but every 700 new containers the
+    collector would walk them all again: about a quarter of a large load.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class StoreReader:
+    """Reads one store again and again, re-parsing only the entries whose bytes changed.
+
+    zag writes a deterministic layout (ZAG_STORE.md) and rewrites the whole file
+    for every change, so after the first read most entries are byte-for-byte
+    what they were. The bytes are split at the separators between top-level
+    entries; each piece is looked up by (hash, length) and only new pieces are
+    parsed. A file not in zag's layout, or a piece that does not parse on its
+    own, means a full parse, so the result is always what :func:`read_store`
+    returns (a property test holds the two together).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known: dict[tuple[int, int], Entry | str] = {}
+
+    def read(self) -> Snapshot:
+        loaded = _read_bytes(self.path)
+        if loaded is None:
+            self._known = {}
+            return Snapshot(self.path, ())
+        data, stamp = loaded
+        with gc_paused():
+            parsed = self._parse_pieces(data)
+            if parsed is None:
+                self._known = {}
+                entries, skipped = parse_processes(_decode(self.path, data), self.path)
+            else:
+                entries, skipped = parsed
+        return Snapshot(self.path, entries, skipped, stamp)
+
+    def _parse_pieces(self, data: bytes) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]] | None:
+        pieces = split_entries(data)
+        if pieces is None:
+            return None
+        known, fresh = self._known, {}
+        entries: list[Entry] = []
+        skipped: list[SkippedEntry] = []
+        for index, piece in enumerate(pieces):
+            key = (hash(piece), len(piece))
+            parsed = known.get(key)
+            if parsed is None:
+                try:
+                    parsed = parse_entry(_decode(self.path, b"{" + piece + b"}"))
+                except StoreError:
+                    return None  # let the full parse find (and word) what is wrong
+            fresh[key] = parsed
+            if type(parsed) is str:
+                skipped.append(SkippedEntry(index, parsed))
+            else:
+                entries.append(parsed)  # type: ignore[arg-type]
+        self._known = fresh
+        return tuple(entries), tuple(skipped)
+
+
+_LAYOUT_HEAD = b'{\n  "processes": [\n    {\n'
+_LAYOUT_TAIL = b"\n    }\n  ]\n}"
+_LAYOUT_BETWEEN = b"\n    },\n    {\n"
+_LAYOUT_EMPTY = b'{\n  "processes": []\n}'
+
+
+def split_entries(data: bytes) -> list[bytes] | None:
+    """The inside of each top-level entry object, if ``data`` is in zag's layout, else None.
+
+    The separators contain raw line breaks, which JSON strings cannot hold, and
+    an indentation only top-level entries have.
+    """
+    if data == _LAYOUT_EMPTY:
+        return []
+    if len(data) < len(_LAYOUT_HEAD) + len(_LAYOUT_TAIL) or not (
+        data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)
+    ):
+        return None
+    return data[len(_LAYOUT_HEAD) : -len(_LAYOUT_TAIL)].split(_LAYOUT_BETWEEN)
 
 
 def parse_processes(doc: JSONValue, path: Path) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
@@ -202,47 +308,58 @@ _REQUIRED_TEXT: Final = ("id", "provider", "model", "command", "started_at", "st
 
 
 def parse_entry(raw: JSONValue) -> Entry | str:
-    """An :class:`Entry`, or the reason zag's reader would reject this entry."""
+    """An :class:`Entry`, or the reason zag's reader would reject this entry.
+
+    The common case (a valid entry) is one pass of type checks; the reason for
+    a rejection is worked out only when there is one.
+    """
     if type(raw) is not dict:
         return f"not an object but {_json_type(raw)}"
     get = raw.get
+    entry_id, provider, model, command = get("id"), get("provider"), get("model"), get("command")
+    started_at, status, pid, exit_code = get("started_at"), get("status"), get("pid"), get("exit_code")
+    session_id, prompt, exited_at, root = get("session_id"), get("prompt"), get("exited_at"), get("root")
+    parent_id, parent_session = get("parent_process_id"), get("parent_session_id")
+    str_ = str
+    if not (
+        type(entry_id) is str_ and type(provider) is str_ and type(model) is str_ and type(command) is str_
+        and type(started_at) is str_ and type(status) is str_
+        and type(pid) is int and 0 <= pid <= U32_MAX
+        and (exit_code is None or (type(exit_code) is int and I32_MIN <= exit_code <= I32_MAX))
+        and (session_id is None or type(session_id) is str_) and (prompt is None or type(prompt) is str_)
+        and (exited_at is None or type(exited_at) is str_) and (root is None or type(root) is str_)
+        and (parent_id is None or type(parent_id) is str_)
+        and (parent_session is None or type(parent_session) is str_)
+    ):
+        return _rejection(raw)
+    try:
+        moment = _fromisoformat(started_at)
+    except ValueError:
+        return "started_at is not an RFC 3339 time"
+    if moment.tzinfo is None:
+        return "started_at is not an RFC 3339 time"
+    return _new_entry(Entry, (entry_id, pid, session_id, provider, model, command, prompt, started_at,
+                              moment.timestamp(), status, exit_code, exited_at, root, parent_id,
+                              parent_session, raw))
+
+
+_fromisoformat = datetime.fromisoformat
+_new_entry = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of the cost of an entry
+
+
+def _rejection(raw: dict[str, JSONValue]) -> str:
+    """Why zag's reader would reject ``raw`` (the slow path of :func:`parse_entry`)."""
     for key in _REQUIRED_TEXT:
-        value = get(key)
-        if type(value) is not str:
+        if type(raw.get(key)) is not str:
             return f"{key} is missing" if key not in raw else f"{key} is not a string"
     for key in _OPTIONAL_TEXT:
-        value = get(key)
+        value = raw.get(key)
         if value is not None and type(value) is not str:
             return f"{key} is neither a string nor null"
-    pid = get("pid")
+    pid = raw.get("pid")
     if type(pid) is not int or not 0 <= pid <= U32_MAX:
         return "pid is missing" if "pid" not in raw else "pid is not an unsigned 32-bit integer"
-    exit_code = get("exit_code")
-    if exit_code is not None and (type(exit_code) is not int or not I32_MIN <= exit_code <= I32_MAX):
-        return "exit_code is neither a 32-bit integer nor null"
-    started = parse_timestamp(raw["started_at"])
-    if started is None:
-        return "started_at is not an RFC 3339 time"
-    exited_at = get("exited_at")
-    return Entry(
-        id=raw["id"],
-        pid=pid,
-        session_id=get("session_id"),
-        provider=raw["provider"],
-        model=raw["model"],
-        command=raw["command"],
-        prompt=get("prompt"),
-        started_at=raw["started_at"],
-        started=started,
-        status=raw["status"],
-        exit_code=exit_code,
-        exited_at=exited_at,
-        ended=None if exited_at is None else parse_timestamp(exited_at),
-        root=get("root"),
-        parent_process_id=get("parent_process_id"),
-        parent_session_id=get("parent_session_id"),
-        raw=raw,
-    )
+    return "exit_code is neither a 32-bit integer nor null"
 
 
 def _json_type(value: JSONValue) -> str:
@@ -309,9 +426,26 @@ def _reject_constant(name: str) -> float:
 
 
 def _decode(path: Path, data: bytes) -> JSONValue:
-    """bytes -> JSON value, with zag's (serde_json's) strictness."""
+    """bytes -> JSON value, with zag's (serde_json's) strictness.
+
+    orjson parses the common case much faster than the stdlib; any document it
+    refuses goes to the stdlib, which either accepts it (orjson is stricter about
+    depth and lone surrogates) or says why not, so every error is the stdlib's.
+    One difference remains: integers beyond 64 bits come back as floats, as
+    zag's own reader (serde_json) reads them. Writing parses with the stdlib.
+    """
     if data.startswith(UTF8_BOM):
         raise StoreNotJsonError(f"{path}: starts with a UTF-8 byte-order mark, which zag cannot read")
+    if _orjson is not None:
+        try:
+            with _io_lock:
+                return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass
+    return _decode_stdlib(path, data)
+
+
+def _decode_stdlib(path: Path, data: bytes) -> JSONValue:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -356,7 +490,9 @@ def update_entries(
         if loaded is None:
             raise StoreWriteError(f"{path}: the store disappeared; nothing written")
         data, stamp = loaded
-        doc = _decode(path, data)
+        if data.startswith(UTF8_BOM):
+            raise StoreNotJsonError(f"{path}: starts with a UTF-8 byte-order mark, which zag cannot read")
+        doc = _decode_stdlib(path, data)  # exact integers of any size, so what we write back is verbatim
         edits = _apply_updates(path, _processes_list(doc, path), updates, only_if_status)
         if not edits:
             return set()

@@ -11,59 +11,96 @@ iterative: a 10,000-deep chain needs no recursion. Newest first at every level.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from operator import itemgetter
 
-from zag_tray.core.store import Entry
+from zag_tray.core.store import Entry, gc_paused
 
 
-@dataclass(slots=True, eq=False)
 class Node:
     """One entry in the forest."""
 
-    entry: Entry
-    parent: Node | None = None
-    children: list[Node] = field(default_factory=list)
+    __slots__ = ("children", "entry", "mark", "parent")
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.parent: Node | None = None
+        self.children: list[Node] = []
+        self.mark = 0  # used while cutting cycles
+
+
+# Entry fields read in C, not in a Python loop.
+_ID, _STARTED, _PARENT_ID = itemgetter(0), itemgetter(8), itemgetter(13)
+assert (Entry._fields[0], Entry._fields[8], Entry._fields[13]) == ("id", "started", "parent_process_id")
 
 
 def build_forest(entries: Iterable[Entry]) -> list[Node]:
     """Root nodes, newest first; each node's children newest first."""
-    nodes = [Node(entry) for entry in entries]
-    by_id = {node.entry.id: node for node in nodes}
-    for node in nodes:
-        parent_id = node.entry.parent_process_id
+    with gc_paused():
+        return _build(list(entries))
+
+
+def _build(entries: list[Entry]) -> list[Node]:
+    nodes = list(map(Node, entries))
+    by_id = dict(zip(map(_ID, entries), nodes))  # file order: the last duplicate wins
+    for node, parent_id in zip(nodes, map(_PARENT_ID, entries)):
         if parent_id is not None:
             parent = by_id.get(parent_id)
-            node.parent = parent if parent is not node else None
+            if parent is not None and parent is not node:
+                node.parent = parent
     _break_cycles(nodes)
+    # Visit the nodes newest first once, so every list fills in order and none needs a sort.
     roots: list[Node] = []
-    for node in nodes:
-        (roots if node.parent is None else node.parent.children).append(node)
-    roots.sort(key=_sort_key, reverse=True)
-    for node in nodes:
-        if len(node.children) > 1:
-            node.children.sort(key=_sort_key, reverse=True)
+    for node in _newest_first(nodes, entries):
+        if node.parent is None:
+            roots.append(node)
+        else:
+            node.parent.children.append(node)
     return roots
 
 
+def _newest_first(nodes: list[Node], entries: list[Entry]) -> list[Node]:
+    """Nodes by started_at descending, ties by id descending (zag's order, reversed)."""
+    started = list(map(_STARTED, entries))
+    order = sorted(range(len(nodes)), key=started.__getitem__, reverse=True)
+    ordered = [nodes[i] for i in order]
+    if len(set(started)) == len(started):
+        return ordered
+    # Equal start times are rare (zag records nanoseconds): put each run of them in id order.
+    i, count = 0, len(ordered)
+    while i < count - 1:
+        if started[order[i]] != started[order[i + 1]]:
+            i += 1
+            continue
+        j = i + 1
+        while j < count and started[order[j]] == started[order[i]]:
+            j += 1
+        ordered[i:j] = sorted(ordered[i:j], key=_sort_key, reverse=True)
+        i = j
+    return ordered
+
+
 def _sort_key(node: Node) -> tuple[float, str]:
-    return node.entry.sort_key
+    return (node.entry.started, node.entry.id)
+
+
+_UNSEEN, _ON_PATH, _DONE = 0, 1, 2
 
 
 def _break_cycles(nodes: list[Node]) -> None:
-    unseen, on_path, done = 0, 1, 2
-    state: dict[int, int] = {}
     for start in nodes:
+        if start.mark or start.parent is None:
+            continue
         path: list[Node] = []
         node: Node | None = start
-        while node is not None and state.get(id(node), unseen) == unseen:
-            state[id(node)] = on_path
+        while node is not None and node.mark == _UNSEEN:
+            node.mark = _ON_PATH
             path.append(node)
             node = node.parent
-        if node is not None and state[id(node)] == on_path:
+        if node is not None and node.mark == _ON_PATH:
             cycle = path[path.index(node) :]
-            min(cycle, key=lambda n: n.entry.sort_key).parent = None
+            min(cycle, key=_sort_key).parent = None
         for visited in path:
-            state[id(visited)] = done
+            visited.mark = _DONE
 
 
 def walk(roots: Iterable[Node]) -> Iterator[tuple[int, Node]]:

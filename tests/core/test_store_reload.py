@@ -1,0 +1,91 @@
+"""Reloading reuses unchanged entries, yet always equals a full parse (also for broken layouts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SAMPLE
+from zag_tray.core.store import StoreError, StoreReader, read_store, serialise, split_entries
+
+BASE = json.loads(SAMPLE.read_bytes())["processes"]
+FIELDS = ["id", "pid", "status", "prompt", "exit_code", "started_at", "parent_process_id", "extra"]
+values = st.none() | st.integers(-5, 2**33) | st.text(max_size=12) | st.booleans() | st.floats(allow_nan=False)
+
+entry_edits = st.tuples(st.integers(0, len(BASE) - 1), st.sampled_from(FIELDS), values)
+byte_edits = st.tuples(st.integers(0, 4000), st.binary(min_size=0, max_size=4))
+
+
+def outcome(read: object) -> object:
+    try:
+        return read()  # type: ignore[operator]
+    except StoreError as exc:
+        return type(exc), str(exc)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.lists(entry_edits, max_size=3), st.lists(byte_edits, max_size=2),
+                                st.booleans()), min_size=1, max_size=5))
+def test_reload_equals_a_full_parse_after_any_edit(tmp_path: Path, steps: list[object]) -> None:
+    store = tmp_path / "processes.json"
+    entries = [dict(e) for e in BASE]
+    reader = StoreReader(store)
+    for entry_changes, byte_changes, compact in steps:  # type: ignore[misc]
+        for index, key, value in entry_changes:
+            entries[index][key] = value
+        data = json.dumps({"processes": entries}).encode() if compact else serialise({"processes": entries})
+        for offset, replacement in byte_changes:  # edits that break the layout, or the JSON
+            offset %= len(data) + 1
+            data = data[:offset] + replacement + data[offset + len(replacement):]
+        store.write_bytes(data)
+        assert outcome(reader.read) == outcome(lambda: read_store(store))
+
+
+def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path) -> None:
+    store = tmp_path / "processes.json"
+    store.write_bytes(SAMPLE.read_bytes())
+    reader = StoreReader(store)
+    first = reader.read()
+    doc = json.loads(SAMPLE.read_bytes())
+    doc["processes"][1]["status"] = "killed"
+    store.write_bytes(serialise(doc))
+    second = reader.read()
+    assert second == read_store(store)
+    reused = [a is b for a, b in zip(first.entries, second.entries, strict=True)]
+    assert reused == [True, False, True, True, True, True, True]
+
+
+@pytest.mark.parametrize("data", [b"{}", b'{\n  "processes": []\n}', b"[]", b'{"processes": [1]}'])
+def test_layout_split_only_for_zags_layout(data: bytes) -> None:
+    pieces = split_entries(data)
+    assert pieces == ([] if data == b'{\n  "processes": []\n}' else None)
+    assert split_entries(SAMPLE.read_bytes()) is not None and len(split_entries(SAMPLE.read_bytes()) or []) == 7
+
+
+@settings(max_examples=300)
+@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False)
+                    | st.text(max_size=8), lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=20),
+       st.lists(st.tuples(st.integers(0, 200), st.sampled_from([b"NaN", b"\xff", b"\\ud800", b"[", b"\xef\xbb\xbf",
+                                                                 b"1e999", b"-", b'"'])), max_size=2))
+def test_fast_parser_answers_exactly_as_the_stdlib(value: object, edits: list[tuple[int, bytes]]) -> None:
+    """Within 64-bit integers; beyond, orjson reads floats as serde_json (zag) does."""
+    import zag_tray.core.store as store_module
+
+    data = json.dumps({"processes": [value]}).encode()
+    for offset, insert in edits:
+        offset %= len(data) + 1
+        data = data[:offset] + insert + data[offset:]
+    path = Path("/nonexistent/processes.json")
+    fast = outcome(lambda: store_module._decode(path, data))
+    saved = store_module._orjson
+    store_module._orjson = None
+    try:
+        slow = outcome(lambda: store_module._decode(path, data))
+    finally:
+        store_module._orjson = saved
+    assert repr(fast) == repr(slow)  # repr: -0.0 and 0.0 differ, as they do in the file
