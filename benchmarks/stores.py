@@ -10,11 +10,21 @@ from typing import Any
 
 from zag_tray.core.store import serialise
 
-PROVIDERS = [("claude", "opus"), ("claude", "sonnet"), ("codex", "gpt-5"), ("gemini", "pro"), ("ollama", "qwen3.5"),
-             ("copilot", "gpt-4.1")]
-PROMPTS = ["Fix the failing test in lexer.rs", "Write property tests for the tokenizer and the parser",
-           "Review the diff of the last commit and suggest improvements to naming",
-           "Orchestrate: split the parser refactor into tasks", "Übersetze die README ins Deutsche — “quoted” ✓"]
+PROVIDERS = [
+    ("claude", "opus"),
+    ("claude", "sonnet"),
+    ("codex", "gpt-5"),
+    ("gemini", "pro"),
+    ("ollama", "qwen3.5"),
+    ("copilot", "gpt-4.1"),
+]
+PROMPTS = [
+    "Fix the failing test in lexer.rs",
+    "Write property tests for the tokenizer and the parser",
+    "Review the diff of the last commit and suggest improvements to naming",
+    "Orchestrate: split the parser refactor into tasks",
+    "Übersetze die README ins Deutsche — “quoted” ✓",
+]
 
 
 def make_entries(count: int, running_pids: list[int], seed: int = 7) -> list[dict[str, Any]]:
@@ -31,23 +41,32 @@ def make_entries(count: int, running_pids: list[int], seed: int = 7) -> list[dic
         running = i >= count - len(running_pids)
         parent = entries[rnd.randrange(max(0, i - 20), i)]["id"] if i and rnd.random() < 0.33 else None
         code = 0 if rnd.random() < 0.8 else rnd.choice([1, 2, 130])
-        entries.append({
-            "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-            "pid": running_pids[i - (count - len(running_pids))] if running else rnd.randint(1000, 4_000_000),
-            "session_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-            "provider": provider,
-            "model": model,
-            "command": rnd.choice(["run", "exec", "review", "plan"]),
-            "prompt": rnd.choice(PROMPTS) if rnd.random() < 0.95 else None,
-            "started_at": started.isoformat(timespec="microseconds").replace("+00:00", "Z")
-            if i % 2 else started.isoformat(),
-            "status": "running" if running else ("exited" if code == 0 or rnd.random() < 0.5 else "killed"),
-            "exit_code": None if running else code,
-            "exited_at": None if running else (started + timedelta(seconds=rnd.randint(5, 900))).isoformat(),
-            "root": f"/home/dev/project-{rnd.randint(1, 40)}",
-            "parent_process_id": parent,
-            "parent_session_id": None,
-        })
+        entries.append(
+            {
+                "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                "pid": running_pids[i - (count - len(running_pids))]
+                if running
+                else rnd.randint(1000, 4_000_000),
+                "session_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                "provider": provider,
+                "model": model,
+                "command": rnd.choice(["run", "exec", "review", "plan"]),
+                "prompt": rnd.choice(PROMPTS) if rnd.random() < 0.95 else None,
+                "started_at": started.isoformat(timespec="microseconds").replace("+00:00", "Z")
+                if i % 2
+                else started.isoformat(),
+                "status": "running"
+                if running
+                else ("exited" if code == 0 or rnd.random() < 0.5 else "killed"),
+                "exit_code": None if running else code,
+                "exited_at": None
+                if running
+                else (started + timedelta(seconds=rnd.randint(5, 900))).isoformat(),
+                "root": f"/home/dev/project-{rnd.randint(1, 40)}",
+                "parent_process_id": parent,
+                "parent_session_id": None,
+            }
+        )
     return entries
 
 

@@ -14,7 +14,9 @@ from zag_tray.core.store import StoreError, StoreReader, read_store, serialise, 
 
 BASE = json.loads(SAMPLE.read_bytes())["processes"]
 FIELDS = ["id", "pid", "status", "prompt", "exit_code", "started_at", "parent_process_id", "extra"]
-values = st.none() | st.integers(-5, 2**33) | st.text(max_size=12) | st.booleans() | st.floats(allow_nan=False)
+values = (
+    st.none() | st.integers(-5, 2**33) | st.text(max_size=12) | st.booleans() | st.floats(allow_nan=False)
+)
 
 entry_edits = st.tuples(st.integers(0, len(BASE) - 1), st.sampled_from(FIELDS), values)
 byte_edits = st.tuples(st.integers(0, 4000), st.binary(min_size=0, max_size=4))
@@ -28,8 +30,13 @@ def outcome(read: object) -> object:
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.lists(entry_edits, max_size=3), st.lists(byte_edits, max_size=2),
-                                st.booleans()), min_size=1, max_size=5))
+@given(
+    steps=st.lists(
+        st.tuples(st.lists(entry_edits, max_size=3), st.lists(byte_edits, max_size=2), st.booleans()),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_reload_equals_a_full_parse_after_any_edit(tmp_path: Path, steps: list[object]) -> None:
     store = tmp_path / "processes.json"
     entries = [dict(e) for e in BASE]
@@ -40,7 +47,7 @@ def test_reload_equals_a_full_parse_after_any_edit(tmp_path: Path, steps: list[o
         data = json.dumps({"processes": entries}).encode() if compact else serialise({"processes": entries})
         for offset, replacement in byte_changes:  # edits that break the layout, or the JSON
             offset %= len(data) + 1
-            data = data[:offset] + replacement + data[offset + len(replacement):]
+            data = data[:offset] + replacement + data[offset + len(replacement) :]
         store.write_bytes(data)
         assert outcome(reader.read) == outcome(lambda: read_store(store))
 
@@ -63,15 +70,30 @@ def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path) -> None:
 def test_layout_split_only_for_zags_layout(data: bytes) -> None:
     pieces = split_entries(data)
     assert pieces == ([] if data == b'{\n  "processes": []\n}' else None)
-    assert split_entries(SAMPLE.read_bytes()) is not None and len(split_entries(SAMPLE.read_bytes()) or []) == 7
+    assert (
+        split_entries(SAMPLE.read_bytes()) is not None and len(split_entries(SAMPLE.read_bytes()) or []) == 7
+    )
 
 
 @settings(max_examples=300)
-@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False)
-                    | st.text(max_size=8), lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=20),
-       st.lists(st.tuples(st.integers(0, 200), st.sampled_from([b"NaN", b"\xff", b"\\ud800", b"[", b"\xef\xbb\xbf",
-                                                                 b"1e999", b"-", b'"'])), max_size=2))
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**63), 2**64 - 1)
+        | st.floats(allow_nan=False)
+        | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+        max_leaves=20,
+    ),
+    st.lists(
+        st.tuples(
+            st.integers(0, 200),
+            st.sampled_from([b"NaN", b"\xff", b"\\ud800", b"[", b"\xef\xbb\xbf", b"1e999", b"-", b'"']),
+        ),
+        max_size=2,
+    ),
+)
 def test_fast_parser_answers_exactly_as_the_stdlib(value: object, edits: list[tuple[int, bytes]]) -> None:
     """Within 64-bit integers; beyond, orjson reads floats as serde_json (zag) does."""
     import zag_tray.core.store as store_module

@@ -20,16 +20,24 @@ from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, StoreRea
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """The store and the live status of each entry at ``observed_at``."""
+    """The store and the live status of each entry at ``observed_at``.
+
+    ``running`` and ``providers`` are worked out once, on the worker thread, so
+    the GUI thread never walks a 100,000-entry snapshot to find them.
+    """
 
     snapshot: Snapshot
     statuses: Mapping[str, LiveStatus]
     error: str | None = None
     observed_at: float = field(default_factory=time.time)
+    running: tuple[Entry, ...] = field(init=False)
+    providers: tuple[str, ...] = field(init=False)
 
-    @property
-    def running(self) -> list[Entry]:
-        return [e for e in self.snapshot.entries if self.statuses.get(e.id) is LiveStatus.RUNNING]
+    def __post_init__(self) -> None:
+        statuses, running_status = self.statuses, LiveStatus.RUNNING
+        running = tuple(e for e in self.snapshot.entries if statuses.get(e.id) is running_status)
+        object.__setattr__(self, "running", running)
+        object.__setattr__(self, "providers", tuple(sorted({e.provider for e in self.snapshot.entries})))
 
     def running_by_provider(self) -> Counter[str]:
         return Counter(e.provider for e in self.running)

@@ -26,11 +26,11 @@ import os
 import stat
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 MAX_STORE_BYTES: Final = 1 << 30
 """A store larger than this is refused rather than read into memory (zag's
@@ -99,6 +99,33 @@ class FileStamp:
         return cls(st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
 
 
+STANDARD_KEYS: Final = (
+    "id",
+    "pid",
+    "session_id",
+    "provider",
+    "model",
+    "command",
+    "prompt",
+    "started_at",
+    "status",
+    "exit_code",
+    "exited_at",
+    "root",
+    "parent_process_id",
+    "parent_session_id",
+)
+_OPTIONAL_KEYS: Final = frozenset(STANDARD_KEYS) - {
+    "id",
+    "pid",
+    "provider",
+    "model",
+    "command",
+    "started_at",
+    "status",
+}
+
+
 class Entry(NamedTuple):
     """One valid process entry. ``raw`` is the entry exactly as parsed (all keys, in order).
 
@@ -121,7 +148,37 @@ class Entry(NamedTuple):
     root: str | None
     parent_process_id: str | None
     parent_session_id: str | None
-    raw: Mapping[str, JSONValue]
+    unusual: Mapping[str, JSONValue] | None
+    """The parsed object, kept only when it is not exactly zag's 14 keys (unknown keys,
+    missing optional ones); a 100,000-entry store would otherwise hold every dict twice."""
+
+    @property
+    def raw(self) -> Mapping[str, JSONValue]:
+        """The entry's keys and values as stored (zag's order for a standard entry)."""
+        if self.unusual is not None:
+            return self.unusual
+        return dict(
+            zip(
+                STANDARD_KEYS,
+                (
+                    self.id,
+                    self.pid,
+                    self.session_id,
+                    self.provider,
+                    self.model,
+                    self.command,
+                    self.prompt,
+                    self.started_at,
+                    self.status,
+                    self.exit_code,
+                    self.exited_at,
+                    self.root,
+                    self.parent_process_id,
+                    self.parent_session_id,
+                ),
+                strict=True,
+            )
+        )
 
     @property
     def ended(self) -> float | None:
@@ -208,7 +265,7 @@ class StoreReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._known: dict[tuple[int, int], Entry | str] = {}
+        self._known: dict[int, Entry | str] = {}
 
     def read(self) -> Snapshot:
         loaded = _read_bytes(self.path)
@@ -221,21 +278,26 @@ class StoreReader:
             if parsed is None:
                 self._known = {}
                 entries, skipped = parse_processes(_decode(self.path, data), self.path)
+                fresh = len(entries)
             else:
-                entries, skipped = parsed
+                entries, skipped, fresh = parsed
+        if fresh > _TRIM_AFTER:
+            release_free_memory()
         return Snapshot(self.path, entries, skipped, stamp)
 
-    def _parse_pieces(self, data: bytes) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]] | None:
+    def _parse_pieces(self, data: bytes) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...], int] | None:
         pieces = split_entries(data)
         if pieces is None:
             return None
         known, fresh = self._known, {}
+        parsed_now = 0
         entries: list[Entry] = []
         skipped: list[SkippedEntry] = []
         for index, piece in enumerate(pieces):
-            key = (hash(piece), len(piece))
+            key = hash(piece) ^ len(piece)  # keyed SipHash of the bytes (and their length)
             parsed = known.get(key)
             if parsed is None:
+                parsed_now += 1
                 try:
                     parsed = parse_entry(_decode(self.path, b"{" + piece + b"}"))
                 except StoreError:
@@ -246,7 +308,29 @@ class StoreReader:
             else:
                 entries.append(parsed)  # type: ignore[arg-type]
         self._known = fresh
-        return tuple(entries), tuple(skipped)
+        return tuple(entries), tuple(skipped), parsed_now
+
+
+_TRIM_AFTER = 5000
+"""Entries parsed in one read after which freed parser memory is handed back to the OS."""
+
+
+def release_free_memory() -> None:
+    """Return freed heap pages to the OS (glibc keeps them otherwise: 60 MB after a 100k parse)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return cast("Callable[[int], int]", ctypes.CDLL(None).malloc_trim)
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+
+
+_malloc_trim = _load_malloc_trim()
 
 
 _LAYOUT_HEAD = b'{\n  "processes": [\n    {\n'
@@ -322,12 +406,19 @@ def parse_entry(raw: JSONValue) -> Entry | str:
     parent_id, parent_session = get("parent_process_id"), get("parent_session_id")
     str_ = str
     if not (
-        type(entry_id) is str_ and type(provider) is str_ and type(model) is str_ and type(command) is str_
-        and type(started_at) is str_ and type(status) is str_
-        and type(pid) is int and 0 <= pid <= U32_MAX
+        type(entry_id) is str_
+        and type(provider) is str_
+        and type(model) is str_
+        and type(command) is str_
+        and type(started_at) is str_
+        and type(status) is str_
+        and type(pid) is int
+        and 0 <= pid <= U32_MAX
         and (exit_code is None or (type(exit_code) is int and I32_MIN <= exit_code <= I32_MAX))
-        and (session_id is None or type(session_id) is str_) and (prompt is None or type(prompt) is str_)
-        and (exited_at is None or type(exited_at) is str_) and (root is None or type(root) is str_)
+        and (session_id is None or type(session_id) is str_)
+        and (prompt is None or type(prompt) is str_)
+        and (exited_at is None or type(exited_at) is str_)
+        and (root is None or type(root) is str_)
         and (parent_id is None or type(parent_id) is str_)
         and (parent_session is None or type(parent_session) is str_)
     ):
@@ -338,12 +429,35 @@ def parse_entry(raw: JSONValue) -> Entry | str:
         return "started_at is not an RFC 3339 time"
     if moment.tzinfo is None:
         return "started_at is not an RFC 3339 time"
-    return _new_entry(Entry, (entry_id, pid, session_id, provider, model, command, prompt, started_at,
-                              moment.timestamp(), status, exit_code, exited_at, root, parent_id,
-                              parent_session, raw))
+    # 14 keys, all of zag's (the required ones passed the type checks above): standard.
+    unusual = None if len(raw) == 14 and raw.keys() >= _OPTIONAL_KEYS else raw
+    share = _share  # a handful of providers, models, commands, statuses and roots, 100,000 times
+    return _new_entry(
+        Entry,
+        (
+            entry_id,
+            pid,
+            session_id,
+            share(provider, provider),
+            share(model, model),
+            share(command, command),
+            prompt,
+            started_at,
+            moment.timestamp(),
+            share(status, status),
+            exit_code,
+            exited_at,
+            root if root is None else share(root, root),
+            parent_id,
+            parent_session,
+            unusual,
+        ),
+    )
 
 
 _fromisoformat = datetime.fromisoformat
+_share = cast("Callable[[str, str], str]", {}.setdefault)
+"""One copy of each repeated short text (bounded by the distinct providers, models, roots...)."""
 _new_entry = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of the cost of an entry
 
 

@@ -41,8 +41,8 @@ def build_forest(entries: Iterable[Entry]) -> list[Node]:
 
 def _build(entries: list[Entry]) -> list[Node]:
     nodes = list(map(Node, entries))
-    by_id = dict(zip(map(_ID, entries), nodes))  # file order: the last duplicate wins
-    for node, parent_id in zip(nodes, map(_PARENT_ID, entries)):
+    by_id = dict(zip(map(_ID, entries), nodes, strict=True))  # file order: the last duplicate wins
+    for node, parent_id in zip(nodes, map(_PARENT_ID, entries), strict=True):
         if parent_id is not None:
             parent = by_id.get(parent_id)
             if parent is not None and parent is not node:

@@ -74,10 +74,12 @@ def needs_attention(before: Observation | None, after: Observation) -> bool:
     """Did an agent that was running die, or end with a non-zero exit code?"""
     if before is None:
         return False
-    was_running = {e.id for e in before.running}
-    for entry in after.snapshot.entries:
-        if entry.id not in was_running:
-            continue
+    still_running = {e.id for e in after.running}
+    by_id = {e.id: e for e in after.snapshot.entries} if len(before.running) > len(still_running) else {}
+    for gone in (e.id for e in before.running if e.id not in still_running):
+        entry = by_id.get(gone)
+        if entry is None:
+            continue  # no longer stored at all
         status = after.statuses.get(entry.id)
         if status is LiveStatus.DEAD or (status is LiveStatus.EXITED and entry.exit_code not in (0, None)):
             return True

@@ -300,8 +300,10 @@ class AgentWindow(QMainWindow):
         self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
         entries = observation.snapshot.entries
         if self.running_only.isChecked():
-            keep = {e.id for e in observation.running} | self._ended_at.keys()
-            entries = tuple(e for e in entries if e.id in keep)
+            entries = observation.running
+            if self._ended_at:  # just finished: shown (in red) for a moment longer
+                lingering = tuple(e for e in observation.snapshot.entries if e.id in self._ended_at)
+                entries = entries + lingering
         self.model.apply(build_forest(entries), observation.statuses, ended=frozenset(self._ended_at))
         if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
             self.view.setCurrentIndex(self.proxy.index(0, 0))
@@ -309,7 +311,7 @@ class AgentWindow(QMainWindow):
         self._update_status(observation)
 
     def _update_providers(self, observation: Observation) -> None:
-        providers = sorted({e.provider for e in observation.snapshot.entries})
+        providers = list(observation.providers)
         present = [self.provider_box.itemText(i) for i in range(1, self.provider_box.count())]
         if providers != present:
             current = self.provider_box.currentText()
