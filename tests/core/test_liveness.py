@@ -169,3 +169,17 @@ def test_first_seen_memory_is_forgotten_with_the_entry(agents: Spawn) -> None:
     assert checker._first_seen
     checker.statuses([])
     assert not checker._first_seen
+
+
+def test_monitor_keeps_pid_memory_across_store_changes(agents: Spawn, base_dir: Path) -> None:
+    from zag_tray.core.demo import write_store
+    from zag_tray.core.monitor import Monitor
+
+    proc = agents("agent-1")
+    entry = make_entry(pid=proc.pid, entry_id="agent-1")
+    write_store(base_dir, [entry])
+    monitor = Monitor(base_dir / "processes.json")
+    assert [e.id for e in monitor.observe().running] == ["agent-1"]
+    write_store(base_dir, [entry, make_entry(pid=1, entry_id="other", status="exited")])
+    monitor.observe()
+    assert monitor.checker._first_seen  # still remembered after the store changed

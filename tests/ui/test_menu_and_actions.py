@@ -220,7 +220,7 @@ def test_long_lists_are_capped_with_a_pointer_to_the_window(base_dir: Path, qtbo
         parsed = parse_entry(make_entry(pid=100 + i, entry_id=f"a{i:02d}"))
         assert isinstance(parsed, Entry)
         entries.append(parsed)
-    observation = Observation(
+    observation = Observation.of(
         Snapshot(base_dir / "processes.json", tuple(entries)), {e.id: LiveStatus.RUNNING for e in entries}
     )
     calls: list[tuple[str, str]] = []

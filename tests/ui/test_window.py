@@ -52,7 +52,9 @@ def observe(
     error: str | None = None,
     skipped: tuple[SkippedEntry, ...] = (),
 ) -> Observation:
-    return Observation(Snapshot(Path("/tmp/x/processes.json"), entries, skipped), statuses or STATUSES, error)
+    return Observation.of(
+        Snapshot(Path("/tmp/x/processes.json"), entries, skipped), statuses or STATUSES, error
+    )
 
 
 @pytest.fixture

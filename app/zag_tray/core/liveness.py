@@ -79,6 +79,12 @@ def stored_status(status: str) -> LiveStatus | None:
     return _AS_STORED.get(status, LiveStatus.UNKNOWN)
 
 
+def settled_statuses(entries: Iterable[Entry]) -> dict[str, LiveStatus]:
+    """Live status by id of every entry not stored as running: what zag recorded decides it."""
+    as_stored, unknown = _AS_STORED.get, LiveStatus.UNKNOWN
+    return {e.id: as_stored(e.status, unknown) for e in entries if e.status != "running"}
+
+
 def protected_pids() -> frozenset[int]:
     """The tray's own pid and all its ancestors: never reported running, never signalled."""
     pids = {os.getpid()}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zag_tray.core.liveness import LivenessChecker, LiveStatus
+from zag_tray.core.liveness import LivenessChecker, LiveStatus, settled_statuses
 from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, StoreReader
 
 
@@ -22,35 +22,51 @@ from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, StoreRea
 class Observation:
     """The store and the live status of each entry at ``observed_at``.
 
-    ``running`` and ``providers`` are worked out once, on the worker thread, so
-    the GUI thread never walks a 100,000-entry snapshot to find them.
+    ``running`` and ``providers`` come worked out (on the worker thread), so the
+    GUI thread never walks a 100,000-entry snapshot to find them.
     """
 
     snapshot: Snapshot
     statuses: Mapping[str, LiveStatus]
+    running: tuple[Entry, ...]
+    providers: tuple[str, ...]
     error: str | None = None
     observed_at: float = field(default_factory=time.time)
-    running: tuple[Entry, ...] = field(init=False)
-    providers: tuple[str, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        statuses, running_status = self.statuses, LiveStatus.RUNNING
-        running = tuple(e for e in self.snapshot.entries if statuses.get(e.id) is running_status)
-        object.__setattr__(self, "running", running)
-        object.__setattr__(self, "providers", tuple(sorted({e.provider for e in self.snapshot.entries})))
+    @classmethod
+    def of(
+        cls, snapshot: Snapshot, statuses: Mapping[str, LiveStatus], error: str | None = None
+    ) -> Observation:
+        """An observation with ``running`` and ``providers`` derived from ``statuses``."""
+        running = tuple(e for e in snapshot.entries if statuses.get(e.id) is LiveStatus.RUNNING)
+        return cls(snapshot, statuses, running, _providers(snapshot), error)
 
     def running_by_provider(self) -> Counter[str]:
         return Counter(e.provider for e in self.running)
 
 
+def _providers(snapshot: Snapshot) -> tuple[str, ...]:
+    return tuple(sorted({e.provider for e in snapshot.entries}))
+
+
 class Monitor:
-    """Observes one store; re-reads it only when its stamp changed."""
+    """Observes one store; re-reads it only when its stamp changed.
+
+    What a snapshot alone decides (the status of every finished entry, the
+    providers) is worked out once per snapshot; each observation after that
+    checks only the entries stored as running, so an unchanged 100,000-entry
+    store costs a stat and a few psutil calls.
+    """
 
     def __init__(self, store: Path, checker: LivenessChecker | None = None) -> None:
         self.store = store
         self.checker = checker or LivenessChecker()
         self._reader = StoreReader(store)
         self._last_good = Snapshot(store, ())
+        self._facts_of: Snapshot | None = None
+        self._settled: dict[str, LiveStatus] = {}
+        self._stored_running: tuple[Entry, ...] = ()
+        self._providers: tuple[str, ...] = ()
 
     def observe(self) -> Observation:
         """Read (if changed) and check liveness. Call from one thread at a time."""
@@ -60,7 +76,17 @@ class Monitor:
             self._last_good = snapshot
         except StoreError as exc:
             snapshot, error = self._last_good, str(exc)
-        return Observation(snapshot, self.checker.statuses(snapshot.entries), error)
+        if snapshot is not self._facts_of:
+            self._learn(snapshot)
+        live = self.checker.statuses(self._stored_running)
+        running = tuple(e for e in self._stored_running if live[e.id] is LiveStatus.RUNNING)
+        return Observation(snapshot, ChainMap(live, self._settled), running, self._providers, error)
+
+    def _learn(self, snapshot: Snapshot) -> None:
+        self._facts_of = snapshot
+        self._stored_running = tuple(e for e in snapshot.entries if e.status == "running")
+        self._settled = settled_statuses(snapshot.entries)
+        self._providers = _providers(snapshot)
 
     def _read_if_changed(self) -> Snapshot:
         last = self._last_good

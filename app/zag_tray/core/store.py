@@ -281,25 +281,35 @@ class StoreReader:
                 fresh = len(entries)
             else:
                 entries, skipped, fresh = parsed
-        if fresh > _TRIM_AFTER:
-            release_free_memory()
+        if fresh > _TRIM_AFTER or len(data) > _TRIM_AFTER_BYTES:
+            release_free_memory()  # a read of a large store leaves its pieces' memory behind
         return Snapshot(self.path, entries, skipped, stamp)
 
     def _parse_pieces(self, data: bytes) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...], int] | None:
-        pieces = split_entries(data)
-        if pieces is None:
+        if data == _LAYOUT_EMPTY:
+            self._known = {}
+            return (), (), 0
+        head, tail = len(_LAYOUT_HEAD), len(_LAYOUT_TAIL)
+        if len(data) < head + tail or not (data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)):
             return None
         known, fresh = self._known, {}
-        parsed_now = 0
         entries: list[Entry] = []
         skipped: list[SkippedEntry] = []
-        for index, piece in enumerate(pieces):
-            key = hash(piece) ^ len(piece)  # keyed SipHash of the bytes (and their length)
+        view, find, between = memoryview(data), data.find, _LAYOUT_BETWEEN
+        start, stop, index, parsed_now = head, len(data) - tail, 0, 0
+        while True:
+            # Each piece is the inside of one top-level entry object. Pieces are hashed
+            # in place (a memoryview slice copies nothing); only new ones are copied out.
+            end = find(between, start, stop)
+            if end < 0:
+                end = stop
+            piece = view[start:end]
+            key = hash(piece) ^ (end - start)  # keyed SipHash of the bytes, and their length
             parsed = known.get(key)
             if parsed is None:
                 parsed_now += 1
                 try:
-                    parsed = parse_entry(_decode(self.path, b"{" + piece + b"}"))
+                    parsed = parse_entry(_decode(self.path, b"{" + piece.tobytes() + b"}"))
                 except StoreError:
                     return None  # let the full parse find (and word) what is wrong
             fresh[key] = parsed
@@ -307,12 +317,16 @@ class StoreReader:
                 skipped.append(SkippedEntry(index, parsed))
             else:
                 entries.append(parsed)  # type: ignore[arg-type]
+            if end == stop:
+                break
+            start, index = end + len(between), index + 1
         self._known = fresh
         return tuple(entries), tuple(skipped), parsed_now
 
 
 _TRIM_AFTER = 5000
-"""Entries parsed in one read after which freed parser memory is handed back to the OS."""
+_TRIM_AFTER_BYTES = 8 << 20
+"""Entries parsed, or bytes read, after which freed parser memory is handed back to the OS."""
 
 
 def release_free_memory() -> None:
@@ -333,25 +347,12 @@ def _load_malloc_trim() -> Callable[[int], int] | None:
 _malloc_trim = _load_malloc_trim()
 
 
+# zag's layout around the top-level entries: the separators hold raw line breaks, which
+# JSON strings cannot, and an indentation that only top-level entries have.
 _LAYOUT_HEAD = b'{\n  "processes": [\n    {\n'
 _LAYOUT_TAIL = b"\n    }\n  ]\n}"
 _LAYOUT_BETWEEN = b"\n    },\n    {\n"
 _LAYOUT_EMPTY = b'{\n  "processes": []\n}'
-
-
-def split_entries(data: bytes) -> list[bytes] | None:
-    """The inside of each top-level entry object, if ``data`` is in zag's layout, else None.
-
-    The separators contain raw line breaks, which JSON strings cannot hold, and
-    an indentation only top-level entries have.
-    """
-    if data == _LAYOUT_EMPTY:
-        return []
-    if len(data) < len(_LAYOUT_HEAD) + len(_LAYOUT_TAIL) or not (
-        data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)
-    ):
-        return None
-    return data[len(_LAYOUT_HEAD) : -len(_LAYOUT_TAIL)].split(_LAYOUT_BETWEEN)
 
 
 def parse_processes(doc: JSONValue, path: Path) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:

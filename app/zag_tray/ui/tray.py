@@ -134,6 +134,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         self.icon.show()
+        self.write_state()
         self.watcher.start()
 
     @Slot(object)
