@@ -37,7 +37,13 @@ def outcome(read: object) -> object:
         max_size=5,
     )
 )
-def test_reload_equals_a_full_parse_after_any_edit(tmp_path: Path, steps: list[object]) -> None:
+@pytest.mark.parametrize("group_size", [1, 2, 256])
+def test_reload_equals_a_full_parse_after_any_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: list[object], group_size: int
+) -> None:
+    import zag_tray.core.store as store_module
+
+    monkeypatch.setattr(store_module, "_GROUP_SIZE", group_size)  # small groups: many reuse cases
     store = tmp_path / "processes.json"
     entries = [dict(e) for e in BASE]
     reader = StoreReader(store)
@@ -52,7 +58,10 @@ def test_reload_equals_a_full_parse_after_any_edit(tmp_path: Path, steps: list[o
         assert outcome(reader.read) == outcome(lambda: read_store(store))
 
 
-def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path) -> None:
+def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zag_tray.core.store as store_module
+
+    monkeypatch.setattr(store_module, "_GROUP_SIZE", 2)  # groups: [0 1] [2 3] [4 5] [6]
     store = tmp_path / "processes.json"
     store.write_bytes(SAMPLE.read_bytes())
     reader = StoreReader(store)
@@ -63,7 +72,7 @@ def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path) -> None:
     second = reader.read()
     assert second == read_store(store)
     reused = [a is b for a, b in zip(first.entries, second.entries, strict=True)]
-    assert reused == [True, False, True, True, True, True, True]
+    assert reused == [False, False, True, True, True, True, True]  # entry 1 changed: its group re-parsed
 
 
 @settings(max_examples=300)

@@ -251,77 +251,143 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Up to :data:`_GROUP_SIZE` consecutive entries, and the bytes they were parsed from."""
+
+    start: int  # offset of the first piece in the file
+    end: int  # offset just past the last piece
+    digest: int  # keyed SipHash of data[start:end]
+    parsed: tuple[Entry | str, ...]  # an Entry, or why the piece was skipped
+
+    @property
+    def clean(self) -> bool:
+        return not any(type(p) is str for p in self.parsed)
+
+
+_GROUP_SIZE = 256
+
+
 class StoreReader:
     """Reads one store again and again, re-parsing only the entries whose bytes changed.
 
     zag writes a deterministic layout (ZAG_STORE.md) and rewrites the whole file
-    for every change, so after the first read most entries are byte-for-byte
-    what they were. The bytes are split at the separators between top-level
-    entries; each piece is looked up by (hash, length) and only new pieces are
-    parsed. A file not in zag's layout, or a piece that does not parse on its
-    own, means a full parse, so the result is always what :func:`read_store`
-    returns (a property test holds the two together).
+    for every change, so after the first read most of it is byte-for-byte what
+    it was. Entries are kept in groups of a few hundred with one hash of their
+    bytes each; a read confirms unchanged groups from the front and from the back
+    of the file (a few hundred hashes in C) and parses only what lies between.
+    A file not in zag's layout, or a piece that does not parse on its own, means
+    a full parse, so the result is always what :func:`read_store` returns (a
+    property test holds the two together).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._known: dict[int, Entry | str] = {}
+        self._groups: list[_Group] = []
+        self._size = 0
 
     def read(self) -> Snapshot:
         loaded = _read_bytes(self.path)
         if loaded is None:
-            self._known = {}
+            self._groups, self._size = [], 0
             return Snapshot(self.path, ())
         data, stamp = loaded
         with gc_paused():
-            parsed = self._parse_pieces(data)
-            if parsed is None:
-                self._known = {}
+            regrouped = self._regroup(data)
+            if regrouped is None:
+                self._groups, self._size = [], 0
                 entries, skipped = parse_processes(_decode(self.path, data), self.path)
-                fresh = len(entries)
+                fresh = len(entries) + len(skipped)
             else:
-                entries, skipped, fresh = parsed
+                self._groups, fresh = regrouped
+                self._size = len(data)
+                entries, skipped = _assemble(self._groups)
         if fresh > _TRIM_AFTER or len(data) > _TRIM_AFTER_BYTES:
-            release_free_memory()  # a read of a large store leaves its pieces' memory behind
+            release_free_memory()  # a read of a large store leaves its parser memory behind
         return Snapshot(self.path, entries, skipped, stamp)
 
-    def _parse_pieces(self, data: bytes) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...], int] | None:
+    def _regroup(self, data: bytes) -> tuple[list[_Group], int] | None:
+        """The groups of ``data`` reusing unchanged ones, and how many entries were parsed anew;
+        None if ``data`` is not in zag's layout."""
         if data == _LAYOUT_EMPTY:
-            self._known = {}
-            return (), (), 0
-        head, tail = len(_LAYOUT_HEAD), len(_LAYOUT_TAIL)
-        if len(data) < head + tail or not (data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)):
+            return [], 0
+        head, stop = len(_LAYOUT_HEAD), len(data) - len(_LAYOUT_TAIL)
+        if stop < head or not (data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)):
             return None
-        known, fresh = self._known, {}
-        entries: list[Entry] = []
-        skipped: list[SkippedEntry] = []
-        view, find, between = memoryview(data), data.find, _LAYOUT_BETWEEN
-        start, stop, index, parsed_now = head, len(data) - tail, 0, 0
+        view, old, shift = memoryview(data), self._groups, len(data) - self._size
+        front = 0
+        while front < len(old) and _same(view, data, old[front], 0, head, stop):
+            front += 1
+        back = len(old)
+        lowest = old[front - 1].end if front else head
+        while (
+            back > front
+            and old[back - 1].start + shift >= lowest
+            and _same(view, data, old[back - 1], shift, head, stop)
+        ):
+            back -= 1
+        kept_front = old[:front]
+        kept_back = [_Group(g.start + shift, g.end + shift, g.digest, g.parsed) for g in old[back:]]
+        middle_start = kept_front[-1].end + len(_LAYOUT_BETWEEN) if kept_front else head
+        middle_end = kept_back[0].start - len(_LAYOUT_BETWEEN) if kept_back else stop
+        if middle_end < middle_start:
+            if kept_front and kept_back and middle_start - len(_LAYOUT_BETWEEN) == kept_back[0].start:
+                return kept_front + kept_back, 0  # nothing between them but one separator
+            return None
+        middle = self._parse_span(data, view, middle_start, middle_end)
+        if middle is None:
+            return None
+        return kept_front + middle + kept_back, sum(len(g.parsed) for g in middle)
+
+    def _parse_span(self, data: bytes, view: memoryview, start: int, stop: int) -> list[_Group] | None:
+        """Parse the pieces in data[start:stop] (a run of whole pieces) into new groups."""
+        groups: list[_Group] = []
+        parsed: list[Entry | str] = []
+        group_start, find, between = start, data.find, _LAYOUT_BETWEEN
         while True:
-            # Each piece is the inside of one top-level entry object. Pieces are hashed
-            # in place (a memoryview slice copies nothing); only new ones are copied out.
             end = find(between, start, stop)
             if end < 0:
                 end = stop
-            piece = view[start:end]
-            key = hash(piece) ^ (end - start)  # keyed SipHash of the bytes, and their length
-            parsed = known.get(key)
-            if parsed is None:
-                parsed_now += 1
-                try:
-                    parsed = parse_entry(_decode(self.path, b"{" + piece.tobytes() + b"}"))
-                except StoreError:
-                    return None  # let the full parse find (and word) what is wrong
-            fresh[key] = parsed
-            if type(parsed) is str:
-                skipped.append(SkippedEntry(index, parsed))
-            else:
-                entries.append(parsed)  # type: ignore[arg-type]
-            if end == stop:
-                break
-            start, index = end + len(between), index + 1
-        self._known = fresh
-        return tuple(entries), tuple(skipped), parsed_now
+            try:
+                parsed.append(parse_entry(_decode(self.path, b"{" + view[start:end].tobytes() + b"}")))
+            except StoreError:
+                return None  # let the full parse find (and word) what is wrong
+            last = end == stop
+            if len(parsed) == _GROUP_SIZE or last:
+                groups.append(_Group(group_start, end, hash(view[group_start:end]), tuple(parsed)))
+                parsed, group_start = [], end + len(between)
+            if last:
+                return groups
+            start = end + len(between)
+
+
+def _same(view: memoryview, data: bytes, group: _Group, shift: int, head: int, stop: int) -> bool:
+    """Do the group's bytes stand unchanged at its old place, moved by ``shift``?"""
+    start, end = group.start + shift, group.end + shift
+    if start < head or end > stop:
+        return False
+    if not (start == head or data.startswith(_LAYOUT_BETWEEN, start - len(_LAYOUT_BETWEEN))):
+        return False
+    if not (end == stop or data.startswith(_LAYOUT_BETWEEN, end)):
+        return False
+    return hash(view[start:end]) == group.digest
+
+
+def _assemble(groups: list[_Group]) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
+    entries: list[Entry] = []
+    skipped: list[SkippedEntry] = []
+    index = 0
+    for group in groups:
+        if group.clean:
+            entries += group.parsed  # type: ignore[arg-type]
+        else:
+            for offset, parsed in enumerate(group.parsed):
+                if type(parsed) is str:
+                    skipped.append(SkippedEntry(index + offset, parsed))
+                else:
+                    entries.append(parsed)  # type: ignore[arg-type]
+        index += len(group.parsed)
+    return tuple(entries), tuple(skipped)
 
 
 _TRIM_AFTER = 5000
