@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any, NoReturn
 from zag_tray import __version__
 from zag_tray.core import actions
 from zag_tray.core.actions import ActionError, KillOutcome
-from zag_tray.core.liveness import LivenessChecker, LiveStatus
+from zag_tray.core.liveness import LivenessChecker, LiveStatus, live_statuses
 from zag_tray.core.paths import BaseDirChoice, config_dir, log_dir, resolve_base_dir
 from zag_tray.core.store import Entry, Snapshot, StoreError, read_store
 from zag_tray.core.text import duration, one_line, short_path
@@ -26,7 +25,6 @@ from zag_tray.core.tree import Node, build_forest, find_node, walk
 
 PROG = "zag-tray"
 TERM_GRACE_SECONDS = 3.0
-log = logging.getLogger("zag_tray")
 
 
 class CliError(Exception):
@@ -36,6 +34,8 @@ class CliError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zag-tray`` console script and ``python -m zag_tray``."""
     args = build_parser().parse_args(argv)
+    import logging  # here, not at the top: `list` on a big store is timed against a bare json.load
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(name)s: %(levelname)s: %(message)s",
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # the promise is: one line, never a traceback
-        log.debug("unexpected error", exc_info=True)
+        logging.getLogger("zag_tray").debug("unexpected error", exc_info=True)
         return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
 
 
@@ -144,7 +144,7 @@ def _load(args: argparse.Namespace) -> Snapshot:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     snapshot = _load(args)
-    statuses = LivenessChecker().statuses(snapshot.entries)
+    statuses = live_statuses(snapshot.entries)
     shown = [e for e in snapshot.entries if args.all or statuses[e.id] is LiveStatus.RUNNING]
     roots = build_forest(shown)
     if args.json:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -83,6 +83,13 @@ def settled_statuses(entries: Iterable[Entry]) -> dict[str, LiveStatus]:
     """Live status by id of every entry not stored as running: what zag recorded decides it."""
     as_stored, unknown = _AS_STORED.get, LiveStatus.UNKNOWN
     return {e.id: as_stored(e.status, unknown) for e in entries if e.status != "running"}
+
+
+def live_statuses(entries: Sequence[Entry], checker: LivenessChecker | None = None) -> dict[str, LiveStatus]:
+    """Live status by id for every entry: psutil only for those stored as running."""
+    statuses = settled_statuses(entries)
+    statuses.update((checker or LivenessChecker()).statuses(e for e in entries if e.status == "running"))
+    return statuses
 
 
 def protected_pids() -> frozenset[int]:

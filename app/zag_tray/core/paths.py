@@ -5,7 +5,7 @@ Base-dir resolution (DESIGN.md, Semantics), first that applies:
 1. ``--base-dir DIR`` on the command line;
 2. the ``ZAG_TRAY_BASE_DIR`` environment variable;
 3. ``~/.zag`` if it exists (zag's own location on every OS);
-4. ``platformdirs.user_data_dir("zag")`` if it holds a ``processes.json``;
+4. ``_platformdirs().user_data_dir("zag")`` if it holds a ``processes.json``;
 5. otherwise ``~/.zag``, which the tray watches until the store appears.
 
 Every path this module hands out passes :func:`_checked`, so a test session
@@ -19,8 +19,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
+from types import ModuleType
 
 APP_NAME = "zag-tray"
 STORE_NAME = "processes.json"
@@ -60,6 +59,12 @@ def _checked(path: Path) -> Path:
     return path
 
 
+def _platformdirs() -> ModuleType:
+    import platformdirs  # only when needed: not on the path of `list --base-dir DIR`
+
+    return platformdirs
+
+
 def zag_home_dir() -> Path:
     """zag's own base directory: ``~/.zag`` on every OS."""
     return _checked(Path.home() / ".zag")
@@ -76,7 +81,7 @@ def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = No
     home = zag_home_dir()
     if home.is_dir():
         return BaseDirChoice(home, "zag's own location (~/.zag) exists")
-    data = _checked(Path(platformdirs.user_data_dir("zag", appauthor=False)))
+    data = _checked(Path(_platformdirs().user_data_dir("zag", appauthor=False)))
     if (data / STORE_NAME).is_file():
         return BaseDirChoice(data, f"~/.zag is missing; {data} holds a {STORE_NAME}")
     return BaseDirChoice(
@@ -86,9 +91,9 @@ def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = No
 
 def config_dir() -> Path:
     """The tray's own settings directory."""
-    return _checked(Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)))
+    return _checked(Path(_platformdirs().user_config_dir(APP_NAME, appauthor=False)))
 
 
 def log_dir() -> Path:
     """The tray's own log directory."""
-    return _checked(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
+    return _checked(Path(_platformdirs().user_log_dir(APP_NAME, appauthor=False)))

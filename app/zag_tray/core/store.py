@@ -17,8 +17,8 @@ on inode, size and mtime is the best a second writer can do).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
+import functools
 import gc
 import itertools
 import json
@@ -397,20 +397,21 @@ _TRIM_AFTER_BYTES = 8 << 20
 
 def release_free_memory() -> None:
     """Return freed heap pages to the OS (glibc keeps them otherwise: 60 MB after a 100k parse)."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-def _load_malloc_trim() -> Callable[[int], int] | None:
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
+        import ctypes
+
         return cast("Callable[[int], int]", ctypes.CDLL(None).malloc_trim)
     except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
         return None
-
-
-_malloc_trim = _load_malloc_trim()
 
 
 # zag's layout around the top-level entries: the separators hold raw line breaks, which
@@ -754,7 +755,7 @@ def _replace_if_unchanged(path: Path, payload: bytes, stamp: FileStamp) -> bool:
         # Hold the lock so no parse in another of our threads (which keeps the
         # GIL for its whole length) stretches the window below.
         with _io_lock:
-            if _exchange is not None:
+            if _exchange() is not None:
                 result = _exchange_if_unchanged(tmp, path, stamp)
                 if result is not None:
                     return result
@@ -774,9 +775,10 @@ def _exchange_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool | No
     rename cannot see that, but the file displaced by an exchange can be
     checked. None means the file system cannot exchange.
     """
-    assert _exchange is not None
+    exchange = _exchange()
+    assert exchange is not None
     try:
-        _exchange(tmp, path)
+        exchange(tmp, path)
     except FileNotFoundError:
         return False
     except OSError as exc:
@@ -785,7 +787,7 @@ def _exchange_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool | No
         raise
     if FileStamp.of(os.stat(tmp)) == stamp:
         return True
-    _exchange(tmp, path)  # a newer store was displaced: put it back, then try again
+    exchange(tmp, path)  # a newer store was displaced: put it back, then try again
     return False
 
 
@@ -800,11 +802,14 @@ def _rename_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool:
     return True
 
 
-def _load_exchange() -> Callable[[Path, Path], None] | None:
+@functools.cache
+def _exchange() -> Callable[[Path, Path], None] | None:
     """Linux ``renameat2(RENAME_EXCHANGE)`` through libc, where it exists."""
     if not sys.platform.startswith("linux"):
         return None
     try:
+        import ctypes  # only once a write happens, not on every start
+
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
@@ -819,6 +824,3 @@ def _load_exchange() -> Callable[[Path, Path], None] | None:
             raise OSError(code, os.strerror(code), str(b))
 
     return exchange
-
-
-_exchange = _load_exchange()
