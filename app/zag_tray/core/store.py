@@ -285,6 +285,7 @@ class StoreReader:
         self.path = path
         self._groups: list[_Group] = []
         self._size = 0
+        self._primed = False
 
     def read(self) -> Snapshot:
         loaded = _read_bytes(self.path)
@@ -292,6 +293,12 @@ class StoreReader:
             self._groups, self._size = [], 0
             return Snapshot(self.path, ())
         data, stamp = loaded
+        if not self._primed:  # the first read: a whole-document parse is fastest; groups come later
+            self._primed = True
+            with gc_paused():
+                entries, skipped = parse_processes(_decode(self.path, data), self.path)
+            release_free_memory()
+            return Snapshot(self.path, entries, skipped, stamp)
         with gc_paused():
             regrouped = self._regroup(data)
             if regrouped is None:
