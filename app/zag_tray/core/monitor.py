@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import ChainMap, Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,32 @@ def _providers(snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(sorted({e.provider for e in snapshot.entries}))
 
 
+class SettledStatuses(Mapping[str, LiveStatus]):
+    """The status of every entry not stored as running, worked out on first use only.
+
+    The running view never asks for them; a 100,000-entry dict per store change
+    would be most of the tray's work at rest.
+    """
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = entries
+        self._statuses: dict[str, LiveStatus] | None = None
+
+    def _all(self) -> dict[str, LiveStatus]:
+        if self._statuses is None:
+            self._statuses = settled_statuses(self._entries)
+        return self._statuses
+
+    def __getitem__(self, entry_id: str) -> LiveStatus:
+        return self._all()[entry_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 class Monitor:
     """Observes one store; re-reads it only when its stamp changed.
 
@@ -64,7 +90,7 @@ class Monitor:
         self._reader = StoreReader(store)
         self._last_good = Snapshot(store, ())
         self._facts_of: Snapshot | None = None
-        self._settled: dict[str, LiveStatus] = {}
+        self._settled: SettledStatuses = SettledStatuses(())
         self._stored_running: tuple[Entry, ...] = ()
         self._providers: tuple[str, ...] = ()
 
@@ -80,12 +106,12 @@ class Monitor:
             self._learn(snapshot)
         live = self.checker.statuses(self._stored_running)
         running = tuple(e for e in self._stored_running if live[e.id] is LiveStatus.RUNNING)
-        return Observation(snapshot, ChainMap(live, self._settled), running, self._providers, error)
+        return Observation(snapshot, ChainMap(live, self._settled), running, self._providers, error)  # type: ignore[arg-type]
 
     def _learn(self, snapshot: Snapshot) -> None:
         self._facts_of = snapshot
         self._stored_running = tuple(e for e in snapshot.entries if e.status == "running")
-        self._settled = settled_statuses(snapshot.entries)
+        self._settled = SettledStatuses(snapshot.entries)
         self._providers = _providers(snapshot)
 
     def _read_if_changed(self) -> Snapshot:
