@@ -253,19 +253,16 @@ def gc_paused() -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class _Group:
-    """Up to :data:`_GROUP_SIZE` consecutive entries, and the bytes they were parsed from."""
+    """Consecutive entries (about :data:`_GROUP_BYTES` of them), and the bytes they came from."""
 
     start: int  # offset of the first piece in the file
     end: int  # offset just past the last piece
     digest: int  # keyed SipHash of data[start:end]
     parsed: tuple[Entry | str, ...]  # an Entry, or why the piece was skipped
-
-    @property
-    def clean(self) -> bool:
-        return not any(type(p) is str for p in self.parsed)
+    clean: bool  # no skipped entry among them
 
 
-_GROUP_SIZE = 256
+_GROUP_BYTES = 128 << 10
 
 
 class StoreReader:
@@ -285,7 +282,6 @@ class StoreReader:
         self.path = path
         self._groups: list[_Group] = []
         self._size = 0
-        self._primed = False
 
     def read(self) -> Snapshot:
         loaded = _read_bytes(self.path)
@@ -293,12 +289,6 @@ class StoreReader:
             self._groups, self._size = [], 0
             return Snapshot(self.path, ())
         data, stamp = loaded
-        if not self._primed:  # the first read: a whole-document parse is fastest; groups come later
-            self._primed = True
-            with gc_paused():
-                entries, skipped = parse_processes(_decode(self.path, data), self.path)
-            release_free_memory()
-            return Snapshot(self.path, entries, skipped, stamp)
         with gc_paused():
             regrouped = self._regroup(data)
             if regrouped is None:
@@ -334,7 +324,7 @@ class StoreReader:
         ):
             back -= 1
         kept_front = old[:front]
-        kept_back = [_Group(g.start + shift, g.end + shift, g.digest, g.parsed) for g in old[back:]]
+        kept_back = [_Group(g.start + shift, g.end + shift, g.digest, g.parsed, g.clean) for g in old[back:]]
         middle_start = kept_front[-1].end + len(_LAYOUT_BETWEEN) if kept_front else head
         middle_end = kept_back[0].start - len(_LAYOUT_BETWEEN) if kept_back else stop
         if middle_end < middle_start:
@@ -347,23 +337,26 @@ class StoreReader:
         return kept_front + middle + kept_back, sum(len(g.parsed) for g in middle)
 
     def _parse_span(self, data: bytes, view: memoryview, start: int, stop: int) -> list[_Group] | None:
-        """Parse the pieces in data[start:stop] (a run of whole pieces) into new groups."""
+        """Parse data[start:stop] (whole entries and the separators between them) into new groups.
+
+        Each group is about :data:`_GROUP_BYTES` long and is parsed with one call, as the list
+        ``[{`` + its bytes + ``}]``: as fast as parsing the whole document, and if every group
+        parses on its own, together they are exactly the document's list of entries.
+        """
         groups: list[_Group] = []
-        parsed: list[Entry | str] = []
-        group_start, find, between = start, data.find, _LAYOUT_BETWEEN
+        find, between = data.find, _LAYOUT_BETWEEN
         while True:
-            end = find(between, start, stop)
+            end = find(between, min(start + _GROUP_BYTES, stop), stop)
             if end < 0:
                 end = stop
             try:
-                parsed.append(parse_entry(_decode(self.path, b"{" + view[start:end].tobytes() + b"}")))
+                items = _decode(self.path, b"[{" + view[start:end].tobytes() + b"}]")
             except StoreError:
                 return None  # let the full parse find (and word) what is wrong
-            last = end == stop
-            if len(parsed) == _GROUP_SIZE or last:
-                groups.append(_Group(group_start, end, hash(view[group_start:end]), tuple(parsed)))
-                parsed, group_start = [], end + len(between)
-            if last:
+            parsed = tuple(map(parse_entry, items))
+            clean = not any(type(p) is str for p in parsed)
+            groups.append(_Group(start, end, hash(view[start:end]), parsed, clean))
+            if end == stop:
                 return groups
             start = end + len(between)
 
