@@ -106,10 +106,12 @@ def test_provider_filter(window: AgentWindow) -> None:
 
 
 def test_sorting_keeps_children_under_their_parent(window: AgentWindow) -> None:
-    window.view.sortByColumn(Column.PID, Qt.SortOrder.AscendingOrder)
+    window.sort_by(Column.PID, Qt.SortOrder.AscendingOrder)
     assert shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]  # 300 < 900 among siblings
-    window.view.sortByColumn(Column.PID, Qt.SortOrder.DescendingOrder)
+    window.sort_by(Column.PID, Qt.SortOrder.DescendingOrder)
     assert shown(window) == [(0, "orch"), (1, "w1"), (2, "g"), (1, "w2")]
+    window.sort_by(Column.STARTED, Qt.SortOrder.DescendingOrder)  # back to zag's order, newest first
+    assert shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]
 
 
 def test_new_rows_are_green_and_finished_rows_red_for_a_moment(window: AgentWindow, qtbot: QtBot) -> None:

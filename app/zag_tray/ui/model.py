@@ -60,7 +60,7 @@ ENDED_COLOUR = QColor(215, 58, 73, 70)
 
 
 class _Item:
-    __slots__ = ("children", "entry", "highlight", "highlight_until", "parent", "status")
+    __slots__ = ("children", "entry", "highlight", "highlight_until", "parent", "position", "status")
 
     def __init__(self, entry: Entry | None, status: LiveStatus, parent: _Item | None) -> None:
         self.entry = entry
@@ -69,6 +69,7 @@ class _Item:
         self.children: list[_Item] = []
         self.highlight: QColor | None = None
         self.highlight_until = 0.0
+        self.position = 0  # index in parent.children, kept current (views ask for it constantly)
 
     @property
     def id(self) -> str:
@@ -76,8 +77,13 @@ class _Item:
         return self.entry.id
 
     def row(self) -> int:
-        assert self.parent is not None
-        return self.parent.children.index(self)
+        return self.position
+
+
+def _renumber(parent: _Item, start: int = 0) -> None:
+    children = parent.children
+    for position in range(start, len(children)):
+        children[position].position = position
 
 
 class AgentTreeModel(QAbstractItemModel):
@@ -219,13 +225,42 @@ class AgentTreeModel(QAbstractItemModel):
         now: float | None = None,
         *,
         ended: frozenset[str] = frozenset(),
+        reset: bool = False,
     ) -> None:
         """Make the rows equal ``roots`` with the fewest row operations.
 
         New rows are highlighted (not on the first apply), as are rows in ``ended``
-        (agents that just stopped running).
+        (agents that just stopped running). ``reset`` (or an empty model) fills the
+        rows in one go instead: for a new view of a 100,000-entry store.
         """
         self._now = time.time() if now is None else now
+        if reset or not self._root.children:
+            self._fill(roots, statuses)
+        else:
+            self._update_rows(roots, statuses, ended)
+        self.stopping &= self._by_id.keys()
+        self._applied_once = True
+
+    def _fill(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
+        self.beginResetModel()
+        self._root.children = []
+        self._by_id = {}
+        pending: list[tuple[_Item, list[Node]]] = [(self._root, roots)]
+        unknown = LiveStatus.UNKNOWN
+        while pending:
+            parent, nodes = pending.pop()
+            for position, node in enumerate(nodes):
+                item = _Item(node.entry, statuses.get(node.entry.id, unknown), parent)
+                item.position = position
+                parent.children.append(item)
+                self._by_id[node.entry.id] = item
+                if node.children:
+                    pending.append((item, node.children))
+        self.endResetModel()
+
+    def _update_rows(
+        self, roots: list[Node], statuses: Mapping[str, LiveStatus], ended: frozenset[str]
+    ) -> None:
         wanted_parent: dict[str, str | None] = {}
         stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
         while stack:
@@ -237,10 +272,9 @@ class AgentTreeModel(QAbstractItemModel):
         while pending:
             parent, nodes = pending.pop()
             self._reconcile(parent, nodes, statuses, ended)
-            pending.extend((parent.children[i], node.children) for i, node in enumerate(nodes))
-        self._refresh_times(self._root)
-        self.stopping &= self._by_id.keys()
-        self._applied_once = True
+            pending.extend(
+                (parent.children[i], node.children) for i, node in enumerate(nodes) if node.children
+            )
 
     def _remove_unwanted(self, wanted_parent: Mapping[str, str | None]) -> None:
         stack = [self._root]
@@ -252,6 +286,7 @@ class AgentTreeModel(QAbstractItemModel):
                 if child.id not in wanted_parent or wanted_parent[child.id] != parent_id:
                     self.beginRemoveRows(self._index_of(parent), row, row)
                     del parent.children[row]
+                    _renumber(parent, row)
                     self._forget(child)
                     self.endRemoveRows()
             stack.extend(parent.children)
@@ -275,12 +310,14 @@ class AgentTreeModel(QAbstractItemModel):
             if current is not None and current.id == entry_id:
                 self._update(current, node.entry, status, row, parent_index, ended)
                 continue
-            existing = next(
-                (r for r in range(row + 1, len(parent.children)) if parent.children[r].id == entry_id), None
-            )
+            found = self._by_id.get(entry_id)
+            existing = found.position if found is not None and found.parent is parent else None
+            if existing is not None and existing <= row:
+                existing = None  # a duplicate id: a row of its own
             if existing is not None:
                 self.beginMoveRows(parent_index, existing, existing, parent_index, row)
                 parent.children.insert(row, parent.children.pop(existing))
+                _renumber(parent, row)
                 self.endMoveRows()
                 self._update(parent.children[row], node.entry, status, row, parent_index, ended)
                 continue
@@ -289,6 +326,7 @@ class AgentTreeModel(QAbstractItemModel):
                 item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
             self.beginInsertRows(parent_index, row, row)
             parent.children.insert(row, item)
+            _renumber(parent, row)
             self._by_id[entry_id] = item
             self.endInsertRows()
 
@@ -309,16 +347,3 @@ class AgentTreeModel(QAbstractItemModel):
         self.dataChanged.emit(
             self.index(row, 0, parent_index), self.index(row, len(Column) - 1, parent_index)
         )
-
-    def _refresh_times(self, root: _Item) -> None:
-        """Elapsed times and highlights change with the clock: one dataChanged per parent."""
-        stack = [root]
-        while stack:
-            parent = stack.pop()
-            if parent.children:
-                parent_index = self._index_of(parent)
-                last = len(parent.children) - 1
-                self.dataChanged.emit(
-                    self.index(0, 0, parent_index), self.index(last, len(Column) - 1, parent_index)
-                )
-                stack.extend(parent.children)

@@ -88,6 +88,8 @@ class AgentFilter(QSortFilterProxyModel):
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if not self.text and not self.provider:
+            return True  # first: called for every one of 100,000 rows when nothing is filtered
         entry: Entry | None = self.sourceModel().index(source_row, 0, source_parent).data(ENTRY_ROLE)
         if entry is None:
             return False
@@ -140,12 +142,15 @@ class AgentWindow(QMainWindow):
         self.provider_box.addItem(ALL_PROVIDERS)
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.provider_box.currentTextChanged.connect(self._filter_changed)
-        self.running_only.toggled.connect(self._reapply)
+        self.running_only.toggled.connect(self._switch_view)
 
         self.view = QTreeView()
         self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder)
+        header = self.view.header()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self.sort_by)
+        header.setSortIndicator(Column.STARTED, Qt.SortOrder.DescendingOrder)
         self.view.setUniformRowHeights(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setAlternatingRowColors(True)
@@ -154,7 +159,6 @@ class AgentWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
         self.proxy.rowsInserted.connect(self._expand_new)
-        header = self.view.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
@@ -292,7 +296,13 @@ class AgentWindow(QMainWindow):
         self._reapply()
 
     @Slot()
-    def _reapply(self) -> None:
+    def _switch_view(self) -> None:
+        """Running only <-> all: a different tree, filled in one go (a 100,000-row "All" too)."""
+        self._reapply(reset=True)
+        self.view.expandAll()
+
+    @Slot()
+    def _reapply(self, reset: bool = False) -> None:
         observation = self.observation
         if observation is None:
             return
@@ -304,7 +314,10 @@ class AgentWindow(QMainWindow):
             if self._ended_at:  # just finished: shown (in red) for a moment longer
                 lingering = tuple(e for e in observation.snapshot.entries if e.id in self._ended_at)
                 entries = entries + lingering
-        self.model.apply(build_forest(entries), observation.statuses, ended=frozenset(self._ended_at))
+        self.model.apply(
+            build_forest(entries), observation.statuses, ended=frozenset(self._ended_at), reset=reset
+        )
+        self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
         if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
             self.view.setCurrentIndex(self.proxy.index(0, 0))
         self._show_details()
@@ -440,6 +453,21 @@ class AgentWindow(QMainWindow):
 
     def _action_slot(self, key: str) -> Callable[[], None]:
         return lambda: self._act(key)
+
+    @Slot(int, Qt.SortOrder)
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        """Sort the tree (children stay under their parent). Newest first is the model's own
+        order, so it needs no sorting at all: a 100,000-row "All" view shows at once."""
+        if (
+            self.view.header().sortIndicatorSection() != column
+            or self.view.header().sortIndicatorOrder() != order
+        ):
+            self.view.header().setSortIndicator(column, order)  # comes back here through the signal
+            return
+        if column == Column.STARTED and order == Qt.SortOrder.DescendingOrder:
+            self.proxy.sort(-1)
+        else:
+            self.proxy.sort(column, order)
 
     @Slot(QModelIndex, int, int)
     def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
