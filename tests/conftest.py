@@ -14,12 +14,17 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import settings
 
 from zag_tray.core import paths
 from zag_tray.core.demo import spawn_agent
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of shared/fixtures
 SAMPLE = FIXTURES / "processes.sample.json"
+
+# Property tests here touch real files and processes: time is no verdict (benchmarks/ measures speed).
+settings.register_profile("zag-tray", deadline=None)
+settings.load_profile("zag-tray")
 
 _REAL_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
 _FAKE_HOME = Path(tempfile.mkdtemp(prefix="zag-tray-test-home-"))

@@ -29,7 +29,7 @@ def outcome(read: object) -> object:
         return type(exc), str(exc)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     steps=st.lists(
         st.tuples(st.lists(entry_edits, max_size=3), st.lists(byte_edits, max_size=2), st.booleans()),
@@ -75,7 +75,7 @@ def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path, monkeypatch: 
     assert reused == [True, False, True, True, True, True, True]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.recursive(
         st.none()
