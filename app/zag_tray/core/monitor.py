@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import ChainMap, Counter
+from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +40,6 @@ class Observation:
         """An observation with ``running`` and ``providers`` derived from ``statuses``."""
         running = tuple(e for e in snapshot.entries if statuses.get(e.id) is LiveStatus.RUNNING)
         return cls(snapshot, statuses, running, _providers(snapshot), error)
-
-    def running_by_provider(self) -> Counter[str]:
-        return Counter(e.provider for e in self.running)
 
 
 def _providers(snapshot: Snapshot) -> tuple[str, ...]:
