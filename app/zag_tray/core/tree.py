@@ -61,26 +61,14 @@ def _build(entries: list[Entry]) -> list[Node]:
 def _newest_first(nodes: list[Node], entries: list[Entry]) -> list[Node]:
     """Nodes by started_at descending, ties by id descending (zag's order, reversed)."""
     started = list(map(_STARTED, entries))
-    order = sorted(range(len(nodes)), key=started.__getitem__, reverse=True)
-    ordered = [nodes[i] for i in order]
-    if len(set(started)) == len(started):
-        return ordered
-    # Equal start times are rare (zag records nanoseconds): put each run of them in id order.
-    i, count = 0, len(ordered)
-    while i < count - 1:
-        if started[order[i]] != started[order[i + 1]]:
-            i += 1
-            continue
-        j = i + 1
-        while j < count and started[order[j]] == started[order[i]]:
-            j += 1
-        ordered[i:j] = sorted(ordered[i:j], key=_sort_key, reverse=True)
-        i = j
-    return ordered
+    if len(set(started)) == len(started):  # the usual case (zag records nanoseconds): a sort in C
+        order = sorted(range(len(nodes)), key=started.__getitem__, reverse=True)
+        return [nodes[i] for i in order]
+    return sorted(nodes, key=_sort_key, reverse=True)
 
 
 def _sort_key(node: Node) -> tuple[float, str]:
-    return (node.entry.started, node.entry.id)
+    return node.entry.sort_key
 
 
 _UNSEEN, _ON_PATH, _DONE = 0, 1, 2
