@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zag_tray.core.liveness import LivenessChecker, LiveStatus, settled_statuses
-from zag_tray.core.store import Entry, FileStamp, Snapshot, StoreError, StoreReader
+from zag_tray.core.store import Entry, FileStamp, Snapshot, SnapshotChange, StoreError, StoreReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class Observation:
     providers: tuple[str, ...]
     error: str | None = None
     observed_at: float = field(default_factory=time.time)
+    change: SnapshotChange | None = None
+    """How ``snapshot`` differs from the snapshot read before it, when the reader knows."""
 
     @classmethod
     def of(
@@ -93,9 +95,11 @@ class Monitor:
 
     def observe(self) -> Observation:
         """Read (if changed) and check liveness. Call from one thread at a time."""
-        error = None
+        error, change = None, None
         try:
             snapshot = self._read_if_changed()
+            if snapshot is not self._last_good:
+                change = self._reader.change
             self._last_good = snapshot
         except StoreError as exc:
             snapshot, error = self._last_good, str(exc)
@@ -103,7 +107,8 @@ class Monitor:
             self._learn(snapshot)
         live = self.checker.statuses(self._stored_running)
         running = tuple(e for e in self._stored_running if live[e.id] is LiveStatus.RUNNING)
-        return Observation(snapshot, ChainMap(live, self._settled), running, self._providers, error)  # type: ignore[arg-type]
+        statuses = ChainMap(live, self._settled)  # type: ignore[arg-type]  # read-only use
+        return Observation(snapshot, statuses, running, self._providers, error, change=change)
 
     def _learn(self, snapshot: Snapshot) -> None:
         self._facts_of = snapshot

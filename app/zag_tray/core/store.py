@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Final, NamedTuple, cast
+from typing import Annotated, Any, Final, NamedTuple, cast
+
+import msgspec
 
 MAX_STORE_BYTES: Final = 1 << 30
 """A store larger than this is refused rather than read into memory (zag's
@@ -47,11 +49,6 @@ KNOWN_STATUSES: Final = frozenset({"running", "exited", "killed"})
 
 JSONValue = Any
 """A value as ``json.loads`` returns it."""
-
-try:
-    import orjson as _orjson
-except ImportError:  # a platform without an orjson wheel: the stdlib does it all, slower
-    _orjson = None  # type: ignore[assignment]
 
 
 class StoreError(Exception):
@@ -223,7 +220,7 @@ def read_store(path: Path) -> Snapshot:
         return Snapshot(path, ())
     data, stamp = loaded
     with gc_paused():
-        entries, skipped = parse_processes(_decode(path, data), path)
+        entries, skipped = _split(_parse_document(path, data))
     return Snapshot(path, entries, skipped, stamp)
 
 
@@ -274,8 +271,13 @@ class StoreReader:
         self.path = path
         self._groups: list[_Group] = []
         self._size = 0
+        self._last: Snapshot | None = None  # the snapshot self._groups make up
+        self.change: SnapshotChange | None = None
+        """How the last read's snapshot differs from the one before, when the reuse tells
+        (None after a full parse): a view of 100,000 rows applies just that."""
 
     def read(self) -> Snapshot:
+        before, self._last, self.change = self._last, None, None  # until this read succeeds
         loaded = _read_bytes(self.path)
         if loaded is None:
             self._groups, self._size = [], 0
@@ -285,21 +287,25 @@ class StoreReader:
             regrouped = self._regroup(data)
             if regrouped is None:
                 self._groups, self._size = [], 0
-                entries, skipped = parse_processes(_decode(self.path, data), self.path)
+                entries, skipped = _split(_parse_document(self.path, data))
                 fresh = len(entries) + len(skipped)
             else:
-                self._groups, fresh = regrouped
+                self._groups, replaced, parsed = regrouped
                 self._size = len(data)
                 entries, skipped = _assemble(self._groups)
+                fresh = sum(len(g.parsed) for g in parsed)
+                self.change = _change_between(before, replaced, parsed)
         if fresh > _TRIM_AFTER or len(data) > _TRIM_AFTER_BYTES:
             release_free_memory()  # a read of a large store leaves its parser memory behind
-        return Snapshot(self.path, entries, skipped, stamp)
+        snapshot = Snapshot(self.path, entries, skipped, stamp)
+        self._last = snapshot if regrouped is not None else None
+        return snapshot
 
-    def _regroup(self, data: bytes) -> tuple[list[_Group], int] | None:
-        """The groups of ``data`` reusing unchanged ones, and how many entries were parsed anew;
-        None if ``data`` is not in zag's layout."""
+    def _regroup(self, data: bytes) -> tuple[list[_Group], list[_Group], list[_Group]] | None:
+        """The groups of ``data`` reusing unchanged ones, the old groups replaced and the new
+        groups parsed in their place; None if ``data`` is not in zag's layout."""
         if data == _LAYOUT_EMPTY:
-            return [], 0
+            return [], self._groups, []
         head, stop = len(_LAYOUT_HEAD), len(data) - len(_LAYOUT_TAIL)
         if stop < head or not (data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)):
             return None
@@ -321,12 +327,12 @@ class StoreReader:
         middle_end = kept_back[0].start - len(_LAYOUT_BETWEEN) if kept_back else stop
         if middle_end < middle_start:
             if kept_front and kept_back and middle_start - len(_LAYOUT_BETWEEN) == kept_back[0].start:
-                return kept_front + kept_back, 0  # nothing between them but one separator
+                return kept_front + kept_back, old[front:back], []  # only a separator between them
             return None
         middle = self._parse_span(data, view, middle_start, middle_end)
         if middle is None:
             return None
-        return kept_front + middle + kept_back, sum(len(g.parsed) for g in middle)
+        return kept_front + middle + kept_back, old[front:back], middle
 
     def _parse_span(self, data: bytes, view: memoryview, start: int, stop: int) -> list[_Group] | None:
         """Parse data[start:stop] (whole entries and the separators between them) into new groups.
@@ -342,15 +348,36 @@ class StoreReader:
             if end < 0:
                 end = stop
             try:
-                items = _decode(self.path, b"[{" + view[start:end].tobytes() + b"}]")
+                parsed = _parse_list(self.path, b"[{" + view[start:end].tobytes() + b"}]")
             except StoreError:
                 return None  # let the full parse find (and word) what is wrong
-            parsed = tuple(map(parse_entry, items))
             clean = not any(type(p) is str for p in parsed)
             groups.append(_Group(start, end, hash(view[start:end]), parsed, clean))
             if end == stop:
                 return groups
             start = end + len(between)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotChange:
+    """The entries of ``before`` that were replaced, and what replaced them, in file order.
+
+    Every other entry of the new snapshot is the very object it was in ``before``.
+    """
+
+    before: Snapshot
+    removed: tuple[Entry, ...]
+    added: tuple[Entry, ...]
+
+
+def _change_between(
+    before: Snapshot | None, replaced: list[_Group], parsed: list[_Group]
+) -> SnapshotChange | None:
+    if before is None or not all(g.clean for g in replaced) or not all(g.clean for g in parsed):
+        return None  # positions of skipped entries shift: not worth describing
+    removed = tuple(e for g in replaced for e in g.parsed)
+    added = tuple(e for g in parsed for e in g.parsed)
+    return SnapshotChange(before, removed, added)  # type: ignore[arg-type]
 
 
 def _same(view: memoryview, data: bytes, group: _Group, shift: int, head: int, stop: int) -> bool:
@@ -373,13 +400,29 @@ def _assemble(groups: list[_Group]) -> tuple[tuple[Entry, ...], tuple[SkippedEnt
         if group.clean:
             entries += group.parsed  # type: ignore[arg-type]
         else:
-            for offset, parsed in enumerate(group.parsed):
-                if type(parsed) is str:
-                    skipped.append(SkippedEntry(index + offset, parsed))
-                else:
-                    entries.append(parsed)  # type: ignore[arg-type]
+            _split_into(group.parsed, index, entries, skipped)
         index += len(group.parsed)
     return tuple(entries), tuple(skipped)
+
+
+def _split(parsed: tuple[Entry | str, ...]) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
+    """Valid entries, and the positions and reasons of the skipped ones."""
+    if not any(type(p) is str for p in parsed):
+        return parsed, ()  # type: ignore[return-value]
+    entries: list[Entry] = []
+    skipped: list[SkippedEntry] = []
+    _split_into(parsed, 0, entries, skipped)
+    return tuple(entries), tuple(skipped)
+
+
+def _split_into(
+    parsed: tuple[Entry | str, ...], first: int, entries: list[Entry], skipped: list[SkippedEntry]
+) -> None:
+    for offset, piece in enumerate(parsed):
+        if type(piece) is str:
+            skipped.append(SkippedEntry(first + offset, piece))
+        else:
+            entries.append(piece)  # type: ignore[arg-type]
 
 
 _TRIM_AFTER = 5000
@@ -414,18 +457,106 @@ _LAYOUT_BETWEEN = b"\n    },\n    {\n"
 _LAYOUT_EMPTY = b'{\n  "processes": []\n}'
 
 
-def parse_processes(doc: JSONValue, path: Path) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
-    """Validate a decoded document; skip (and count) entries zag would reject."""
-    processes = _processes_list(doc, path)
-    entries: list[Entry] = []
-    skipped: list[SkippedEntry] = []
-    for index, raw in enumerate(processes):
-        parsed = parse_entry(raw)
-        if isinstance(parsed, Entry):
-            entries.append(parsed)
-        else:
-            skipped.append(SkippedEntry(index, parsed))
-    return tuple(entries), tuple(skipped)
+def _parse_document(path: Path, data: bytes) -> tuple[Entry | str, ...]:
+    """Each entry of a whole store: an :class:`Entry`, or why zag would reject it."""
+    try:
+        with _io_lock:
+            items = _zag_document(data).processes
+    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+        return tuple(map(parse_entry, _processes_list(_decode(path, data), path)))
+    return _from_zag(items)
+
+
+def _parse_list(path: Path, data: bytes) -> tuple[Entry | str, ...]:
+    """Each entry of a JSON list of entries, as :func:`_parse_document`."""
+    try:
+        with _io_lock:
+            items = _zag_list(data)
+    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+        return tuple(map(parse_entry, _decode(path, data)))
+    return _from_zag(items)
+
+
+class _ZagEntry(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """Exactly zag's 14 keys with zag's types: what zag writes, checked in C by msgspec.
+
+    A store of nothing but such entries (the usual case) decodes without a dict
+    per entry; any other entry fails the whole decode, and the store takes the
+    generic road (:func:`parse_entry`), which words every rejection.
+    """
+
+    id: str
+    pid: Annotated[int, msgspec.Meta(ge=0, le=U32_MAX)]
+    session_id: str | None
+    provider: str
+    model: str
+    command: str
+    prompt: str | None
+    started_at: str
+    status: str
+    exit_code: Annotated[int, msgspec.Meta(ge=I32_MIN, le=I32_MAX)] | None
+    exited_at: str | None
+    root: str | None
+    parent_process_id: str | None
+    parent_session_id: str | None
+
+
+class _ZagDocument(msgspec.Struct, gc=False):
+    processes: list[_ZagEntry]
+
+
+assert _ZagEntry.__struct_fields__ == STANDARD_KEYS
+_zag_document = msgspec.json.Decoder(_ZagDocument).decode
+_zag_list = msgspec.json.Decoder(list[_ZagEntry]).decode
+
+
+def _from_zag(items: list[_ZagEntry]) -> tuple[Entry | str, ...]:
+    """Entries from already type-checked ones: only started_at is left to check.
+
+    A parent id is the parent's own string when the parent came earlier in ``items``
+    (zag registers a parent before its workers): one copy instead of two.
+    """
+    parsed: list[Entry | str] = []
+    append, share, new, fromisoformat = parsed.append, _share, _new_entry, _fromisoformat
+    ids: dict[str, str] = {}
+    for item in items:
+        entry_id, parent_id = item.id, item.parent_process_id
+        ids[entry_id] = entry_id
+        if parent_id is not None:
+            parent_id = ids.get(parent_id, parent_id)
+        try:
+            moment = fromisoformat(item.started_at)
+        except ValueError:
+            append(_BAD_START)
+            continue
+        if moment.tzinfo is None:
+            append(_BAD_START)
+            continue
+        root = item.root
+        append(
+            new(
+                Entry,
+                (
+                    entry_id,
+                    item.pid,
+                    item.session_id,
+                    share(item.provider, item.provider),
+                    share(item.model, item.model),
+                    share(item.command, item.command),
+                    item.prompt,
+                    item.started_at,
+                    moment.timestamp(),
+                    share(item.status, item.status),
+                    item.exit_code,
+                    item.exited_at,
+                    root if root is None else share(root, root),
+                    parent_id,
+                    item.parent_session_id,
+                    None,
+                ),
+            )
+        )
+    return tuple(parsed)
 
 
 def _processes_list(doc: JSONValue, path: Path) -> list[JSONValue]:
@@ -512,9 +643,9 @@ def parse_entry(raw: JSONValue) -> Entry | str:
     try:
         moment = _fromisoformat(started_at)
     except ValueError:
-        return "started_at is not an RFC 3339 time"
+        return _BAD_START
     if moment.tzinfo is None:
-        return "started_at is not an RFC 3339 time"
+        return _BAD_START
     unusual = None if standard else raw
     share = _share  # a handful of providers, models, commands, statuses and roots, 100,000 times
     return _new_entry(
@@ -541,6 +672,7 @@ def parse_entry(raw: JSONValue) -> Entry | str:
 
 
 _fromisoformat = datetime.fromisoformat
+_BAD_START: Final = "started_at is not an RFC 3339 time"
 _standard_values = itemgetter(*STANDARD_KEYS)
 _share = cast("Callable[[str, str], str]", {}.setdefault)
 """One copy of each repeated short text (bounded by the distinct providers, models, roots...)."""
@@ -628,21 +760,18 @@ def _reject_constant(name: str) -> float:
 def _decode(path: Path, data: bytes) -> JSONValue:
     """bytes -> JSON value, with zag's (serde_json's) strictness.
 
-    orjson parses the common case much faster than the stdlib; any document it
-    refuses goes to the stdlib, which either accepts it (orjson is stricter about
-    depth and lone surrogates) or says why not, so every error is the stdlib's.
-    One difference remains: integers beyond 64 bits come back as floats, as
-    zag's own reader (serde_json) reads them. Writing parses with the stdlib.
+    msgspec parses the common case much faster than the stdlib; any document it
+    refuses goes to the stdlib, which either accepts it (msgspec is stricter
+    about lone surrogates and huge exponents) or says why not, so every error
+    is the stdlib's. Writing parses with the stdlib.
     """
     if data.startswith(UTF8_BOM):
         raise StoreNotJsonError(f"{path}: starts with a UTF-8 byte-order mark, which zag cannot read")
-    if _orjson is not None:
-        try:
-            with _io_lock:
-                return _orjson.loads(data)
-        except _orjson.JSONDecodeError:
-            pass
-    return _decode_stdlib(path, data)
+    try:
+        with _io_lock:
+            return msgspec.json.decode(data)
+    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+        return _decode_stdlib(path, data)
 
 
 def _decode_stdlib(path: Path, data: bytes) -> JSONValue:
