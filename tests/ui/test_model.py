@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QTreeView
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from zag_tray.core.demo import make_entry
 from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.store import Entry, parse_entry
+from zag_tray.core.monitor import Monitor
+from zag_tray.core.store import Entry, parse_entry, serialise
 from zag_tray.core.tree import build_forest
-from zag_tray.ui.model import ENTRY_ID_ROLE, AgentTreeModel, Column
+from zag_tray.ui.model import BATCH_ROWS, ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS_ROLE, AgentTreeModel, Column
 
 RUN, EXIT, DEAD = LiveStatus.RUNNING, LiveStatus.EXITED, LiveStatus.DEAD
 
@@ -123,3 +130,125 @@ def test_columns_show_plain_values() -> None:
     assert row[Column.STATUS] == "exited (3)"
     assert row[Column.PROMPT] == "<b>x</b> line"
     assert model.index(0, Column.STARTED).data(Qt.ItemDataRole.ToolTipRole).startswith("2026-03-28")
+
+
+# --- the "All" view of a big store: batches of top-level rows, and changes applied alone ---------
+
+Edit = tuple[str, int, int]
+edits = st.tuples(
+    st.sampled_from(["finish", "prompt", "start", "start-child", "reparent", "retime", "remove"]),
+    st.integers(0, 50),
+    st.integers(0, 50),
+)
+
+
+def store_entry(number: int, parent: str | None = None, status: str = "running") -> dict[str, object]:
+    return make_entry(
+        pid=4_000_000 + number,  # no such process: stored running reads as dead, the same both ways
+        entry_id=f"e{number:03d}",
+        parent=parent,
+        started_at=f"2026-03-28T10:{number // 60:02d}:{number % 60:02d}Z",
+        status=status,
+    )
+
+
+def edit_store(items: list[dict[str, object]], edit: Edit, serial: int) -> None:
+    kind, a, b = edit
+    target = items[a % len(items)] if items else None
+    if kind in ("start", "start-child") or target is None:
+        parent = items[b % len(items)]["id"] if kind == "start-child" and items else None
+        items.append(store_entry(100 + serial, parent))  # type: ignore[arg-type]
+    elif kind == "finish":
+        target.update(status="exited", exit_code=b % 3, exited_at="2026-03-28T12:00:00Z")
+    elif kind == "prompt":
+        target["prompt"] = f"prompt {serial}"
+    elif kind == "reparent":
+        target["parent_process_id"] = items[b % len(items)]["id"]
+    elif kind == "retime":
+        target["started_at"] = f"2026-03-28T11:{b % 60:02d}:00Z"
+    else:
+        items.remove(target)
+
+
+def every_row(model: AgentTreeModel) -> list[tuple[int, object, object]]:
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    out: list[tuple[int, object, object]] = []
+    stack = [(0, model.index(r, 0)) for r in reversed(range(model.rowCount()))]
+    while stack:
+        depth, index = stack.pop()
+        out.append((depth, index.data(ENTRY_ROLE), index.data(LIVE_STATUS_ROLE)))
+        stack.extend((depth + 1, model.index(r, 0, index)) for r in reversed(range(model.rowCount(index))))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.integers(0, 12),
+    steps=st.lists(st.lists(edits, min_size=1, max_size=3), min_size=1, max_size=6),
+    batch=st.integers(1, 4),
+)
+def test_a_change_applied_alone_shows_what_a_full_apply_shows(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    qtmodeltester: ModelTester,
+    start: int,
+    steps: list[list[Edit]],
+    batch: int,
+) -> None:
+    import zag_tray.core.store as store_module
+    import zag_tray.ui.model as model_module
+
+    monkeypatch.setattr(store_module, "_GROUP_BYTES", 1)  # one entry per group: changes stay small
+    monkeypatch.setattr(model_module, "BATCH_ROWS", batch)  # many top-level rows not yet fetched
+    path = tmp_path_factory.mktemp("store") / "processes.json"
+    items = [store_entry(n, f"e{n // 3:03d}" if n % 3 else None) for n in range(start)]
+    path.write_bytes(serialise({"processes": items}))
+    monitor = Monitor(path)
+    model = AgentTreeModel()
+    qtmodeltester.check(model)  # Qt's own tester checks every signal the model sends
+    first = monitor.observe()
+    model.apply(build_forest(first.snapshot.entries), first.statuses, source=first.snapshot)
+    serials = iter(range(len(steps) * 3))  # a new agent, a new id
+    for step in steps:
+        for edit in step:
+            edit_store(items, edit, next(serials))
+        path.write_bytes(serialise({"processes": items}))
+        seen = monitor.observe()
+        if not model.apply_change(seen.snapshot, seen.change, seen.statuses):
+            model.apply(build_forest(seen.snapshot.entries), seen.statuses, source=seen.snapshot)
+        fresh = AgentTreeModel()
+        fresh.apply(build_forest(seen.snapshot.entries), seen.statuses)
+        assert every_row(model) == every_row(fresh)
+
+
+def test_zags_usual_writes_take_the_short_road(tmp_path: Path) -> None:
+    """An agent starts, its pid is updated, it finishes: no walk over the whole forest."""
+    items = [store_entry(n) for n in range(30)]
+    path = tmp_path / "processes.json"
+    path.write_bytes(serialise({"processes": items}))
+    monitor, model = Monitor(path), AgentTreeModel()
+    first = monitor.observe()
+    model.apply(build_forest(first.snapshot.entries), first.statuses, source=first.snapshot)
+    inserted: list[int] = []
+    model.rowsInserted.connect(lambda parent, first_row, last_row: inserted.append(first_row))
+    for edit in (lambda: items.append(store_entry(99, "e010")), lambda: items[5].update(pid=7)):
+        edit()
+        path.write_bytes(serialise({"processes": items}))
+        seen = monitor.observe()
+        assert model.apply_change(seen.snapshot, seen.change, seen.statuses)
+    assert inserted == [0]  # the new worker, first (newest) under e010
+    assert model.entry("e005").pid == 7  # type: ignore[union-attr]
+    assert model.index_of_id("e099").parent().data(ENTRY_ID_ROLE) == "e010"
+
+
+def test_top_level_rows_reach_the_view_in_batches(qtbot: QtBot) -> None:
+    model = AgentTreeModel()
+    many = [entry(f"r{n:03d}", None, n % 60) for n in range(BATCH_ROWS + 20)]
+    model.apply(build_forest(many), {})
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    assert model.rowCount() == BATCH_ROWS and model.canFetchMore(QModelIndex())
+    assert model.index_of_id(many[0].id).isValid()  # asking for a row hands it over
+    assert model.rowCount() == len(many)

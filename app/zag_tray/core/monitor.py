@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,30 +47,44 @@ def _providers(snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(sorted({e.provider for e in snapshot.entries}))
 
 
-class SettledStatuses(Mapping[str, LiveStatus]):
-    """The status of every entry not stored as running, worked out on first use only.
+class Statuses(Mapping[str, LiveStatus]):
+    """Every entry's live status: checked now for entries stored as running, and worked out
+    from the stored status for the rest, on first use only (the running view never asks,
+    and a 100,000-entry dict per store change would be most of the tray's work at rest)."""
 
-    The running view never asks for them; a 100,000-entry dict per store change
-    would be most of the tray's work at rest.
-    """
+    def __init__(self, live: dict[str, LiveStatus], settled: SettledStatuses) -> None:
+        self._live = live
+        self._settled = settled
+
+    def __getitem__(self, entry_id: str) -> LiveStatus:
+        status = self._live.get(entry_id)
+        return self._settled.all()[entry_id] if status is None else status
+
+    def get(self, entry_id: str, default: LiveStatus | None = None) -> LiveStatus | None:  # type: ignore[override]
+        status = self._live.get(entry_id)  # get, not the Mapping default: 100,000 calls per view
+        return self._settled.all().get(entry_id, default) if status is None else status
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._live or entry_id in self._settled.all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._settled.all().keys() | self._live.keys())
+
+    def __len__(self) -> int:
+        return len(self._settled.all().keys() | self._live.keys())
+
+
+class SettledStatuses:
+    """The status of every entry not stored as running, worked out once, when first asked."""
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self._entries = entries
         self._statuses: dict[str, LiveStatus] | None = None
 
-    def _all(self) -> dict[str, LiveStatus]:
+    def all(self) -> dict[str, LiveStatus]:
         if self._statuses is None:
             self._statuses = settled_statuses(self._entries)
         return self._statuses
-
-    def __getitem__(self, entry_id: str) -> LiveStatus:
-        return self._all()[entry_id]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
 
 
 class Monitor:
@@ -107,7 +120,7 @@ class Monitor:
             self._learn(snapshot)
         live = self.checker.statuses(self._stored_running)
         running = tuple(e for e in self._stored_running if live[e.id] is LiveStatus.RUNNING)
-        statuses = ChainMap(live, self._settled)  # type: ignore[arg-type]  # read-only use
+        statuses = Statuses(live, self._settled)
         return Observation(snapshot, statuses, running, self._providers, error, change=change)
 
     def _learn(self, snapshot: Snapshot) -> None:

@@ -10,8 +10,9 @@ iterative: a 10,000-deep chain needs no recursion. Newest first at every level.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
+from typing import Any
 
 from zag_tray.core.store import Entry, gc_paused
 
@@ -89,6 +90,55 @@ def _break_cycles(nodes: list[Node]) -> None:
             min(cycle, key=_sort_key).parent = None
         for visited in path:
             visited.mark = _DONE
+
+
+def prune_forest(roots: list[Node], keep: Callable[[Entry], bool]) -> list[Node]:
+    """A copy of the forest holding the kept entries and their ancestors (so a match keeps its
+    place in the tree), in the same order."""
+    with gc_paused():
+        parents_first: list[Node] = []
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            parents_first.append(node)
+            stack.extend(node.children)
+        copies: dict[int, Node] = {}  # id(node) -> its copy, for the nodes that stay
+        for node in reversed(parents_first):  # children before their parents
+            kept = [copies[id(child)] for child in node.children if id(child) in copies]
+            if kept or keep(node.entry):
+                copy = Node(node.entry)
+                copy.children = kept
+                for child in kept:
+                    child.parent = copy
+                copies[id(node)] = copy
+        return [copies[id(root)] for root in roots if id(root) in copies]
+
+
+def entry_matcher(text: str, provider: str = "") -> Callable[[Entry], bool] | None:
+    """What the window's filter keeps: ``provider`` exactly (if given) and ``text`` anywhere
+    in the id, provider, model, prompt or root, ignoring case. None: no filter at all."""
+    needle = text.casefold().strip()
+    if not needle and not provider:
+        return None
+
+    def matches(entry: Entry) -> bool:
+        if provider and entry.provider != provider:
+            return False
+        if not needle:
+            return True
+        fields = (entry.id, entry.provider, entry.model, entry.prompt, entry.root)
+        return needle in " ".join(x for x in fields if x).casefold()
+
+    return matches
+
+
+def sort_forest(roots: list[Node], key: Callable[[Node], Any], *, reverse: bool = False) -> None:
+    """Sort the roots and every node's children in place (children stay under their parent)."""
+    levels = [roots]
+    while levels:
+        level = levels.pop()
+        level.sort(key=key, reverse=reverse)
+        levels.extend(node.children for node in level if node.children)
 
 
 def walk(roots: Iterable[Node]) -> Iterator[tuple[int, Node]]:

@@ -4,12 +4,18 @@
 using row removes, moves, inserts and dataChanged, so a view's selection,
 expansion and scroll position survive every refresh (the approach of
 qutebrowser's DownloadModel, not a reset).
+
+For a 100,000-entry store it stays cheap in two ways: top-level rows reach the
+view in batches as it scrolls (``canFetchMore``/``fetchMore``), and when the
+rows are a whole snapshot's forest, :meth:`AgentTreeModel.apply_change`
+applies just the entries a reload replaced instead of walking the forest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -18,13 +24,15 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QBrush, QColor
 
 from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.store import Entry
+from zag_tray.core.store import Entry, Snapshot, SnapshotChange, gc_paused
 from zag_tray.core.text import duration, one_line, short_path
 from zag_tray.core.tree import Node
 from zag_tray.ui.icons import status_icon
 from zag_tray.ui.plain import plain_tooltip
 
 HIGHLIGHT_SECONDS = 2.0
+BATCH_ROWS = 500
+"""Top-level rows handed to the view at a time: a screenful many times over."""
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -53,7 +61,6 @@ HEADERS = {
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 LIVE_STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
-SORT_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NEW_COLOUR = QColor(46, 160, 67, 70)
 ENDED_COLOUR = QColor(215, 58, 73, 70)
@@ -93,8 +100,14 @@ class AgentTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self._root = _Item(None, LiveStatus.UNKNOWN, None)
         self._by_id: dict[str, _Item] = {}
+        self._shown = 0  # top-level rows the view has been given (fetchMore adds more)
+        self._in_change = False  # a slot of our own signals may ask for more rows: not then
         self._now = time.time()
         self._applied_once = False
+        self.snapshot: Snapshot | None = None
+        """The snapshot whose whole forest the rows are (set by ``apply(source=...)``)."""
+        self._orphaned_by: set[str] = set()  # parent ids named by entries but not present
+        self._stored_running: set[str] = set()  # ids whose status can change without a store change
         self.stopping: set[str] = set()
         """Ids killed from the UI and not gone yet: shown as "stopping…"."""
 
@@ -118,7 +131,31 @@ class AgentTreeModel(QAbstractItemModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
+        if not parent.isValid():
+            return self._shown
         return len(self._item(parent).children)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not (parent.isValid() or self._in_change) and self._shown < len(self._root.children)
+
+    def fetchMore(self, parent: Index) -> None:
+        if self.canFetchMore(parent):
+            self._show_up_to(min(self._shown + BATCH_ROWS, len(self._root.children)))
+
+    def _show_up_to(self, count: int) -> None:
+        if count > self._shown:
+            with self._changing():
+                self.beginInsertRows(QModelIndex(), self._shown, count - 1)
+                self._shown = count
+                self.endInsertRows()
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        self._in_change = True
+        try:
+            yield
+        finally:
+            self._in_change = False
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(Column)
@@ -139,8 +176,12 @@ class AgentTreeModel(QAbstractItemModel):
         return self.createIndex(item.row(), 0, item)
 
     def index_of_id(self, entry_id: str) -> QModelIndex:
+        """The row of ``entry_id``, handed to the view first if it was not yet."""
         item = self._by_id.get(entry_id)
-        return QModelIndex() if item is None else self._index_of(item)
+        if item is None:
+            return QModelIndex()
+        self._show_up_to(_top(item).position + 1)
+        return self._index_of(item)
 
     def entry(self, entry_id: str) -> Entry | None:
         item = self._by_id.get(entry_id)
@@ -169,8 +210,6 @@ class AgentTreeModel(QAbstractItemModel):
             return entry
         if role == LIVE_STATUS_ROLE:
             return item.status.value
-        if role == SORT_ROLE:
-            return self._sort_value(entry, item.status, column)
         return None
 
     def _display(self, entry: Entry, status: LiveStatus, column: Column) -> str:
@@ -207,7 +246,8 @@ class AgentTreeModel(QAbstractItemModel):
         end = self._now if status is LiveStatus.RUNNING or entry.ended is None else entry.ended
         return end - entry.started
 
-    def _sort_value(self, entry: Entry, status: LiveStatus, column: Column) -> Any:
+    def sort_value(self, entry: Entry, status: LiveStatus, column: Column) -> Any:
+        """What ``column`` sorts ``entry`` by."""
         if column is Column.PID:
             return entry.pid
         if column is Column.STARTED:
@@ -226,22 +266,125 @@ class AgentTreeModel(QAbstractItemModel):
         *,
         ended: frozenset[str] = frozenset(),
         reset: bool = False,
+        source: Snapshot | None = None,
     ) -> None:
         """Make the rows equal ``roots`` with the fewest row operations.
 
         New rows are highlighted (not on the first apply), as are rows in ``ended``
         (agents that just stopped running). ``reset`` (or an empty model) fills the
-        rows in one go instead: for a new view of a 100,000-entry store.
+        rows in one go instead: for a new view of a 100,000-entry store. ``source``:
+        the snapshot ``roots`` is the whole forest of, which lets the next change
+        take :meth:`apply_change`.
         """
         self._now = time.time() if now is None else now
-        if reset or not self._root.children:
-            self._fill(roots, statuses)
-        else:
-            self._update_rows(roots, statuses, ended)
+        with gc_paused():  # up to 100,000 new items: no collector passes over them all
+            if reset or not self._root.children:
+                self._fill(roots, statuses)
+            else:
+                self._update_rows(roots, statuses, ended)
         self.stopping &= self._by_id.keys()
         self._applied_once = True
+        self.snapshot = source
+        if source is not None:
+            self._orphaned_by = {
+                e.parent_process_id for e in source.entries if e.parent_process_id is not None
+            } - self._by_id.keys()
+            self._stored_running = {e.id for e in source.entries if e.status == "running"}
+
+    def apply_change(
+        self,
+        snapshot: Snapshot,
+        change: SnapshotChange | None,
+        statuses: Mapping[str, LiveStatus],
+        now: float | None = None,
+        *,
+        ended: frozenset[str] = frozenset(),
+    ) -> bool:
+        """Show ``snapshot`` by applying only ``change`` to the rows of ``self.snapshot``, in
+        time proportional to the change. False (and nothing done) when that is not enough:
+        no known change, an entry removed, re-parented or re-timed, or a new entry that
+        adopts existing ones; then :meth:`apply` does it."""
+        if self.snapshot is None:
+            return False
+        plan = None
+        if snapshot is not self.snapshot:
+            if change is None or change.before is not self.snapshot:
+                return False
+            plan = self._plan(change)
+            if plan is None:
+                return False
+        self._now = time.time() if now is None else now
+        if plan is not None:
+            self._apply_plan(*plan, statuses, ended)
+            self.snapshot = snapshot
+        for entry_id in self._stored_running:  # their liveness is checked at every observation
+            item = self._by_id[entry_id]
+            status = statuses.get(entry_id, LiveStatus.UNKNOWN)
+            if status is not item.status:
+                self._update(item, item.entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
+        self.stopping &= self._by_id.keys()
+        return True
+
+    def _plan(self, change: SnapshotChange) -> tuple[list[tuple[_Item, Entry]], list[Entry]] | None:
+        removed = {e.id: e for e in change.removed}
+        added = {e.id: e for e in change.added}
+        if len(removed) != len(change.removed) or len(added) != len(change.added):
+            return None  # duplicate ids
+        if not removed.keys() <= added.keys():
+            return None  # an entry went away (zag never prunes; someone edited the file)
+        updates = []
+        for entry_id, old in removed.items():
+            new, item = added[entry_id], self._by_id.get(entry_id)
+            if item is None or item.entry is not old:
+                return None
+            if new.parent_process_id != old.parent_process_id or new.started != old.started:
+                return None  # moves in the tree
+            updates.append((item, new))
+        inserts = []
+        for entry_id, new in added.items():
+            if entry_id in removed:
+                continue
+            if entry_id in self._by_id or entry_id in self._orphaned_by:
+                return None  # a duplicate, or the parent of rows already shown
+            if new.parent_process_id in added and new.parent_process_id not in removed:
+                return None  # its parent is new too
+            inserts.append(new)
+        return updates, inserts
+
+    def _apply_plan(
+        self,
+        updates: list[tuple[_Item, Entry]],
+        inserts: list[Entry],
+        statuses: Mapping[str, LiveStatus],
+        ended: frozenset[str],
+    ) -> None:
+        for item, entry in updates:
+            status = statuses.get(entry.id, LiveStatus.UNKNOWN)
+            self._update(item, entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
+            self._track_running(entry)
+        for entry in inserts:
+            parent_id = entry.parent_process_id
+            parent = self._by_id.get(parent_id) if parent_id is not None else None
+            if parent_id is not None and parent is None:
+                self._orphaned_by.add(parent_id)
+            parent = parent or self._root
+            item = _Item(entry, statuses.get(entry.id, LiveStatus.UNKNOWN), parent)
+            item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
+            self._insert_row(parent, _newest_first_position(parent.children, entry), item)
+            self._by_id[entry.id] = item
+            self._track_running(entry)
+
+    def _track_running(self, entry: Entry) -> None:
+        if entry.status == "running":
+            self._stored_running.add(entry.id)
+        else:
+            self._stored_running.discard(entry.id)
 
     def _fill(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
+        with self._changing():
+            self._fill_rows(roots, statuses)
+
+    def _fill_rows(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
         self.beginResetModel()
         self._root.children = []
         self._by_id = {}
@@ -256,6 +399,7 @@ class AgentTreeModel(QAbstractItemModel):
                 self._by_id[node.entry.id] = item
                 if node.children:
                     pending.append((item, node.children))
+        self._shown = min(BATCH_ROWS, len(self._root.children))
         self.endResetModel()
 
     def _update_rows(
@@ -284,11 +428,8 @@ class AgentTreeModel(QAbstractItemModel):
             for row in range(len(parent.children) - 1, -1, -1):
                 child = parent.children[row]
                 if child.id not in wanted_parent or wanted_parent[child.id] != parent_id:
-                    self.beginRemoveRows(self._index_of(parent), row, row)
-                    del parent.children[row]
-                    _renumber(parent, row)
+                    self._remove_row(parent, row)
                     self._forget(child)
-                    self.endRemoveRows()
             stack.extend(parent.children)
 
     def _forget(self, item: _Item) -> None:
@@ -315,20 +456,62 @@ class AgentTreeModel(QAbstractItemModel):
             if existing is not None and existing <= row:
                 existing = None  # a duplicate id: a row of its own
             if existing is not None:
-                self.beginMoveRows(parent_index, existing, existing, parent_index, row)
-                parent.children.insert(row, parent.children.pop(existing))
-                _renumber(parent, row)
-                self.endMoveRows()
-                self._update(parent.children[row], node.entry, status, row, parent_index, ended)
+                self._move_row_up(parent, existing, row)
+                self._update(parent.children[row], node.entry, status, row, self._index_of(parent), ended)
                 continue
             item = _Item(node.entry, status, parent)
             if self._applied_once:
                 item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
-            self.beginInsertRows(parent_index, row, row)
+            self._insert_row(parent, row, item)
+            self._by_id[entry_id] = item
+
+    # --- row operations: the view hears of rows it has been given, and only of those -------
+
+    def _given(self, parent: _Item, row: int) -> bool:
+        """Has the view been given row ``row`` of ``parent``?"""
+        if parent is self._root:
+            return row < self._shown
+        return _top(parent).position < self._shown
+
+    def _insert_row(self, parent: _Item, row: int, item: _Item) -> None:
+        given = self._given(parent, row) or (parent is self._root and self._shown == len(parent.children))
+        if not given:
             parent.children.insert(row, item)
             _renumber(parent, row)
-            self._by_id[entry_id] = item
+            return
+        with self._changing():
+            self.beginInsertRows(self._index_of(parent), row, row)
+            parent.children.insert(row, item)
+            _renumber(parent, row)
+            if parent is self._root:
+                self._shown += 1
             self.endInsertRows()
+
+    def _remove_row(self, parent: _Item, row: int) -> None:
+        if not self._given(parent, row):
+            del parent.children[row]
+            _renumber(parent, row)
+            return
+        with self._changing():
+            self.beginRemoveRows(self._index_of(parent), row, row)
+            del parent.children[row]
+            _renumber(parent, row)
+            if parent is self._root:
+                self._shown -= 1
+            self.endRemoveRows()
+
+    def _move_row_up(self, parent: _Item, source: int, row: int) -> None:
+        if not self._given(parent, source):  # from rows the view never had: to the view, new
+            item = parent.children.pop(source)
+            _renumber(parent, row)
+            self._insert_row(parent, row, item)
+            return
+        parent_index = self._index_of(parent)
+        with self._changing():
+            self.beginMoveRows(parent_index, source, source, parent_index, row)
+            parent.children.insert(row, parent.children.pop(source))
+            _renumber(parent, row)
+            self.endMoveRows()
 
     def _update(
         self,
@@ -340,10 +523,31 @@ class AgentTreeModel(QAbstractItemModel):
         ended: frozenset[str],
     ) -> None:
         if item.entry == entry and item.status is status:
+            item.entry = entry  # equal: keep the snapshot's own object
             return
         if entry.id in ended and status is not LiveStatus.RUNNING:
             item.highlight, item.highlight_until = ENDED_COLOUR, self._now + HIGHLIGHT_SECONDS
         item.entry, item.status = entry, status
-        self.dataChanged.emit(
-            self.index(row, 0, parent_index), self.index(row, len(Column) - 1, parent_index)
-        )
+        if item.parent is not None and self._given(item.parent, row):
+            self.dataChanged.emit(
+                self.index(row, 0, parent_index), self.index(row, len(Column) - 1, parent_index)
+            )
+
+
+def _top(item: _Item) -> _Item:
+    """The top-level row ``item`` is under (or is)."""
+    while item.parent is not None and item.parent.parent is not None:
+        item = item.parent
+    return item
+
+
+def _newest_first_position(siblings: list[_Item], entry: Entry) -> int:
+    """Where ``entry`` goes among ``siblings`` (newest first, ties by id descending)."""
+    key, low, high = entry.sort_key, 0, len(siblings)
+    while low < high:
+        middle = (low + high) // 2
+        if siblings[middle].entry.sort_key > key:  # type: ignore[union-attr]
+            low = middle + 1
+        else:
+            high = middle
+    return low

@@ -13,9 +13,7 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPoint,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -24,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -45,10 +44,20 @@ from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.monitor import Observation
 from zag_tray.core.store import Entry
 from zag_tray.core.text import duration
-from zag_tray.core.tree import build_forest, descendants_deepest_first, find_node
-from zag_tray.ui.model import ENTRY_ID_ROLE, ENTRY_ROLE, HIGHLIGHT_SECONDS, SORT_ROLE, AgentTreeModel, Column
+from zag_tray.core.tree import (
+    Node,
+    build_forest,
+    descendants_deepest_first,
+    entry_matcher,
+    find_node,
+    prune_forest,
+    sort_forest,
+)
+from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel, Column
 
 ALL_PROVIDERS = "All providers"
+FILTER_DELAY_MS = 150
+"""The filter applies once typing pauses this long (filtering 100,000 entries takes a moment)."""
 FIELDS = (
     "id",
     "pid",
@@ -66,41 +75,6 @@ FIELDS = (
     "parent_session_id",
     "prompt",
 )
-
-
-class AgentFilter(QSortFilterProxyModel):
-    """Text and provider filter; parents of a match stay, so the tree keeps its shape."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.text = ""
-        self.provider = ""
-        self.setRecursiveFilteringEnabled(True)
-        self.setSortRole(SORT_ROLE)
-
-    def set_filter(self, text: str, provider: str) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter() is deprecated there
-            self.beginFilterChange()
-            self.text, self.provider = text.casefold().strip(), provider
-            self.endFilterChange()
-        else:
-            self.text, self.provider = text.casefold().strip(), provider
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        if not self.text and not self.provider:
-            return True  # first: called for every one of 100,000 rows when nothing is filtered
-        entry: Entry | None = self.sourceModel().index(source_row, 0, source_parent).data(ENTRY_ROLE)
-        if entry is None:
-            return False
-        if self.provider and entry.provider != self.provider:
-            return False
-        if not self.text:
-            return True
-        haystack = " ".join(
-            x or "" for x in (entry.id, entry.provider, entry.model, entry.prompt, entry.root)
-        )
-        return self.text in haystack.casefold()
 
 
 class AgentWindow(QMainWindow):
@@ -125,8 +99,7 @@ class AgentWindow(QMainWindow):
         self._ended_at: dict[str, float] = {}
         self._was_running: set[str] = set()
         self.model = AgentTreeModel(self)
-        self.proxy = AgentFilter()
-        self.proxy.setSourceModel(self.model)
+        self._sort: tuple[int, Qt.SortOrder] = (Column.STARTED, Qt.SortOrder.DescendingOrder)
         self._build()
         self._linger = QTimer(self, singleShot=True, interval=int(HIGHLIGHT_SECONDS * 1000) + 100)
         self._linger.timeout.connect(self._reapply)
@@ -140,12 +113,14 @@ class AgentWindow(QMainWindow):
         self.running_only.setChecked(True)
         self.provider_box = QComboBox()
         self.provider_box.addItem(ALL_PROVIDERS)
-        self.filter_edit.textChanged.connect(self._filter_changed)
+        self._typing = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._typing.timeout.connect(self._filter_changed)
+        self.filter_edit.textChanged.connect(self._typing.start)  # once typing pauses
         self.provider_box.currentTextChanged.connect(self._filter_changed)
         self.running_only.toggled.connect(self._switch_view)
 
         self.view = QTreeView()
-        self.view.setModel(self.proxy)
+        self.view.setModel(self.model)
         header = self.view.header()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
@@ -158,7 +133,7 @@ class AgentWindow(QMainWindow):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
-        self.proxy.rowsInserted.connect(self._expand_new)
+        self.model.rowsInserted.connect(self._expand_new)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
@@ -298,8 +273,16 @@ class AgentWindow(QMainWindow):
     @Slot()
     def _switch_view(self) -> None:
         """Running only <-> all: a different tree, filled in one go (a 100,000-row "All" too)."""
-        self._reapply(reset=True)
-        self.view.expandAll()
+        self._show_anew()
+
+    def _show_anew(self) -> None:
+        """A new tree (view, filter or sort changed): built in one go, unfolded."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a second at most, at 100,000 rows
+        try:
+            self._reapply(reset=True)
+            self.view.expandAll()
+        finally:
+            QApplication.restoreOverrideCursor()
 
     @Slot()
     def _reapply(self, reset: bool = False) -> None:
@@ -308,20 +291,53 @@ class AgentWindow(QMainWindow):
             return
         now = time.time()
         self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
+        ended = frozenset(self._ended_at)
+        whole = not self.running_only.isChecked() and self._matcher() is None and self._zags_order()
+        if not (whole and not reset and self._apply_change(observation, now, ended)):
+            roots = self._forest(observation)
+            source = observation.snapshot if whole else None
+            self.model.apply(roots, observation.statuses, now, ended=ended, reset=reset, source=source)
+        self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
+        if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.view.setCurrentIndex(self.model.index(0, 0))
+        self._show_details()
+        self._update_status(observation)
+
+    def _apply_change(self, observation: Observation, now: float, ended: frozenset[str]) -> bool:
+        """The "All" view of a store zag just rewrote: only the entries that changed."""
+        return self.model.apply_change(
+            observation.snapshot, observation.change, observation.statuses, now, ended=ended
+        )
+
+    def _forest(self, observation: Observation) -> list[Node]:
+        """The tree to show: running-only or all, filtered, sorted."""
         entries = observation.snapshot.entries
         if self.running_only.isChecked():
             entries = observation.running
             if self._ended_at:  # just finished: shown (in red) for a moment longer
                 lingering = tuple(e for e in observation.snapshot.entries if e.id in self._ended_at)
                 entries = entries + lingering
-        self.model.apply(
-            build_forest(entries), observation.statuses, ended=frozenset(self._ended_at), reset=reset
-        )
-        self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
-        if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
-            self.view.setCurrentIndex(self.proxy.index(0, 0))
-        self._show_details()
-        self._update_status(observation)
+        roots = build_forest(entries)
+        matcher = self._matcher()
+        if matcher is not None:
+            roots = prune_forest(roots, matcher)
+        if not self._zags_order():
+            column, order = Column(self._sort[0]), self._sort[1]
+            statuses, unknown, sort_value = observation.statuses, LiveStatus.UNKNOWN, self.model.sort_value
+
+            def key(node: Node) -> object:
+                return sort_value(node.entry, statuses.get(node.entry.id, unknown), column)
+
+            sort_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
+        return roots
+
+    def _matcher(self) -> Callable[[Entry], bool] | None:
+        provider = self.provider_box.currentText()
+        return entry_matcher(self.filter_edit.text(), "" if provider == ALL_PROVIDERS else provider)
+
+    def _zags_order(self) -> bool:
+        """Newest first: the order the forest is built in, no sorting needed."""
+        return self._sort == (Column.STARTED, Qt.SortOrder.DescendingOrder)
 
     def _update_providers(self, observation: Observation) -> None:
         providers = list(observation.providers)
@@ -365,12 +381,12 @@ class AgentWindow(QMainWindow):
     def visible_rows(self) -> list[list[object]]:
         """[depth, agent, status] per row, in view order (for the end-to-end tests' seam)."""
         rows: list[list[object]] = []
-        stack = [(0, self.proxy.index(r, 0)) for r in reversed(range(self.proxy.rowCount()))]
+        stack = [(0, self.model.index(r, 0)) for r in reversed(range(self.model.rowCount()))]
         while stack:
             depth, index = stack.pop()
             rows.append([depth, index.data(), index.siblingAtColumn(Column.STATUS).data()])
-            children = range(self.proxy.rowCount(index))
-            stack.extend((depth + 1, self.proxy.index(r, 0, index)) for r in reversed(children))
+            children = range(self.model.rowCount(index))
+            stack.extend((depth + 1, self.model.index(r, 0, index)) for r in reversed(children))
         return rows
 
     def selected_id(self) -> str | None:
@@ -380,11 +396,10 @@ class AgentWindow(QMainWindow):
     @Slot(str)
     def select_entry(self, entry_id: str) -> bool:
         """Select (and reveal) an agent; False if it is not shown."""
-        source = self.model.index_of_id(entry_id)
-        if not source.isValid() and self.running_only.isChecked():
+        index = self.model.index_of_id(entry_id)
+        if not index.isValid() and self.running_only.isChecked():
             self.running_only.setChecked(False)
-            source = self.model.index_of_id(entry_id)
-        index = self.proxy.mapFromSource(source)
+            index = self.model.index_of_id(entry_id)
         if not index.isValid():
             return False
         self.view.setCurrentIndex(index)
@@ -456,18 +471,15 @@ class AgentWindow(QMainWindow):
 
     @Slot(int, Qt.SortOrder)
     def sort_by(self, column: int, order: Qt.SortOrder) -> None:
-        """Sort the tree (children stay under their parent). Newest first is the model's own
-        order, so it needs no sorting at all: a 100,000-row "All" view shows at once."""
-        if (
-            self.view.header().sortIndicatorSection() != column
-            or self.view.header().sortIndicatorOrder() != order
-        ):
-            self.view.header().setSortIndicator(column, order)  # comes back here through the signal
+        """Sort the tree (children stay under their parent). Newest first is the order the
+        forest is built in, so it needs no sorting at all: a 100,000-row "All" view shows at once."""
+        header = self.view.header()
+        if header.sortIndicatorSection() != column or header.sortIndicatorOrder() != order:
+            header.setSortIndicator(column, order)  # comes back here through the signal
             return
-        if column == Column.STARTED and order == Qt.SortOrder.DescendingOrder:
-            self.proxy.sort(-1)
-        else:
-            self.proxy.sort(column, order)
+        if self._sort != (column, order):
+            self._sort = (column, order)
+            self._show_anew()
 
     @Slot(QModelIndex, int, int)
     def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
@@ -475,7 +487,7 @@ class AgentWindow(QMainWindow):
         if parent.isValid():
             self.view.expand(parent)
         for row in range(first, last + 1):
-            self.view.expandRecursively(self.proxy.index(row, 0, parent))
+            self.view.expandRecursively(self.model.index(row, 0, parent))
 
     def _focus_filter(self) -> None:
         self.filter_edit.setFocus()
@@ -483,9 +495,7 @@ class AgentWindow(QMainWindow):
 
     @Slot()
     def _filter_changed(self) -> None:
-        provider = self.provider_box.currentText()
-        self.proxy.set_filter(self.filter_edit.text(), "" if provider == ALL_PROVIDERS else provider)
-        self.view.expandAll()
+        self._show_anew()
 
     # --- window behaviour --------------------------------------------------------------------
 
