@@ -218,6 +218,7 @@ def run_probe(
         app.processEvents()
         time.sleep(0.005)
     ticks_file = path.parent / "ticks.log"
+    ticks_file.unlink(missing_ok=True)  # ticks of an earlier probe on this store are not ours
     writer = None
     if writer_interval is not None:
         writer = subprocess.Popen(

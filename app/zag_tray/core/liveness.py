@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 import psutil
 
 from zag_tray.core.store import Entry
@@ -228,4 +229,4 @@ def _is_zag(proc: psutil.Process) -> bool:
 
 
 def _as_running(entry: Entry) -> Entry:
-    return entry._replace(status="running")
+    return msgspec.structs.replace(entry, status="running")

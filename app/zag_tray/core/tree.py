@@ -11,7 +11,7 @@ iterative: a 10,000-deep chain needs no recursion. Newest first at every level.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
 from zag_tray.core.store import Entry, gc_paused
@@ -30,8 +30,7 @@ class Node:
 
 
 # Entry fields read in C, not in a Python loop.
-_ID, _STARTED, _PARENT_ID = itemgetter(0), itemgetter(8), itemgetter(13)
-assert (Entry._fields[0], Entry._fields[8], Entry._fields[13]) == ("id", "started", "parent_process_id")
+_ID, _STARTED, _PARENT_ID = attrgetter("id"), attrgetter("started"), attrgetter("parent_process_id")
 
 
 def build_forest(entries: Iterable[Entry]) -> list[Node]:
