@@ -64,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "ZAG_PROCESS_ID",
     ):
         os.environ.pop(var, None)
+    os.environ["XDG_RUNTIME_DIR"] = str(_FAKE_HOME / "run")  # the single-instance lock lives here
     paths.forbid(_real_dirs())
 
 
@@ -219,3 +220,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "end-to-end (real X server and tray host): "
             + ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n or outcome == "passed")
         )
+

@@ -228,7 +228,7 @@ def test_fresh_home_lists_no_agents(fake_home: Path, run_cli: Run) -> None:
 def test_where_prints_the_choice_and_the_reason(fake_home: Path, run_cli: Run, tmp_path: Path) -> None:
     out = run_cli("where").stdout
     assert f"base dir: {fake_home}/.zag\n" in out and "does not exist yet" in out
-    assert f"settings: {fake_home}/.config/zag-tray" in out
+    assert f"settings: {fake_home}/.config/zag-tray/settings.json" in out
     out = run_cli("where", env={**os.environ, "ZAG_TRAY_BASE_DIR": str(tmp_path)}).stdout
     assert f"base dir: {tmp_path}\nreason:   set by ZAG_TRAY_BASE_DIR" in out
 

@@ -97,3 +97,8 @@ def config_dir() -> Path:
 def log_dir() -> Path:
     """The tray's own log directory."""
     return _checked(Path(_platformdirs().user_log_dir(APP_NAME, appauthor=False)))
+
+
+def runtime_dir() -> Path:
+    """Per-user, per-session files (the single-instance lock)."""
+    return _checked(Path(_platformdirs().user_runtime_dir(APP_NAME, appauthor=False)))

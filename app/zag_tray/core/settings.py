@@ -1,0 +1,106 @@
+"""The tray's own settings: one JSON file in ``platformdirs.user_config_dir("zag-tray")``.
+
+A file that cannot be read or makes no sense never stops the tray: it is moved
+aside (``settings.json.bad``, so nothing the user wrote is lost), the defaults
+apply, and the reason is logged. A single bad value falls back to its default
+alone. Writes are atomic (temp file and rename).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from zag_tray.core.paths import config_dir
+
+SETTINGS_NAME: Final = "settings.json"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the user can change, with the defaults a new user gets."""
+
+    notifications: bool = True
+    """A desktop notification when an agent finishes, fails or dies."""
+    confirm_kill: bool = True
+    """Ask before Kill and Kill tree."""
+    refresh_seconds: float = 3.0
+    """How often liveness is checked when the store does not change."""
+    recent_minutes: int = 60
+    """How long a finished agent stays under "Recently finished" in the menu."""
+    window_geometry: str = ""
+    """The window's size and place (Qt's saveGeometry, base64)."""
+    column_state: str = ""
+    """The tree's column widths and order (Qt's header saveState, base64)."""
+
+
+RANGES: Final[dict[str, tuple[float, float]]] = {
+    "refresh_seconds": (1.0, 60.0),
+    "recent_minutes": (1, 7 * 24 * 60),
+}
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_NAME
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings; defaults (and a logged warning) for whatever is missing or wrong."""
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        return _set_aside(path, f"cannot be read ({exc})")
+    try:
+        saved = json.loads(text)
+    except ValueError as exc:
+        return _set_aside(path, f"is not valid JSON ({exc})")
+    if not isinstance(saved, dict):
+        return _set_aside(path, "does not hold a JSON object")
+    return Settings(
+        **{f.name: _value(path, f, saved) for f in dataclasses.fields(Settings) if f.name in saved}
+    )
+
+
+def _value(path: Path, field: dataclasses.Field[Any], saved: dict[str, Any]) -> Any:
+    value, default = saved[field.name], field.default
+    expected = type(default)
+    if expected is float and type(value) is int:
+        value = float(value)
+    low, high = RANGES.get(field.name, (None, None))
+    if type(value) is not expected or (low is not None and not low <= value <= high):  # type: ignore[operator]
+        log.warning("%s: %s = %r is not valid; using %r", path, field.name, value, default)
+        return default
+    return value
+
+
+def _set_aside(path: Path, reason: str) -> Settings:
+    aside = path.with_name(path.name + ".bad")
+    try:
+        path.replace(aside)
+        kept = f"moved to {aside}"
+    except OSError:
+        kept = "left where it is"
+    log.warning("settings file %s %s; using the defaults (the file was %s)", path, reason, kept)
+    return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings atomically; a failure is logged, not raised (the tray keeps running)."""
+    path = path or settings_path()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(dataclasses.asdict(settings), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("cannot save settings to %s: %s", path, exc)
+        tmp.unlink(missing_ok=True)
