@@ -220,4 +220,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "end-to-end (real X server and tray host): "
             + ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n or outcome == "passed")
         )
-
