@@ -18,9 +18,7 @@ from zag_tray import __version__
 from zag_tray.core import actions
 from zag_tray.core.actions import ActionError, KillOutcome
 from zag_tray.core.liveness import LivenessChecker, LiveStatus, live_statuses
-from zag_tray.core.logs import log_path, setup_logging
 from zag_tray.core.paths import BaseDirChoice, resolve_base_dir
-from zag_tray.core.settings import settings_path
 from zag_tray.core.store import Entry, Snapshot, StoreError, read_store
 from zag_tray.core.text import duration, one_line, short_path
 from zag_tray.core.tree import Node, build_forest, find_node, walk
@@ -280,6 +278,9 @@ def _cmd_where(args: argparse.Namespace) -> int:
     print(f"base dir: {choice.path}")
     print(f"reason:   {choice.reason}")
     print(f"store:    {store} ({state})")
+    from zag_tray.core.logs import log_path  # not at the top: `list` starts without logging
+    from zag_tray.core.settings import settings_path
+
     print(f"settings: {settings_path()}")
     print(f"log:      {log_path()}")
     return 0
@@ -295,6 +296,7 @@ def _require_display() -> None:
 
 def _cmd_tray(args: argparse.Namespace) -> int:
     _require_display()
+    from zag_tray.core.logs import setup_logging
     from zag_tray.ui.app import run_tray  # Qt is imported only when the tray runs
 
     setup_logging(args.verbose)

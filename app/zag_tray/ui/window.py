@@ -293,7 +293,14 @@ class AgentWindow(QMainWindow):
         self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
         ended = frozenset(self._ended_at)
         whole = not self.running_only.isChecked() and self._matcher() is None and self._zags_order()
-        if not (whole and not reset and self._apply_change(observation, now, ended)):
+        applied = (
+            whole
+            and not reset
+            and self.model.apply_change(
+                observation.snapshot, observation.change, observation.statuses, now, ended=ended
+            )
+        )
+        if not applied:
             roots = self._forest(observation)
             source = observation.snapshot if whole else None
             self.model.apply(roots, observation.statuses, now, ended=ended, reset=reset, source=source)
@@ -302,12 +309,6 @@ class AgentWindow(QMainWindow):
             self.view.setCurrentIndex(self.model.index(0, 0))
         self._show_details()
         self._update_status(observation)
-
-    def _apply_change(self, observation: Observation, now: float, ended: frozenset[str]) -> bool:
-        """The "All" view of a store zag just rewrote: only the entries that changed."""
-        return self.model.apply_change(
-            observation.snapshot, observation.change, observation.statuses, now, ended=ended
-        )
 
     def _forest(self, observation: Observation) -> list[Node]:
         """The tree to show: running-only or all, filtered, sorted."""
