@@ -20,6 +20,7 @@ from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.monitor import Observation
 from zag_tray.core.text import duration, one_line
 from zag_tray.core.tree import build_forest
+from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, populate
@@ -101,6 +102,7 @@ class TrayApp(QObject):
         self.observation: Observation | None = None
         self.attention = False
         self.look = IconLook(IconState.IDLE)
+        self.collector = GuiThreadCollector(self)
         self.icon = QSystemTrayIcon(tray_icon(self.look), self)
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.rebuild_menu)
@@ -133,6 +135,7 @@ class TrayApp(QObject):
         )
 
     def start(self) -> None:
+        self.collector.start()
         self.icon.show()
         self.write_state()
         self.watcher.start()
@@ -220,3 +223,4 @@ class TrayApp(QObject):
         self.watcher.stop()
         self.controller.wait()
         self.icon.hide()
+        self.collector.stop()
