@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QTreeView
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from zag_tray.core.demo import make_entry
 from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.monitor import Monitor
 from zag_tray.core.store import Entry, parse_entry, serialise
 from zag_tray.core.tree import build_forest
-from zag_tray.ui.model import ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS_ROLE, AgentTreeModel, Column
+from zag_tray.ui.model import BATCH_ROWS, ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS_ROLE, AgentTreeModel, Column
 
 RUN, EXIT, DEAD = LiveStatus.RUNNING, LiveStatus.EXITED, LiveStatus.DEAD
 
@@ -239,3 +240,15 @@ def test_zags_usual_writes_take_the_short_road(tmp_path: Path) -> None:
     assert inserted == [0]  # the new worker, first (newest) under e010
     assert model.entry("e005").pid == 7  # type: ignore[union-attr]
     assert model.index_of_id("e099").parent().data(ENTRY_ID_ROLE) == "e010"
+
+
+def test_top_level_rows_reach_the_view_in_batches(qtbot: QtBot) -> None:
+    model = AgentTreeModel()
+    many = [entry(f"r{n:03d}", None, n % 60) for n in range(BATCH_ROWS + 20)]
+    model.apply(build_forest(many), {})
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    assert model.rowCount() == BATCH_ROWS and model.canFetchMore(QModelIndex())
+    assert model.index_of_id(many[0].id).isValid()  # asking for a row hands it over
+    assert model.rowCount() == len(many)

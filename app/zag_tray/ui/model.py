@@ -135,6 +135,13 @@ class AgentTreeModel(QAbstractItemModel):
             return self._shown
         return len(self._item(parent).children)
 
+    def canFetchMore(self, parent: Index) -> bool:
+        return not (parent.isValid() or self._in_change) and self._shown < len(self._root.children)
+
+    def fetchMore(self, parent: Index) -> None:
+        if self.canFetchMore(parent):
+            self._show_up_to(min(self._shown + BATCH_ROWS, len(self._root.children)))
+
     def _show_up_to(self, count: int) -> None:
         if count > self._shown:
             with self._changing():
@@ -392,7 +399,7 @@ class AgentTreeModel(QAbstractItemModel):
                 self._by_id[node.entry.id] = item
                 if node.children:
                     pending.append((item, node.children))
-        self._shown = len(self._root.children)  # batching (fetchMore) is off: see the note
+        self._shown = min(BATCH_ROWS, len(self._root.children))
         self.endResetModel()
 
     def _update_rows(
