@@ -396,7 +396,7 @@ def main() -> None:
             )
             report(
                 "resident memory, 100k store",
-                f"{rewrite['rss_mb']:.0f} MB",
+                f"{rewrite['rss_mb']:.1f} MB",
                 "<= 150 MB",
                 rewrite["rss_mb"] <= 150,
             )
@@ -411,7 +411,7 @@ def main() -> None:
             )
             report(
                 "resident memory, 1k store",
-                f"{latency['rss_mb']:.0f} MB",
+                f"{latency['rss_mb']:.1f} MB",
                 "<= 80 MB",
                 latency["rss_mb"] <= 80,
             )
