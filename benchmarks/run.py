@@ -185,7 +185,7 @@ def run_probe(
     from zag_tray.ui.app import build_tray
 
     app = QApplication(["zag-tray"])
-    tray = build_tray(BaseDirChoice(path.parent, "benchmark"))
+    tray = build_tray(BaseDirChoice(path.parent, "benchmark"), path.parent / "settings.json")
     tray.start()
     while tray.observation is None:
         app.processEvents()

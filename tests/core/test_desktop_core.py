@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.desktop_entry import unquote_exec
 from zag_tray.core.actions import ActionError
 from zag_tray.core.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
 from zag_tray.core.instance import InstanceLock
@@ -53,39 +54,6 @@ def test_one_bad_value_falls_back_alone(tmp_path: Path, caplog: pytest.LogCaptur
 
 
 # --- start at login --------------------------------------------------------------------------------
-
-
-def unquote_exec(value: str) -> list[str]:
-    """The Desktop Entry spec's reading of an Exec= value (string escapes, then quoting)."""
-    text = value.replace("%%", "\0")
-    unescaped, i = "", 0
-    while i < len(text):  # string-type escapes
-        if text[i] == "\\" and i + 1 < len(text):
-            unescaped += {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(
-                text[i + 1], "\\" + text[i + 1]
-            )
-            i += 2
-        else:
-            unescaped += text[i]
-            i += 1
-    args, current, quoted, i, started = [], "", False, 0, False
-    while i < len(unescaped):
-        c = unescaped[i]
-        if quoted and c == "\\" and i + 1 < len(unescaped) and unescaped[i + 1] in '"`$\\':
-            current, i = current + unescaped[i + 1], i + 2
-            continue
-        if c == '"':
-            quoted, started = not quoted, True
-        elif c == " " and not quoted:
-            if started:
-                args.append(current)
-            current, started = "", False
-        else:
-            current, started = current + c, True
-        i += 1
-    if started:
-        args.append(current)
-    return [a.replace("\0", "%") for a in args]
 
 
 def test_linux_autostart_file_is_created_and_removed_with_the_exact_command(tmp_path: Path) -> None:

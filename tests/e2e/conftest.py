@@ -170,13 +170,12 @@ class RunningApp:
             "HOME": str(home),
             "ZAG_TRAY_STATE_FILE": str(self.state_file),
         }
+        self.env = env
+        self.argv = [sys.executable, "-m", "zag_tray", "--base-dir", str(base)]
         self.log = (base.parent / "app.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zag_tray", "--base-dir", str(base)],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.proc = subprocess.Popen(self.argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.crashed = False
+        """Set by a test that killed the app with SIGKILL on purpose."""
 
     def state(self) -> dict[str, Any]:
         try:
@@ -193,6 +192,11 @@ class RunningApp:
 
     def stop(self) -> int:
         """SIGTERM, as a session ending does; the exit code (it must quit by itself)."""
+        if self.crashed:
+            self.proc.wait()
+            self.agents.close()
+            self.log.close()
+            return 0
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:

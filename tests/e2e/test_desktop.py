@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -86,9 +88,9 @@ def test_right_click_menu_kills_an_agent_from_the_keyboard(
     display.click(x, y, button=3)
     wait_for("the menu", lambda: popup_menu(display))
     display.screenshot("menu")
-    # Header (disabled, skipped) -> the orchestrator's submenu -> past its six actions to the
-    # newest worker (gemini) -> its submenu -> Details, Open root, Copy ID, Stop, Kill…
-    display.key("Down", "Right", *["Down"] * 6, "Right", *["Down"] * 4)
+    # Header (disabled, skipped) -> the orchestrator's submenu -> past its seven actions to the
+    # newest worker (gemini) -> its submenu -> Details, Open root, Terminal here, Copy ID, Stop, Kill…
+    display.key("Down", "Right", *["Down"] * 7, "Right", *["Down"] * 5)
     display.screenshot("menu-kill")
     display.key("Return")
     wait_for("the confirmation", lambda: display.visible_windows("Kill agent"))
@@ -156,3 +158,36 @@ def _alive(proc: psutil.Process) -> bool:
         return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def test_a_second_tray_shows_the_first_ones_window_and_exits(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    assert app.state()["window_visible"] is False
+    second = subprocess.run(app.argv, env=app.env, capture_output=True, text=True, timeout=30, check=False)
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stdout
+    wait_for("the first tray's window", lambda: display.visible_windows("zag-tray — agents"))
+    wait_for("the first tray to say so", lambda: app.state().get("window_visible") is True)
+
+
+def test_a_tray_killed_with_sigkill_does_not_block_the_next(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    app.crashed = True
+    app.proc.send_signal(signal.SIGKILL)
+    app.proc.wait()
+    app.state_file.unlink()
+    with (app.state_file.parent / "next.log").open("wb") as log:
+        successor = subprocess.Popen(app.argv, env=app.env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for("the new tray's first observation", lambda: app.state().get("observed"), timeout=10)
+            assert successor.poll() is None  # it runs: it did not take itself for a second instance
+            wait_for("the new icon in the tray host", lambda: embedded_icon(display))
+        finally:
+            successor.send_signal(signal.SIGTERM)
+            assert successor.wait(timeout=10) == 0

@@ -3,6 +3,7 @@
 import gc
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,3 +21,9 @@ def collect_on_the_gui_thread() -> Iterator[None]:
     gc.disable()
     yield
     gc.collect()
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    """A settings file of the test's own, not written yet (so: the defaults)."""
+    return tmp_path / "config" / "settings.json"

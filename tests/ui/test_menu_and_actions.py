@@ -14,7 +14,7 @@ from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
 from zag_tray.core.liveness import LivenessChecker
 from zag_tray.core.monitor import Monitor
 from zag_tray.ui.controller import AgentController
-from zag_tray.ui.menu import MenuHandlers, populate
+from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 
 
 def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
@@ -24,12 +24,16 @@ def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
     return MenuHandlers(
         details=record("details"),
         open_root=record("open_root"),
+        open_terminal=record("open_terminal"),
         copy_id=record("copy_id"),
         stop=record("stop"),
         kill=record("kill"),
         kill_tree=record("kill_tree"),
         open_window=record("open_window"),
         open_folder=record("open_folder"),
+        set_notifications=record("set_notifications"),  # type: ignore[arg-type]
+        set_start_at_login=record("set_start_at_login"),  # type: ignore[arg-type]
+        settings=record("settings"),
         quit=record("quit"),
     )
 
@@ -48,26 +52,35 @@ def test_menu_is_the_running_tree_with_actions(live_sample: LiveSample, qtbot: Q
     observation = Monitor(live_sample.path).observe()
     menu = QMenu()
     calls: list[tuple[str, str]] = []
-    populate(menu, observation, handlers(calls), now=observation.observed_at)
+    populate(menu, observation, handlers(calls), observation.observed_at, MenuOptions(recent_seconds=1e10))
     tree = tree_of(menu)
     assert tree[0] == "4 agents running (2 claude, 1 codex, 1 ollama)"
     orphan_menu, orch_menu = tree[1], tree[2]
     assert isinstance(orch_menu, tuple) and orch_menu[0].startswith(
         "claude · opus — Orchestrate: split the parser refactor… — "
     )
-    actions = ["Details", "Open root", "Copy ID", "Stop", "Kill…"]
-    assert orch_menu[1][:6] == [*actions, "Kill tree (3)…"]
-    worker = orch_menu[1][6]
+    actions = ["Details", "Open root", "Terminal here", "Copy ID", "Stop", "Kill…"]
+    assert orch_menu[1][:7] == [*actions, "Kill tree (3)…"]
+    worker = orch_menu[1][7]
     assert worker[0].startswith("codex · gpt-5 — Write property tests for the tokenizer — ")
-    assert worker[1][:6] == [*actions, "Kill tree (2)…"]
-    assert worker[1][6][0].startswith("claude · sonnet — Fix the failing test in lexer.rs — ")
-    assert worker[1][6][1] == actions
+    assert worker[1][:7] == [*actions, "Kill tree (2)…"]
+    assert worker[1][7][0].startswith("claude · sonnet — Fix the failing test in lexer.rs — ")
+    assert worker[1][7][1] == actions
     assert isinstance(orphan_menu, tuple) and orphan_menu[1] == actions
     assert tree[3][0] == "Recently finished"
-    assert tree[-3:] == ["Open window", "Open zag folder", "Quit"]
+    assert tree[-6:] == [
+        "Open window",
+        "Open zag folder",
+        "Notifications",
+        "Start at login",
+        "Settings…",
+        "Quit",
+    ]
     kill_tree = next(a for a in menu.actions()[3].menu().actions() if a.text() == "Kill tree (3)…")
     kill_tree.trigger()
     assert calls == [("kill_tree", ORCH)]
+    populate(menu, observation, handlers(calls), observation.observed_at, MenuOptions(recent_seconds=60))
+    assert "Recently finished" not in [a.text() for a in menu.actions()]  # all ended long ago
 
 
 def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> None:
@@ -190,11 +203,13 @@ def test_force_kill_is_offered_when_sigterm_is_ignored(
     assert proc.returncode == -9
 
 
-def test_kill_from_the_tray_menu_goes_through_confirmation(live_sample: LiveSample, qtbot: QtBot) -> None:
+def test_kill_from_the_tray_menu_goes_through_confirmation(
+    live_sample: LiveSample, qtbot: QtBot, settings_file: Path
+) -> None:
     from zag_tray.core.paths import BaseDirChoice
     from zag_tray.ui.app import build_tray
 
-    tray = build_tray(BaseDirChoice(live_sample.base, "test"))
+    tray = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
     asked: list[str] = []
     tray.controller.confirm = lambda title, text: asked.append(text) or True
     tray.start()

@@ -21,8 +21,8 @@ from zag_tray.ui.tray import TrayApp
 
 
 @pytest.fixture
-def tray(live_sample: LiveSample, qtbot: QtBot) -> Iterator[TrayApp]:
-    app = build_tray(BaseDirChoice(live_sample.base, "test"))
+def tray(live_sample: LiveSample, qtbot: QtBot, settings_file: Path) -> Iterator[TrayApp]:
+    app = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
     app.start()
     qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
     yield app
@@ -90,11 +90,13 @@ def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) ->
     assert not tray.window.isVisible()  # closing hides to the tray
 
 
-def test_store_appearing_later_is_picked_up(tmp_path: Path, agents: object, qtbot: QtBot) -> None:
+def test_store_appearing_later_is_picked_up(
+    tmp_path: Path, agents: object, qtbot: QtBot, settings_file: Path
+) -> None:
     from zag_tray.core.demo import make_entry, write_store
 
     base = tmp_path / ".zag"  # does not exist yet
-    app = build_tray(BaseDirChoice(base, "test"))
+    app = build_tray(BaseDirChoice(base, "test"), settings_file)
     app.start()
     qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
     assert app.look.state is IconState.IDLE

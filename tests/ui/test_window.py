@@ -192,7 +192,14 @@ def test_refresh_keeps_the_scroll_position(qtbot: QtBot) -> None:
 def test_context_menu_acts_on_its_row(window: AgentWindow, qtbot: QtBot) -> None:
     index = window.model.index_of_id("w2")
     menu = window.context_menu_for(index)
-    assert [a.text() for a in menu.actions()] == ["Open root", "Copy ID", "Stop", "Kill…", "Kill tree (1)…"]
+    assert [a.text() for a in menu.actions()] == [
+        "Open root",
+        "Terminal here",
+        "Copy ID",
+        "Stop",
+        "Kill…",
+        "Kill tree (1)…",
+    ]
     with qtbot.waitSignal(window.kill_requested, timeout=1000) as killed:
         next(a for a in menu.actions() if a.text() == "Kill…").trigger()
     assert killed.args == ["w2", False]

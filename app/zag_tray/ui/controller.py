@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, QUrl, Signal, SignalInstance, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
-from zag_tray.core import actions
+from zag_tray.core import actions, terminal
 from zag_tray.core.actions import ActionError, KillOutcome
 from zag_tray.core.liveness import LivenessChecker
 from zag_tray.core.monitor import Observation
@@ -61,7 +61,11 @@ class AgentController(QObject):
         self.store = store
         self.checker = checker
         self.confirm = confirm
+        self.confirm_kill = True
+        """Ask before Kill and Kill tree (a setting); a force kill is always an offer."""
         self.open_url = open_url
+        self.terminal: list[str] | None = None
+        """The terminal command (None: found when needed, see core/terminal.py)."""
         self.observation: Observation | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -78,7 +82,7 @@ class AgentController(QObject):
             self.message.emit(f"Agent {entry_id} is no longer in the store.")
             return
         title = "Force kill" if force else ("Kill tree" if tree else "Kill agent")
-        if not self.confirm(title, question):
+        if (force or self.confirm_kill) and not self.confirm(title, question):
             return
         store, checker = self.store, self.checker
         self._pool.start(
@@ -149,6 +153,16 @@ class AgentController(QObject):
             self.message.emit(one_line(str(exc), 300))
             return
         self.open_url(QUrl.fromLocalFile(str(root)))
+
+    def open_terminal(self, entry_id: str) -> None:
+        """The user's terminal, in the agent's root (an existing directory only)."""
+        entry = self._entry(entry_id)
+        if entry is None:
+            return
+        try:
+            terminal.open_terminal(actions.root_to_open(entry), self.terminal)
+        except ActionError as exc:
+            self.message.emit(one_line(str(exc), 300))
 
     def open_folder(self) -> None:
         folder = self.store.parent

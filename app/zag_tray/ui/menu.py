@@ -43,16 +43,35 @@ class MenuHandlers:
 
     details: Callable[[str], None]
     open_root: Callable[[str], None]
+    open_terminal: Callable[[str], None]
     copy_id: Callable[[str], None]
     stop: Callable[[str], None]
     kill: Callable[[str], None]
     kill_tree: Callable[[str], None]
     open_window: Callable[[], None]
     open_folder: Callable[[], None]
+    set_notifications: Callable[[bool], None]
+    set_start_at_login: Callable[[bool], None]
+    settings: Callable[[], None]
     quit: Callable[[], None]
 
 
-def populate(menu: QMenu, observation: Observation | None, handlers: MenuHandlers, now: float) -> None:
+@dataclass(frozen=True)
+class MenuOptions:
+    """The menu's check marks and how long finished agents stay listed."""
+
+    notifications: bool = True
+    start_at_login: bool = False
+    recent_seconds: float = 3600.0
+
+
+def populate(
+    menu: QMenu,
+    observation: Observation | None,
+    handlers: MenuHandlers,
+    now: float,
+    options: MenuOptions = MenuOptions(),  # frozen: safe to share
+) -> None:
     """Fill ``menu`` (cleared first) from ``observation``."""
     menu.clear()
     if observation is None:
@@ -60,12 +79,23 @@ def populate(menu: QMenu, observation: Observation | None, handlers: MenuHandler
     else:
         _add_header(menu, observation)
         _add_agents(menu, observation, handlers, now)
-        _add_recent(menu, observation, handlers, now)
+        _add_recent(menu, observation, handlers, now, options.recent_seconds)
     menu.addSeparator()
     menu.addAction("Open window", handlers.open_window)
     menu.addAction("Open zag folder", handlers.open_folder)
     menu.addSeparator()
+    _add_toggle(menu, "Notifications", options.notifications, handlers.set_notifications)
+    _add_toggle(menu, "Start at login", options.start_at_login, handlers.set_start_at_login)
+    menu.addAction("Settings…", handlers.settings)
+    menu.addSeparator()
     menu.addAction("Quit", handlers.quit)
+
+
+def _add_toggle(menu: QMenu, text: str, checked: bool, handler: Callable[[bool], None]) -> None:
+    action = menu.addAction(text)
+    action.setCheckable(True)
+    action.setChecked(checked)
+    action.toggled.connect(handler)
 
 
 def _add_header(menu: QMenu, observation: Observation) -> None:
@@ -106,6 +136,7 @@ def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers) -> None:
     entry_id = node.entry.id
     sub.addAction("Details", _bound(handlers.details, entry_id))
     sub.addAction("Open root", _bound(handlers.open_root, entry_id)).setEnabled(bool(node.entry.root))
+    sub.addAction("Terminal here", _bound(handlers.open_terminal, entry_id)).setEnabled(bool(node.entry.root))
     sub.addAction("Copy ID", _bound(handlers.copy_id, entry_id))
     if STOP_SUPPORTED and sys.platform != "win32":
         sub.addAction("Stop", _bound(handlers.stop, entry_id))
@@ -120,11 +151,16 @@ def _bound(handler: Callable[[str], None], entry_id: str) -> Callable[[], None]:
     return lambda: handler(entry_id)
 
 
-def _add_recent(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
+def _add_recent(
+    menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float, within: float
+) -> None:
+    since = now - within
     finished = [
         e
         for e in observation.snapshot.entries
-        if observation.statuses.get(e.id) in (LiveStatus.EXITED, LiveStatus.KILLED) and e.ended
+        if e.status != "running"
+        and (e.ended or 0.0) >= since
+        and observation.statuses.get(e.id) in (LiveStatus.EXITED, LiveStatus.KILLED)
     ]
     if not finished:
         return

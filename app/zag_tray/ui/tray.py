@@ -6,7 +6,9 @@ after ``doubleClickInterval`` so that a double click does not also pop it up.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -16,17 +18,21 @@ from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
-from zag_tray.core.liveness import LiveStatus
+from zag_tray.core.autostart import Autostart, launch_command
 from zag_tray.core.monitor import Observation
+from zag_tray.core.notices import Notice, finished_between, notice_for
+from zag_tray.core.settings import Settings, save_settings
 from zag_tray.core.text import duration, one_line
 from zag_tray.core.tree import build_forest
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
-from zag_tray.ui.menu import MenuHandlers, populate
+from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
+from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.watcher import StoreWatcher
 from zag_tray.ui.window import AgentWindow
 
+log = logging.getLogger(__name__)
 STATE_FILE_ENV = "ZAG_TRAY_STATE_FILE"
 """Debug seam for end-to-end tests: where to write what the tray shows, as JSON."""
 
@@ -71,22 +77,6 @@ def tooltip_text(observation: Observation | None, now: float) -> str:
     return "\n".join(lines)
 
 
-def needs_attention(before: Observation | None, after: Observation) -> bool:
-    """Did an agent that was running die, or end with a non-zero exit code?"""
-    if before is None:
-        return False
-    still_running = {e.id for e in after.running}
-    by_id = {e.id: e for e in after.snapshot.entries} if len(before.running) > len(still_running) else {}
-    for gone in (e.id for e in before.running if e.id not in still_running):
-        entry = by_id.get(gone)
-        if entry is None:
-            continue  # no longer stored at all
-        status = after.statuses.get(entry.id)
-        if status is LiveStatus.DEAD or (status is LiveStatus.EXITED and entry.exit_code not in (0, None)):
-            return True
-    return False
-
-
 class TrayApp(QObject):
     """Owns the tray icon, its menu, the window, the watcher and the controller."""
 
@@ -95,12 +85,21 @@ class TrayApp(QObject):
         watcher: StoreWatcher,
         controller: AgentController,
         window: AgentWindow,
+        settings: Settings,
+        settings_file: Path,
+        autostart: Autostart,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.watcher, self.controller, self.window = watcher, controller, window
+        self.autostart = autostart
+        self.settings = settings
+        self.settings_file = settings_file
         self.observation: Observation | None = None
         self.attention = False
+        self.notices: list[Notice] = []
+        """Every notification sent (what the user was told), newest last."""
+        self._clicked_shows: str | None = None  # the agent the last notification is about
         self.look = IconLook(IconState.IDLE)
         self.collector = GuiThreadCollector(self)
         self.icon = QSystemTrayIcon(tray_icon(self.look), self)
@@ -118,6 +117,9 @@ class TrayApp(QObject):
         window.kill_requested.connect(lambda entry_id, tree: controller.kill(entry_id, tree=tree))
         window.stop_requested.connect(controller.stop)
         window.open_root_requested.connect(controller.open_root)
+        window.open_terminal_requested.connect(controller.open_terminal)
+        window.settings_requested.connect(self.edit_settings)
+        self.icon.messageClicked.connect(self._message_clicked)
         window.copy_id_requested.connect(controller.copy_id)
         window.refresh_requested.connect(watcher.refresh)
         window.shown.connect(self._clear_attention)
@@ -125,14 +127,20 @@ class TrayApp(QObject):
         self.handlers = MenuHandlers(
             details=self.show_details,
             open_root=controller.open_root,
+            open_terminal=controller.open_terminal,
             copy_id=controller.copy_id,
             stop=controller.stop,
             kill=lambda i: controller.kill(i),
             kill_tree=lambda i: controller.kill(i, tree=True),
             open_window=self.window.show_and_raise,
             open_folder=controller.open_folder,
-            quit=QApplication.quit,
+            set_notifications=self.set_notifications,
+            set_start_at_login=self.set_start_at_login,
+            settings=self.edit_settings,
+            quit=self.quit,
         )
+        self.apply_settings(settings, save=False)
+        window.restore_layout(settings.window_geometry, settings.column_state)
 
     def start(self) -> None:
         self.collector.start()
@@ -142,9 +150,14 @@ class TrayApp(QObject):
 
     @Slot(object)
     def apply(self, observation: Observation) -> None:
-        if needs_attention(self.observation, observation):
+        finished = finished_between(self.observation, observation)
+        if any(f.failed for f in finished):
             self.attention = True
         self.observation = observation
+        if finished and self.settings.notifications:
+            notice = notice_for(finished, time.time())
+            if notice is not None:
+                self.notify(notice)
         self.controller.observation = observation
         self.window.apply(observation)
         count = len(observation.running)
@@ -159,8 +172,65 @@ class TrayApp(QObject):
     @Slot()
     def rebuild_menu(self) -> None:
         """Rebuilt as it is about to show, from the latest observation; never while open."""
-        populate(self.menu, self.observation, self.handlers, time.time())
+        options = MenuOptions(
+            notifications=self.settings.notifications,
+            start_at_login=self.autostart.is_enabled(),  # what is on disk, not what we remember
+            recent_seconds=self.settings.recent_minutes * 60.0,
+        )
+        populate(self.menu, self.observation, self.handlers, time.time(), options)
         self._clear_attention()
+
+    def notify(self, notice: Notice) -> None:
+        """A desktop notification; a click on it shows the agent (or the window)."""
+        self.notices.append(notice)
+        log.info("notification: %s", notice.text)
+        self._clicked_shows = notice.entry_id
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(notice.title, notice.text, QSystemTrayIcon.MessageIcon.Information, 10000)
+
+    @Slot()
+    def _message_clicked(self) -> None:
+        if self._clicked_shows is not None:
+            self.show_details(self._clicked_shows)
+        else:
+            self.window.show_and_raise()
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings, *, save: bool = True) -> None:
+        self.settings = settings
+        self.controller.confirm_kill = settings.confirm_kill
+        self.watcher.set_liveness_interval(int(settings.refresh_seconds * 1000))
+        if save:
+            save_settings(settings, self.settings_file)
+
+    @Slot(bool)
+    def set_notifications(self, on: bool) -> None:
+        self.apply_settings(dataclasses.replace(self.settings, notifications=on))
+
+    @Slot(bool)
+    def set_start_at_login(self, on: bool) -> None:
+        try:
+            if on:
+                self.autostart.enable(launch_command())
+            else:
+                self.autostart.disable()
+        except OSError as exc:
+            self.show_message(f"Could not change start at login: {exc}")
+            return
+        log.info("start at login %s", "on" if on else "off")
+
+    @Slot()
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.window if self.window.isVisible() else None)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.settings())
+
+    def save_layout(self) -> None:
+        geometry, columns = self.window.layout_state()
+        self.apply_settings(
+            dataclasses.replace(self.settings, window_geometry=geometry, column_state=columns)
+        )
 
     def show_details(self, entry_id: str) -> None:
         self.window.show_and_raise()
@@ -170,6 +240,7 @@ class TrayApp(QObject):
     @Slot(str)
     def show_message(self, text: str) -> None:
         self.window.show_note(text)
+        self._clicked_shows = None
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.Warning, 8000)
         elif not self.window.isVisible():
@@ -217,6 +288,7 @@ class TrayApp(QObject):
     def quit(self) -> None:
         """Quit the app: Qt 6 first asks every window to close, so let ours agree."""
         self.window.allow_close = True
+        self.save_layout()
         QApplication.quit()
 
     def shutdown(self) -> None:

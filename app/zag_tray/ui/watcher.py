@@ -42,6 +42,7 @@ class StoreWatcher(QObject):
         self._pool.setMaxThreadCount(1)
         self._busy = False
         self._again = False
+        self._stopped = True  # until start()
         self._fs = QFileSystemWatcher(self)
         self._fs.fileChanged.connect(self._on_fs_event)
         self._fs.directoryChanged.connect(self._on_fs_event)
@@ -51,23 +52,35 @@ class StoreWatcher(QObject):
         self._liveness.timeout.connect(self.refresh)
         self._deliver.connect(self._on_delivered)
 
+    def set_liveness_interval(self, ms: int) -> None:
+        """How often running agents are checked when the store does not change."""
+        self._liveness.setInterval(ms)
+
     @property
     def store(self) -> Path:
         return self.monitor.store
 
     def start(self) -> None:
+        self._stopped = False
         self._arm()
         self._liveness.start()
         self.refresh()
 
     def stop(self) -> None:
+        """No observation starts after this, and none is delivered (the tray may be going away)."""
+        self._stopped = True
         self._liveness.stop()
         self._debounce.stop()
+        watched = self._fs.files() + self._fs.directories()
+        if watched:
+            self._fs.removePaths(watched)
         self._pool.waitForDone()
 
     @Slot()
     def refresh(self) -> None:
         """Observe now (or right after the observation in flight)."""
+        if self._stopped:
+            return
         if self._busy:
             self._again = True
             return
@@ -76,6 +89,8 @@ class StoreWatcher(QObject):
 
     @Slot(str)
     def _on_fs_event(self, _path: str) -> None:
+        if self._stopped:
+            return
         self._arm()
         self._debounce.start()
 
@@ -90,6 +105,8 @@ class StoreWatcher(QObject):
     @Slot(object)
     def _on_delivered(self, observation: Observation) -> None:
         self._busy = False
+        if self._stopped:
+            return
         self._arm()
         self.observed.emit(observation)
         if self._again:

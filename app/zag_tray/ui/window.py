@@ -5,11 +5,14 @@ It only applies observations it is given; it never reads the store itself.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import html
 import time
 from collections.abc import Callable
 
 from PySide6.QtCore import (
+    QByteArray,
     QEvent,
     QModelIndex,
     QObject,
@@ -84,6 +87,8 @@ class AgentWindow(QMainWindow):
     """(entry id, whole tree)."""
     stop_requested = Signal(str)
     open_root_requested = Signal(str)
+    open_terminal_requested = Signal(str)
+    settings_requested = Signal()
     copy_id_requested = Signal(str)
     refresh_requested = Signal()
     shown = Signal()
@@ -151,6 +156,9 @@ class AgentWindow(QMainWindow):
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.provider_box)
         top.addWidget(self.running_only)
+        settings = QPushButton("Settings…")
+        settings.clicked.connect(self._ask_for_settings)
+        top.addWidget(settings)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
@@ -204,6 +212,7 @@ class AgentWindow(QMainWindow):
         self.buttons: dict[str, QPushButton] = {}
         for key, text in (
             ("open_root", "Open root"),
+            ("open_terminal", "Terminal here"),
             ("copy_id", "Copy ID"),
             ("stop", "Stop"),
             ("kill", "Kill…"),
@@ -415,7 +424,9 @@ class AgentWindow(QMainWindow):
             label.setText(self._field_text(entry, status, name))
         running = status is LiveStatus.RUNNING
         for key, button in self.buttons.items():
-            button.setEnabled(entry is not None and (running or key in ("copy_id", "open_root")))
+            button.setEnabled(
+                entry is not None and (running or key in ("copy_id", "open_root", "open_terminal"))
+            )
         if entry is not None and self.observation is not None:
             node = find_node(build_forest(self.observation.running), entry.id)
             count = len(descendants_deepest_first(node)) + 1 if node else 1
@@ -448,6 +459,8 @@ class AgentWindow(QMainWindow):
             self.stop_requested.emit(entry_id)
         elif action == "open_root":
             self.open_root_requested.emit(entry_id)
+        elif action == "open_terminal":
+            self.open_terminal_requested.emit(entry_id)
         elif action == "copy_id":
             self.copy_id_requested.emit(entry_id)
 
@@ -507,6 +520,23 @@ class AgentWindow(QMainWindow):
         self.view.expandAll()
         self.shown.emit()
 
+    @Slot()
+    def _ask_for_settings(self) -> None:
+        self.settings_requested.emit()
+
+    def layout_state(self) -> tuple[str, str]:
+        """(geometry, column layout) as base64 text, for the settings file."""
+        geometry, columns = self.saveGeometry(), self.view.header().saveState()
+        return _base64(geometry), _base64(columns)
+
+    def restore_layout(self, geometry: str, columns: str) -> None:
+        """Put back what :meth:`layout_state` saved (anything unusable is ignored by Qt)."""
+        with contextlib.suppress(ValueError):  # not base64: nothing to restore
+            if geometry:
+                self.restoreGeometry(QByteArray(base64.b64decode(geometry, validate=True)))
+            if columns:
+                self.view.header().restoreState(QByteArray(base64.b64decode(columns, validate=True)))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides to the tray; Quit is in the tray menu."""
         if self.allow_close:
@@ -514,3 +544,7 @@ class AgentWindow(QMainWindow):
             return
         event.ignore()
         self.hide()
+
+
+def _base64(data: QByteArray) -> str:
+    return base64.b64encode(data.data()).decode("ascii")  # data() copies while ``data`` is alive
