@@ -121,3 +121,20 @@ def test_single_click_waits_for_a_possible_double_click(tray: TrayApp, qtbot: Qt
     tray.icon.activated.emit(double)
     qtbot.wait(interval + 200)
     assert len(popups) == 1 and tray.window.isVisible()
+
+
+def test_a_stopped_watcher_observes_nothing_more(
+    live_sample: LiveSample, qtbot: QtBot, settings_file: Path
+) -> None:
+    """After shutdown no observation starts or arrives: the tray may be going away."""
+    app = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
+    seen: list[object] = []
+    app.watcher.observed.connect(seen.append)
+    app.start()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    app.shutdown()
+    count = len(seen)
+    live_sample.path.write_bytes(live_sample.path.read_bytes())  # a store change
+    app.watcher.refresh()
+    qtbot.wait(400)
+    assert len(seen) == count
