@@ -138,3 +138,15 @@ def test_a_stopped_watcher_observes_nothing_more(
     app.watcher.refresh()
     qtbot.wait(400)
     assert len(seen) == count
+
+
+def test_the_window_is_built_when_first_opened_with_the_latest_state(
+    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
+) -> None:
+    assert tray._window is None  # the tray alone: no window, no model kept current
+    tray.write_state()  # the state seam answers without building it
+    tray.open_window()
+    rows = tray.window.visible_rows()
+    assert tray.window.isVisible() and len(rows) == len(tray.observation.running)  # type: ignore[union-attr]
+    assert {row[2] for row in rows} == {"running"}
+    tray.window.hide()

@@ -28,11 +28,17 @@ def build_tray(choice: BaseDirChoice, settings_file: Path | None = None) -> Tray
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
     checker = LivenessChecker()
-    window = AgentWindow(str(choice.store))
     watcher = StoreWatcher(Monitor(choice.store, checker))
     controller = AgentController(choice.store, checker, ask)
     settings_file = settings_file or settings_path()
-    return TrayApp(watcher, controller, window, load_settings(settings_file), settings_file, autostart_for())
+    return TrayApp(
+        watcher,
+        controller,
+        lambda: AgentWindow(str(choice.store)),
+        load_settings(settings_file),
+        settings_file,
+        autostart_for(),
+    )
 
 
 def run_tray(choice: BaseDirChoice) -> int:

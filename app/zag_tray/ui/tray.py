@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
@@ -84,14 +85,16 @@ class TrayApp(QObject):
         self,
         watcher: StoreWatcher,
         controller: AgentController,
-        window: AgentWindow,
+        make_window: Callable[[], AgentWindow],
         settings: Settings,
         settings_file: Path,
         autostart: Autostart,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.watcher, self.controller, self.window = watcher, controller, window
+        self.watcher, self.controller = watcher, controller
+        self._make_window = make_window
+        self._window: AgentWindow | None = None  # built when first needed: most days it never is
         self.autostart = autostart
         self.settings = settings
         self.settings_file = settings_file
@@ -113,17 +116,8 @@ class TrayApp(QObject):
         self._menu_pos = QPoint()
         watcher.observed.connect(self.apply)
         controller.message.connect(self.show_message)
-        controller.stopping.connect(window.mark_stopping)
-        window.kill_requested.connect(lambda entry_id, tree: controller.kill(entry_id, tree=tree))
-        window.stop_requested.connect(controller.stop)
-        window.open_root_requested.connect(controller.open_root)
-        window.open_terminal_requested.connect(controller.open_terminal)
-        window.settings_requested.connect(self.edit_settings)
+        controller.stopping.connect(self._mark_stopping)
         self.icon.messageClicked.connect(self._message_clicked)
-        window.copy_id_requested.connect(controller.copy_id)
-        window.refresh_requested.connect(watcher.refresh)
-        window.shown.connect(self._clear_attention)
-        window.shown.connect(self.write_state)
         self.handlers = MenuHandlers(
             details=self.show_details,
             open_root=controller.open_root,
@@ -132,7 +126,7 @@ class TrayApp(QObject):
             stop=controller.stop,
             kill=lambda i: controller.kill(i),
             kill_tree=lambda i: controller.kill(i, tree=True),
-            open_window=self.window.show_and_raise,
+            open_window=self.open_window,
             open_folder=controller.open_folder,
             set_notifications=self.set_notifications,
             set_start_at_login=self.set_start_at_login,
@@ -140,7 +134,45 @@ class TrayApp(QObject):
             quit=self.quit,
         )
         self.apply_settings(settings, save=False)
-        window.restore_layout(settings.window_geometry, settings.column_state)
+
+    @property
+    def window(self) -> AgentWindow:
+        """The details window, built the first time it is needed.
+
+        A tray mostly runs all day without it being opened, so it costs nothing until
+        then (about 10 MB and a model kept current on every store change).
+        """
+        if self._window is None:
+            self._window = self._build_window()
+        return self._window
+
+    def _build_window(self) -> AgentWindow:
+        window, controller = self._make_window(), self.controller
+        window.kill_requested.connect(lambda entry_id, tree: controller.kill(entry_id, tree=tree))
+        window.stop_requested.connect(controller.stop)
+        window.open_root_requested.connect(controller.open_root)
+        window.open_terminal_requested.connect(controller.open_terminal)
+        window.copy_id_requested.connect(controller.copy_id)
+        window.refresh_requested.connect(self.watcher.refresh)
+        window.settings_requested.connect(self.edit_settings)
+        window.shown.connect(self._clear_attention)
+        window.shown.connect(self.write_state)
+        window.restore_layout(self.settings.window_geometry, self.settings.column_state)
+        if self.observation is not None:
+            window.apply(self.observation)
+        return window
+
+    @Slot()
+    def open_window(self) -> None:
+        self.window.show_and_raise()
+
+    def window_visible(self) -> bool:
+        return self._window is not None and self._window.isVisible()
+
+    @Slot(object)
+    def _mark_stopping(self, ids: set[str]) -> None:
+        if self._window is not None:  # "stopping…" is only ever seen in an open window
+            self._window.mark_stopping(ids)
 
     def start(self) -> None:
         self.collector.start()
@@ -159,7 +191,8 @@ class TrayApp(QObject):
             if notice is not None:
                 self.notify(notice)
         self.controller.observation = observation
-        self.window.apply(observation)
+        if self._window is not None:
+            self._window.apply(observation)
         count = len(observation.running)
         state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
         look = IconLook(state, count, self.attention)
@@ -222,12 +255,14 @@ class TrayApp(QObject):
 
     @Slot()
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.window if self.window.isVisible() else None)
+        dialog = SettingsDialog(self.settings, self._window if self.window_visible() else None)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.settings())
 
     def save_layout(self) -> None:
-        geometry, columns = self.window.layout_state()
+        if self._window is None:
+            return  # never opened: the saved layout stands
+        geometry, columns = self._window.layout_state()
         self.apply_settings(
             dataclasses.replace(self.settings, window_geometry=geometry, column_state=columns)
         )
@@ -239,11 +274,12 @@ class TrayApp(QObject):
 
     @Slot(str)
     def show_message(self, text: str) -> None:
-        self.window.show_note(text)
+        if self._window is not None:
+            self._window.show_note(text)
         self._clicked_shows = None
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.Warning, 8000)
-        elif not self.window.isVisible():
+        elif not self.window_visible():
             QMessageBox.warning(None, "zag-tray", text)
 
     def _clear_attention(self) -> None:
@@ -278,8 +314,8 @@ class TrayApp(QObject):
                 "attention": self.look.attention,
             },
             "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
-            "window_visible": self.window.isVisible(),
-            "window_rows": self.window.visible_rows(),
+            "window_visible": self.window_visible(),
+            "window_rows": [] if self._window is None else self._window.visible_rows(),
         }
         tmp = Path(f"{target}.tmp")
         tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -287,7 +323,8 @@ class TrayApp(QObject):
 
     def quit(self) -> None:
         """Quit the app: Qt 6 first asks every window to close, so let ours agree."""
-        self.window.allow_close = True
+        if self._window is not None:
+            self._window.allow_close = True
         self.save_layout()
         QApplication.quit()
 
