@@ -190,6 +190,9 @@ def run_probe(
     while tray.observation is None:
         app.processEvents()
         time.sleep(0.005)
+    if writer_interval is not None:  # changes are timed in the window's model: open it once
+        tray.open_window()
+        tray.window.hide()
     switch = 0.0
     if all_view:
         tray.window.show_and_raise()
@@ -395,10 +398,16 @@ def main() -> None:
                 idle["cpu_percent"] <= 0.5,
             )
             report(
-                "resident memory, 100k store",
+                "resident memory, 100k store (window built)",
                 f"{rewrite['rss_mb']:.1f} MB",
                 "<= 150 MB",
                 rewrite["rss_mb"] <= 150,
+            )
+            report(
+                "resident memory, 100k store (tray alone)",
+                f"{idle['rss_mb']:.1f} MB",
+                "<= 150 MB",
+                idle["rss_mb"] <= 150,
             )
 
             latency = probe(small, 8, stores.watch_id[1_000], writer_interval=0.5)
@@ -410,7 +419,7 @@ def main() -> None:
                 median <= 150,
             )
             report(
-                "resident memory, 1k store",
+                "resident memory, 1k store (window built)",
                 f"{latency['rss_mb']:.1f} MB",
                 "<= 80 MB",
                 latency["rss_mb"] <= 80,

@@ -10,9 +10,9 @@ watches the folder) and exits.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
+import zlib
 from pathlib import Path
 
 from zag_tray.core.paths import runtime_dir
@@ -22,7 +22,8 @@ class InstanceLock:
     """The lock and the wake-up file of one store's tray."""
 
     def __init__(self, base_dir: Path, folder: Path | None = None) -> None:
-        key = hashlib.sha256(str(base_dir.expanduser().resolve()).encode()).hexdigest()[:16]
+        # A stable short name per store. Not hashlib: it loads OpenSSL, 4 MB resident for a name.
+        key = f"{zlib.crc32(os.fsencode(base_dir.expanduser().resolve())):08x}"
         self.folder = folder or runtime_dir()
         self.lock_path = self.folder / f"tray-{key}.lock"
         self.wake_path = self.folder / f"tray-{key}.wake"
