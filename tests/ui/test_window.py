@@ -203,3 +203,22 @@ def test_context_menu_acts_on_its_row(window: AgentWindow, qtbot: QtBot) -> None
     with qtbot.waitSignal(window.kill_requested, timeout=1000) as killed:
         next(a for a in menu.actions() if a.text() == "Kill…").trigger()
     assert killed.args == ["w2", False]
+
+
+def test_an_empty_tree_says_why(qtbot: QtBot) -> None:
+    win = AgentWindow("/tmp/x/processes.json")
+    qtbot.addWidget(win)
+    win.show_and_raise()
+    assert win.placeholder.isVisible() and win.placeholder.text() == "Reading the store…"
+    win.apply(observe(entries=(), statuses={}))
+    assert win.placeholder.text() == "No agents yet: zag has not run any here."
+    finished_only = (ENTRIES[-1],)
+    win.apply(observe(entries=finished_only, statuses={"done": EXIT}))
+    assert win.placeholder.text().startswith("No agents running.")
+    win.running_only.setChecked(False)
+    assert not win.placeholder.isVisible()  # the finished agent is a row
+    win.filter_edit.setText("nothing matches this")
+    qtbot.waitUntil(lambda: win.placeholder.text() == "No agent matches the filter.")
+    assert win.placeholder.isVisible()
+    win.filter_edit.clear()
+    qtbot.waitUntil(lambda: not win.placeholder.isVisible())

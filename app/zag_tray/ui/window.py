@@ -126,6 +126,13 @@ class AgentWindow(QMainWindow):
 
         self.view = QTreeView()
         self.view.setModel(self.model)
+        self.placeholder = QLabel("Reading the store…")  # over the empty tree, saying why
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+        self.placeholder.setEnabled(False)  # the style's grey
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        QVBoxLayout(self.view.viewport()).addWidget(self.placeholder)
         header = self.view.header()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
@@ -318,6 +325,23 @@ class AgentWindow(QMainWindow):
             self.view.setCurrentIndex(self.model.index(0, 0))
         self._show_details()
         self._update_status(observation)
+        self._update_placeholder(observation)
+
+    def _update_placeholder(self, observation: Observation) -> None:
+        text = "" if self.model.rowCount() else self._why_empty(observation)
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(bool(text))
+
+    def _why_empty(self, observation: Observation) -> str:
+        if observation.error and not observation.snapshot.entries:
+            return "The store could not be read (see the status bar)."
+        if self._matcher() is not None:
+            return "No agent matches the filter."
+        if not observation.snapshot.entries:
+            return "No agents yet: zag has not run any here."
+        if self.running_only.isChecked():
+            return "No agents running. Untick “Running only” to see the finished ones."
+        return ""
 
     def _forest(self, observation: Observation) -> list[Node]:
         """The tree to show: running-only or all, filtered, sorted."""
