@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import plistlib
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from zag_tray.core.actions import ActionError
 from zag_tray.core.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
 from zag_tray.core.instance import InstanceLock
 from zag_tray.core.logs import setup_logging
+from zag_tray.core.paths import runtime_dir
 from zag_tray.core.settings import Settings, load_settings, save_settings
 from zag_tray.core.terminal import open_terminal, terminal_command
 
@@ -239,3 +241,15 @@ def test_log_goes_to_a_rotating_file_and_verbose_to_stderr(
             handler.close()
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+
+
+def test_runtime_dir_without_xdg_runtime_dir_is_quiet(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bare session (no XDG_RUNTIME_DIR): a per-user fallback, logged, not warned on stderr."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    with caplog.at_level(logging.INFO):
+        folder = runtime_dir()  # a warning would fail the test (filterwarnings = error)
+    if sys.platform.startswith("linux"):
+        assert folder.is_absolute() and str(os.getuid()) in str(folder)
+        assert "XDG_RUNTIME_DIR" in caplog.text

@@ -15,7 +15,9 @@ that calls :func:`forbid` on the real home fails loudly instead of touching it
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,5 +102,15 @@ def log_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """Per-user, per-session files (the single-instance lock)."""
-    return _checked(Path(_platformdirs().user_runtime_dir(APP_NAME, appauthor=False)))
+    """Per-user, per-session files (the single-instance lock).
+
+    Without ``XDG_RUNTIME_DIR`` (a bare session, e.g. over ssh) platformdirs falls back
+    to ``/tmp/runtime-<uid>`` and warns on stderr; the fallback is right, so the
+    warning goes to the log instead of the user's terminal.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = _platformdirs().user_runtime_dir(APP_NAME, appauthor=False)
+    for warning in caught:
+        logging.getLogger(__name__).info("%s", warning.message)
+    return _checked(Path(path))
