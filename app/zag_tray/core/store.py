@@ -248,7 +248,7 @@ class _Group:
 
     start: int  # offset of the first piece in the file
     end: int  # offset just past the last piece
-    digest: int  # keyed SipHash of data[start:end]
+    digest: int  # _digest(data[start:end])
     parsed: tuple[Entry | str, ...]  # an Entry, or why the piece was skipped
     clean: bool  # no skipped entry among them
 
@@ -280,47 +280,60 @@ class StoreReader:
 
     def read(self) -> Snapshot:
         before, self._last, self.change = self._last, None, None  # until this read succeeds
-        loaded = _read_bytes(self.path)
-        if loaded is None:
+        opened = _open_store(self.path)
+        if opened is None:
             self._groups, self._size = [], 0
             return Snapshot(self.path, ())
-        data, stamp = loaded
-        with gc_paused():
-            regrouped = self._regroup(data)
-            if regrouped is None:
-                self._groups, self._size = [], 0
-                entries, skipped = _split(_parse_document(self.path, data))
-                fresh = len(entries) + len(skipped)
-            else:
-                self._groups, replaced, parsed = regrouped
-                self._size = len(data)
-                entries, skipped = _assemble(self._groups)
-                fresh = sum(len(g.parsed) for g in parsed)
-                self.change = _change_between(before, replaced, parsed)
-        if fresh > _TRIM_AFTER or len(data) > _TRIM_AFTER_BYTES:
-            release_free_memory()  # a read of a large store leaves its parser memory behind
-        snapshot = Snapshot(self.path, entries, skipped, stamp)
+        fd, st = opened
+        try:
+            with gc_paused():
+                source = _StoreFile(fd, st.st_size)
+                regrouped = self._regroup(source)
+                if regrouped is None:
+                    self._groups, self._size = [], 0
+                    entries, skipped = _split(_parse_document(self.path, _read_all(self.path, fd)))
+                    fresh = len(entries) + len(skipped)
+                else:
+                    self._groups, replaced, parsed = regrouped
+                    self._size = st.st_size
+                    entries, skipped = _assemble(self._groups)
+                    fresh = sum(len(g.parsed) for g in parsed)
+                    self.change = _change_between(before, replaced, parsed)
+        except OSError as exc:
+            raise StoreUnreadableError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)
+        if fresh > _TRIM_AFTER:
+            release_free_memory()  # a large parse leaves its parser memory behind
+        snapshot = Snapshot(self.path, entries, skipped, FileStamp.of(st))
         self._last = snapshot if regrouped is not None else None
         return snapshot
 
-    def _regroup(self, data: bytes) -> tuple[list[_Group], list[_Group], list[_Group]] | None:
-        """The groups of ``data`` reusing unchanged ones, the old groups replaced and the new
-        groups parsed in their place; None if ``data`` is not in zag's layout."""
-        if data == _LAYOUT_EMPTY:
+    def _regroup(self, source: _StoreFile) -> tuple[list[_Group], list[_Group], list[_Group]] | None:
+        """The groups of the file reusing unchanged ones, the old groups replaced and the new
+        groups parsed in their place; None if the file is not in zag's layout.
+
+        Unchanged groups are confirmed a group at a time through one small buffer, so a
+        reload reads the file once without holding all of it (60 MB) in memory.
+        """
+        size = source.size
+        if size == len(_LAYOUT_EMPTY) and source.bytes_at(0, size) == _LAYOUT_EMPTY:
             return [], self._groups, []
-        head, stop = len(_LAYOUT_HEAD), len(data) - len(_LAYOUT_TAIL)
-        if stop < head or not (data.startswith(_LAYOUT_HEAD) and data.endswith(_LAYOUT_TAIL)):
+        head, stop = len(_LAYOUT_HEAD), size - len(_LAYOUT_TAIL)
+        if stop < head or not (
+            source.bytes_at(0, head) == _LAYOUT_HEAD and source.bytes_at(stop, size) == _LAYOUT_TAIL
+        ):
             return None
-        view, old, shift = memoryview(data), self._groups, len(data) - self._size
+        old, shift = self._groups, size - self._size
         front = 0
-        while front < len(old) and _same(view, data, old[front], 0, head, stop):
+        while front < len(old) and source.holds(old[front], 0, head, stop):
             front += 1
         back = len(old)
         lowest = old[front - 1].end if front else head
         while (
             back > front
             and old[back - 1].start + shift >= lowest
-            and _same(view, data, old[back - 1], shift, head, stop)
+            and source.holds(old[back - 1], shift, head, stop)
         ):
             back -= 1
         kept_front = old[:front]
@@ -331,30 +344,33 @@ class StoreReader:
             if kept_front and kept_back and middle_start - len(_LAYOUT_BETWEEN) == kept_back[0].start:
                 return kept_front + kept_back, old[front:back], []  # only a separator between them
             return None
-        middle = self._parse_span(data, view, middle_start, middle_end)
+        middle = self._parse_span(source.bytes_at(middle_start, middle_end), middle_start)
         if middle is None:
             return None
         return kept_front + middle + kept_back, old[front:back], middle
 
-    def _parse_span(self, data: bytes, view: memoryview, start: int, stop: int) -> list[_Group] | None:
-        """Parse data[start:stop] (whole entries and the separators between them) into new groups.
+    def _parse_span(self, span: bytes, offset: int) -> list[_Group] | None:
+        """Parse ``span`` (whole entries and the separators between them, found at ``offset``
+        in the file) into new groups.
 
         Each group is about :data:`_GROUP_BYTES` long and is parsed with one call, as the list
         ``[{`` + its bytes + ``}]``: as fast as parsing the whole document, and if every group
         parses on its own, together they are exactly the document's list of entries.
         """
         groups: list[_Group] = []
-        find, between = data.find, _LAYOUT_BETWEEN
+        view, find, between = memoryview(span), span.find, _LAYOUT_BETWEEN
+        start, stop = 0, len(span)
         while True:
             end = find(between, min(start + _GROUP_BYTES, stop), stop)
             if end < 0:
                 end = stop
+            piece = view[start:end]
             try:
-                parsed = _parse_list(self.path, b"[{" + view[start:end].tobytes() + b"}]")
+                parsed = _parse_list(self.path, b"[{" + piece.tobytes() + b"}]")
             except StoreError:
                 return None  # let the full parse find (and word) what is wrong
             clean = not any(type(p) is str for p in parsed)
-            groups.append(_Group(start, end, hash(view[start:end]), parsed, clean))
+            groups.append(_Group(offset + start, offset + end, _digest(piece), parsed, clean))
             if end == stop:
                 return groups
             start = end + len(between)
@@ -382,16 +398,46 @@ def _change_between(
     return SnapshotChange(before, removed, added)  # type: ignore[arg-type]
 
 
-def _same(view: memoryview, data: bytes, group: _Group, shift: int, head: int, stop: int) -> bool:
-    """Do the group's bytes stand unchanged at its old place, moved by ``shift``?"""
-    start, end = group.start + shift, group.end + shift
-    if start < head or end > stop:
-        return False
-    if not (start == head or data.startswith(_LAYOUT_BETWEEN, start - len(_LAYOUT_BETWEEN))):
-        return False
-    if not (end == stop or data.startswith(_LAYOUT_BETWEEN, end)):
-        return False
-    return hash(view[start:end]) == group.digest
+def _digest(piece: memoryview) -> int:
+    """Python's (keyed SipHash) hash of the bytes. Of a copy, as ``hash`` wants immutable
+    bytes: copying 128 kB costs less than a checksum over the buffer in place."""
+    return hash(bytes(piece))
+
+
+class _StoreFile:
+    """Reads at given places of one open store file, through a buffer that is reused."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.size = size
+        self._file = os.fdopen(fd, "rb", buffering=0, closefd=False)  # seek+readinto: any OS
+        self._buffer = bytearray(_GROUP_BYTES * 2)
+
+    def bytes_at(self, start: int, end: int) -> bytes:
+        self._file.seek(start)
+        data = self._file.read(end - start)
+        if len(data) != end - start:
+            raise OSError(f"the file changed while it was read ({len(data)} of {end - start} bytes)")
+        return data
+
+    def holds(self, group: _Group, shift: int, head: int, stop: int) -> bool:
+        """Do the group's bytes stand unchanged at its old place, moved by ``shift``, between
+        zag's separators?"""
+        start, end = group.start + shift, group.end + shift
+        if start < head or end > stop:
+            return False
+        gap = len(_LAYOUT_BETWEEN)
+        first, last = start - (0 if start == head else gap), end + (0 if end == stop else gap)
+        if len(self._buffer) < last - first:
+            self._buffer = bytearray(last - first)
+        view = memoryview(self._buffer)[: last - first]
+        self._file.seek(first)
+        if self._file.readinto(view) != last - first:
+            return False
+        if start != head and view[:gap] != _LAYOUT_BETWEEN:
+            return False
+        if end != stop and view[len(view) - gap :] != _LAYOUT_BETWEEN:
+            return False
+        return _digest(view[start - first : end - first]) == group.digest
 
 
 def _assemble(groups: list[_Group]) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
@@ -428,8 +474,7 @@ def _split_into(
 
 
 _TRIM_AFTER = 5000
-_TRIM_AFTER_BYTES = 8 << 20
-"""Entries parsed, or bytes read, after which freed parser memory is handed back to the OS."""
+"""Entries parsed after which freed parser memory is handed back to the OS."""
 
 
 def release_free_memory() -> None:
@@ -703,7 +748,19 @@ def _json_type(value: JSONValue) -> str:
 
 
 def _read_bytes(path: Path) -> tuple[bytes, FileStamp] | None:
-    """The file's bytes and stamp, or None if it does not exist.
+    """The file's bytes and stamp, or None if it does not exist."""
+    opened = _open_store(path)
+    if opened is None:
+        return None
+    fd, st = opened
+    try:
+        return _read_all(path, fd), FileStamp.of(st)
+    finally:
+        os.close(fd)
+
+
+def _open_store(path: Path) -> tuple[int, os.stat_result] | None:
+    """An open descriptor of the store and its fstat, or None if it does not exist.
 
     Opened non-blocking and checked with fstat before any read, so a FIFO (or
     a device) at the store's path is refused instead of hanging the reader.
@@ -724,15 +781,26 @@ def _read_bytes(path: Path) -> tuple[bytes, FileStamp] | None:
             raise StoreTooLargeError(
                 f"{path}: {st.st_size:,} bytes is more than the {MAX_STORE_BYTES:,} the tray reads"
             )
+    except OSError as exc:
+        os.close(fd)
+        raise StoreUnreadableError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except StoreError:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _read_all(path: Path, fd: int) -> bytes:
+    """Everything from the start of the open store (it may have grown since fstat)."""
+    try:
         with os.fdopen(fd, "rb", closefd=False) as stream:
+            stream.seek(0)
             data = stream.read(MAX_STORE_BYTES + 1)
     except OSError as exc:
         raise StoreUnreadableError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
     if len(data) > MAX_STORE_BYTES:
         raise StoreTooLargeError(f"{path}: more than the {MAX_STORE_BYTES:,} bytes the tray reads")
-    return data, FileStamp.of(st)
+    return data
 
 
 def _file_kind(mode: int) -> str:
