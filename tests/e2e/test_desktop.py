@@ -118,6 +118,29 @@ def test_double_click_opens_the_window_with_the_nested_tree(
     display.screenshot("window")
 
 
+def test_closed_window_goes_to_the_tray_and_opens_again(
+    display: Display, tray_host: object, start_app: StartApp
+) -> None:
+    """Ctrl+W hides the window to the tray (its native window is given back); a double click
+    on the icon brings it back with the same tree."""
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    x, y = icon_centre(display)
+    display.click(x, y, repeat=2)
+    wait_for("the window", lambda: display.visible_windows("zag-tray — agents"))
+    [window] = display.visible_windows("zag-tray — agents")
+    display.run("xdotool", "windowfocus", "--sync", window)
+    display.key("ctrl+w")
+    wait_for("the window to close", lambda: not display.visible_windows("zag-tray — agents"))
+    assert app.proc.poll() is None  # closing the window does not quit the tray
+    display.click(x, y, repeat=2)
+    wait_for("the window again", lambda: display.visible_windows("zag-tray — agents"))
+    wait_for("the window to report itself", lambda: app.state().get("window_visible"))
+    assert app.state()["window_rows"] == NESTED
+    time.sleep(0.5)
+    display.screenshot("window-again")
+
+
 def test_store_changes_from_another_process_show_within_two_seconds(
     display: Display, tray_host: object, start_app: StartApp
 ) -> None:

@@ -222,3 +222,16 @@ def test_an_empty_tree_says_why(qtbot: QtBot) -> None:
     assert win.placeholder.isVisible()
     win.filter_edit.clear()
     qtbot.waitUntil(lambda: not win.placeholder.isVisible())
+
+
+def test_a_hidden_window_gives_back_its_native_window_and_shows_again(
+    window: AgentWindow, qtbot: QtBot
+) -> None:
+    assert window.testAttribute(Qt.WidgetAttribute.WA_WState_Created)
+    window.close()  # to the tray
+    qtbot.waitUntil(lambda: not window.testAttribute(Qt.WidgetAttribute.WA_WState_Created))
+    window.show_and_raise()
+    assert window.isVisible() and shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]
+    window.showMinimized()  # minimised is not hidden: the native window stays
+    qtbot.wait(50)
+    assert window.testAttribute(Qt.WidgetAttribute.WA_WState_Created)

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from zag_tray.core.actions import STOP_SUPPORTED
 from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.monitor import Observation
-from zag_tray.core.store import Entry
+from zag_tray.core.store import Entry, release_free_memory
 from zag_tray.core.text import duration
 from zag_tray.core.tree import (
     Node,
@@ -238,10 +238,12 @@ class AgentWindow(QMainWindow):
         return pane
 
     def _add_shortcuts(self) -> None:
-        """Ctrl+F and F5 anywhere in the window; the row keys are handled by the tree (eventFilter)."""
+        """Ctrl+F, F5 and Ctrl+W (close to the tray) anywhere in the window; the row keys are
+        handled by the tree (eventFilter)."""
         for keys, handler in (
             (QKeySequence(QKeySequence.StandardKey.Find), self._focus_filter),
             (QKeySequence(Qt.Key.Key_F5), self.refresh_requested.emit),
+            (QKeySequence(QKeySequence.StandardKey.Close), self.close),
         ):
             action = QAction(self)
             action.setShortcut(keys)
@@ -560,6 +562,20 @@ class AgentWindow(QMainWindow):
                 self.restoreGeometry(QByteArray(base64.b64decode(geometry, validate=True)))
             if columns:
                 self.view.header().restoreState(QByteArray(base64.b64decode(columns, validate=True)))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():  # hidden by us (closed to the tray), not minimised
+            QTimer.singleShot(0, self._release_pixels)
+
+    @Slot()
+    def _release_pixels(self) -> None:
+        """A hidden window gives back its native window and its backing store (3 MB at the
+        default size; a tray runs all day). Qt makes new ones when it is shown again."""
+        if self.isVisible() or any(w.isVisible() for w in self.findChildren(QWidget) if w.isWindow()):
+            return
+        self.destroy(True, False)
+        release_free_memory()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides to the tray; Quit is in the tray menu."""
