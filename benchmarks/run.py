@@ -206,7 +206,10 @@ def run_probe(
         tray.menu.hide()
     elif writer_interval is not None:  # changes are timed in the window's model: open it once
         tray.open_window()
-        tray.window.hide()
+        for _ in range(20):  # shown and painted, as a user would see it
+            app.processEvents()
+            time.sleep(0.01)
+        tray.window.close()  # to the tray
     switch = 0.0
     if all_view:
         tray.window.show_and_raise()
