@@ -252,3 +252,18 @@ def test_top_level_rows_reach_the_view_in_batches(qtbot: QtBot) -> None:
     assert model.rowCount() == BATCH_ROWS and model.canFetchMore(QModelIndex())
     assert model.index_of_id(many[0].id).isValid()  # asking for a row hands it over
     assert model.rowCount() == len(many)
+
+
+def test_scrolling_to_the_end_fetches_the_next_batch(qtbot: QtBot) -> None:
+    model = AgentTreeModel()
+    many = [entry(f"r{n:04d}", None, n % 60) for n in range(BATCH_ROWS * 4 + 20)]
+    model.apply(build_forest(many), {})
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    given = model.rowCount()  # what the view took to lay itself out: a batch or two
+    assert given < len(many) and given % BATCH_ROWS == 0
+    view.scrollToBottom()  # the view asks for more as its end comes into sight
+    qtbot.waitUntil(lambda: model.rowCount() > given)
+    assert model.rowCount() < len(many)  # one batch more, not everything

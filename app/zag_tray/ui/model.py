@@ -151,11 +151,11 @@ class AgentTreeModel(QAbstractItemModel):
 
     @contextlib.contextmanager
     def _changing(self) -> Iterator[None]:
-        self._in_change = True
+        was, self._in_change = self._in_change, True  # nests: a slot may hand over rows
         try:
             yield
         finally:
-            self._in_change = False
+            self._in_change = was
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(Column)
