@@ -504,12 +504,16 @@ _LAYOUT_BETWEEN = b"\n    },\n    {\n"
 _LAYOUT_EMPTY = b'{\n  "processes": []\n}'
 
 
+_FAST_PARSER_REFUSES = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
+"""What msgspec raises for a document it will not take: the stdlib then decides (and words)."""
+
+
 def _parse_document(path: Path, data: bytes) -> tuple[Entry | str, ...]:
     """Each entry of a whole store: an :class:`Entry`, or why zag would reject it."""
     try:
         with _io_lock:
             items = _zag_document(data).processes
-    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+    except _FAST_PARSER_REFUSES:
         return tuple(map(parse_entry, _processes_list(_decode(path, data), path)))
     return _from_zag(items)
 
@@ -519,7 +523,7 @@ def _parse_list(path: Path, data: bytes) -> tuple[Entry | str, ...]:
     try:
         with _io_lock:
             items = _zag_list(data)
-    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+    except _FAST_PARSER_REFUSES:
         return tuple(map(parse_entry, _decode(path, data)))
     return _from_zag(items)
 
@@ -564,37 +568,27 @@ def _from_zag(items: list[_ZagEntry]) -> tuple[Entry | str, ...]:
     (zag registers a parent before its workers): one copy instead of two.
     """
     parsed: list[Entry | str] = []
-    append, share, fromisoformat = parsed.append, _share, _fromisoformat
+    append, new_entry = parsed.append, _new_entry
     ids: dict[str, str] = {}
     for item in items:
         entry_id, parent_id = item.id, item.parent_process_id
         ids[entry_id] = entry_id
         if parent_id is not None:
             parent_id = ids.get(parent_id, parent_id)
-        try:
-            moment = fromisoformat(item.started_at)
-        except ValueError:
-            append(_BAD_START)
-            continue
-        if moment.tzinfo is None:
-            append(_BAD_START)
-            continue
-        root = item.root
         append(
-            Entry(
+            new_entry(
                 entry_id,
                 item.pid,
                 item.session_id,
-                share(item.provider, item.provider),
-                share(item.model, item.model),
-                share(item.command, item.command),
+                item.provider,
+                item.model,
+                item.command,
                 item.prompt,
                 item.started_at,
-                moment.timestamp(),
-                share(item.status, item.status),
+                item.status,
                 item.exit_code,
                 item.exited_at,
-                root if root is None else share(root, root),
+                item.root,
                 parent_id,
                 item.parent_session_id,
                 None,
@@ -684,14 +678,51 @@ def parse_entry(raw: JSONValue) -> Entry | str:
         and (parent_session is None or type(parent_session) is str_)
     ):
         return _rejection(raw)
+    return _new_entry(
+        entry_id,
+        pid,
+        session_id,
+        provider,
+        model,
+        command,
+        prompt,
+        started_at,
+        status,
+        exit_code,
+        exited_at,
+        root,
+        parent_id,
+        parent_session,
+        None if standard else raw,
+    )
+
+
+def _new_entry(
+    entry_id: str,
+    pid: int,
+    session_id: str | None,
+    provider: str,
+    model: str,
+    command: str,
+    prompt: str | None,
+    started_at: str,
+    status: str,
+    exit_code: int | None,
+    exited_at: str | None,
+    root: str | None,
+    parent_id: str | None,
+    parent_session: str | None,
+    unusual: dict[str, JSONValue] | None,
+) -> Entry | str:
+    """The entry of fields already type-checked, or why not: ``started_at`` must be RFC 3339.
+    Short texts that repeat (providers, models, commands, statuses, roots) share one copy."""
     try:
         moment = _fromisoformat(started_at)
     except ValueError:
         return _BAD_START
     if moment.tzinfo is None:
         return _BAD_START
-    unusual = None if standard else raw
-    share = _share  # a handful of providers, models, commands, statuses and roots, 100,000 times
+    share = _share
     return Entry(
         entry_id,
         pid,
@@ -833,7 +864,7 @@ def _decode(path: Path, data: bytes) -> JSONValue:
     try:
         with _io_lock:
             return msgspec.json.decode(data)
-    except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
+    except _FAST_PARSER_REFUSES:
         return _decode_stdlib(path, data)
 
 

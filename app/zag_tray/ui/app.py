@@ -75,7 +75,7 @@ def run_tray(choice: BaseDirChoice) -> int:
 def _show_if_asked(lock: InstanceLock, tray: TrayApp) -> None:
     if lock.take_wake_request():
         log.info("another zag-tray was started: showing the window")
-        tray.window.show_and_raise()
+        tray.open_window()
 
 
 def be_a_window(app: QApplication, tray: TrayApp) -> None:
@@ -88,4 +88,4 @@ def be_a_window(app: QApplication, tray: TrayApp) -> None:
         timeout_ms=0,
     )
     tray.window.allow_close = True
-    tray.window.show_and_raise()
+    tray.open_window()

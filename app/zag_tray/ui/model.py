@@ -24,7 +24,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QBrush, QColor
 
 from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.store import Entry, Snapshot, SnapshotChange, gc_paused
+from zag_tray.core.store import Entry, Snapshot, SnapshotChange
 from zag_tray.core.text import duration, one_line, short_path
 from zag_tray.core.tree import Node
 from zag_tray.ui.icons import status_icon
@@ -277,11 +277,10 @@ class AgentTreeModel(QAbstractItemModel):
         take :meth:`apply_change`.
         """
         self._now = time.time() if now is None else now
-        with gc_paused():  # up to 100,000 new items: no collector passes over them all
-            if reset or not self._root.children:
-                self._fill(roots, statuses)
-            else:
-                self._update_rows(roots, statuses, ended)
+        if reset or not self._root.children:
+            self._fill(roots, statuses)
+        else:
+            self._update_rows(roots, statuses, ended)
         self.stopping &= self._by_id.keys()
         self._applied_once = True
         self.snapshot = source
@@ -382,25 +381,22 @@ class AgentTreeModel(QAbstractItemModel):
 
     def _fill(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
         with self._changing():
-            self._fill_rows(roots, statuses)
-
-    def _fill_rows(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
-        self.beginResetModel()
-        self._root.children = []
-        self._by_id = {}
-        pending: list[tuple[_Item, list[Node]]] = [(self._root, roots)]
-        unknown = LiveStatus.UNKNOWN
-        while pending:
-            parent, nodes = pending.pop()
-            for position, node in enumerate(nodes):
-                item = _Item(node.entry, statuses.get(node.entry.id, unknown), parent)
-                item.position = position
-                parent.children.append(item)
-                self._by_id[node.entry.id] = item
-                if node.children:
-                    pending.append((item, node.children))
-        self._shown = min(BATCH_ROWS, len(self._root.children))
-        self.endResetModel()
+            self.beginResetModel()
+            self._root.children = []
+            self._by_id = {}
+            pending: list[tuple[_Item, list[Node]]] = [(self._root, roots)]
+            unknown = LiveStatus.UNKNOWN
+            while pending:
+                parent, nodes = pending.pop()
+                for position, node in enumerate(nodes):
+                    item = _Item(node.entry, statuses.get(node.entry.id, unknown), parent)
+                    item.position = position
+                    parent.children.append(item)
+                    self._by_id[node.entry.id] = item
+                    if node.children:
+                        pending.append((item, node.children))
+            self._shown = min(BATCH_ROWS, len(self._root.children))
+            self.endResetModel()
 
     def _update_rows(
         self, roots: list[Node], statuses: Mapping[str, LiveStatus], ended: frozenset[str]

@@ -226,7 +226,7 @@ class TrayApp(QObject):
         if self._clicked_shows is not None:
             self.show_details(self._clicked_shows)
         else:
-            self.window.show_and_raise()
+            self.open_window()
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -268,7 +268,7 @@ class TrayApp(QObject):
         )
 
     def show_details(self, entry_id: str) -> None:
-        self.window.show_and_raise()
+        self.open_window()
         if not self.window.select_entry(entry_id):
             self.show_message(f"Agent {entry_id} is not in the store any more.")
 
@@ -295,7 +295,7 @@ class TrayApp(QObject):
             self._single_click.start(QGuiApplication.styleHints().mouseDoubleClickInterval())
         elif reason == QSystemTrayIcon.ActivationReason.DoubleClick:
             self._single_click.stop()
-            self.window.show_and_raise()
+            self.open_window()
 
     def _show_menu_at_cursor(self) -> None:
         self.menu.popup(self._menu_pos)

@@ -119,10 +119,10 @@ class AgentWindow(QMainWindow):
         self.provider_box = QComboBox()
         self.provider_box.addItem(ALL_PROVIDERS)
         self._typing = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
-        self._typing.timeout.connect(self._filter_changed)
+        self._typing.timeout.connect(self._show_anew)
         self.filter_edit.textChanged.connect(self._typing.start)  # once typing pauses
-        self.provider_box.currentTextChanged.connect(self._filter_changed)
-        self.running_only.toggled.connect(self._switch_view)
+        self.provider_box.currentTextChanged.connect(self._show_anew)
+        self.running_only.toggled.connect(self._show_anew)
 
         self.view = QTreeView()
         self.view.setModel(self.model)
@@ -164,7 +164,7 @@ class AgentWindow(QMainWindow):
         top.addWidget(self.provider_box)
         top.addWidget(self.running_only)
         settings = QPushButton("Settings…")
-        settings.clicked.connect(self._ask_for_settings)
+        settings.clicked.connect(self.settings_requested)
         top.addWidget(settings)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -289,12 +289,9 @@ class AgentWindow(QMainWindow):
         self._reapply()
 
     @Slot()
-    def _switch_view(self) -> None:
-        """Running only <-> all: a different tree, filled in one go (a 100,000-row "All" too)."""
-        self._show_anew()
-
     def _show_anew(self) -> None:
-        """A new tree (view, filter or sort changed): built in one go, unfolded."""
+        """A new tree (view, filter or sort changed): built in one go, unfolded (a 100,000-row
+        "All" view too)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a second at most, at 100,000 rows
         try:
             self._reapply(reset=True)
@@ -533,10 +530,6 @@ class AgentWindow(QMainWindow):
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
 
-    @Slot()
-    def _filter_changed(self) -> None:
-        self._show_anew()
-
     # --- window behaviour --------------------------------------------------------------------
 
     def show_and_raise(self) -> None:
@@ -545,10 +538,6 @@ class AgentWindow(QMainWindow):
         self.activateWindow()
         self.view.expandAll()
         self.shown.emit()
-
-    @Slot()
-    def _ask_for_settings(self) -> None:
-        self.settings_requested.emit()
 
     def layout_state(self) -> tuple[str, str]:
         """(geometry, column layout) as base64 text, for the settings file."""
