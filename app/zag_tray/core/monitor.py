@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from zag_tray.core.liveness import LivenessChecker, LiveStatus, settled_statuses
@@ -41,6 +42,25 @@ class Observation:
         """An observation with ``running`` and ``providers`` derived from ``statuses``."""
         running = tuple(e for e in snapshot.entries if statuses.get(e.id) is LiveStatus.RUNNING)
         return cls(snapshot, statuses, running, _providers(snapshot), error)
+
+    def finished_since(self, since: float) -> list[Entry]:
+        """Entries zag recorded as exited or killed at ``since`` or later, the latest first."""
+        # exited_at is RFC 3339: its date, whatever its offset (under a day either way), is
+        # at most a day before the UTC date. Comparing that text first leaves most of
+        # 100,000 timestamps unparsed: the tray menu asks, on the GUI thread.
+        earliest = time.strftime("%Y-%m-%d", time.gmtime(max(0.0, since - 86400)))
+        found: list[tuple[float, Entry]] = []
+        for entry in self.snapshot.entries:
+            exited_at = entry.exited_at
+            if exited_at is not None and entry.status in _FINISHED and exited_at[:10] >= earliest:
+                ended = entry.ended
+                if ended is not None and ended >= since:
+                    found.append((ended, entry))
+        found.sort(key=itemgetter(0), reverse=True)
+        return [entry for _, entry in found]
+
+
+_FINISHED = frozenset({"exited", "killed"})  # stored so: the live status is what zag recorded
 
 
 def _providers(snapshot: Snapshot) -> tuple[str, ...]:

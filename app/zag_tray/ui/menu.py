@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QMenu
 
 from zag_tray.core.actions import STOP_SUPPORTED
-from zag_tray.core.liveness import LiveStatus
 from zag_tray.core.monitor import Observation
 from zag_tray.core.store import Entry
 from zag_tray.core.text import duration, one_line
@@ -154,17 +153,9 @@ def _bound(handler: Callable[[str], None], entry_id: str) -> Callable[[], None]:
 def _add_recent(
     menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float, within: float
 ) -> None:
-    since = now - within
-    finished = [
-        e
-        for e in observation.snapshot.entries
-        if e.status != "running"
-        and (e.ended or 0.0) >= since
-        and observation.statuses.get(e.id) in (LiveStatus.EXITED, LiveStatus.KILLED)
-    ]
+    finished = observation.finished_since(now - within)
     if not finished:
         return
-    finished.sort(key=lambda e: e.ended or 0.0, reverse=True)
     recent = menu.addMenu("Recently finished")
     for entry in finished[:RECENT]:
         outcome = "killed" if entry.status == "killed" else f"exit {entry.exit_code}"
