@@ -16,8 +16,8 @@ import psutil
 import pytest
 from hypothesis import settings
 
-from zag_tray.core import paths
-from zag_tray.core.demo import spawn_agent
+from zag_tray.demo import spawn_agent
+from zag_tray.desktop import paths
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of shared/fixtures
 SAMPLE = FIXTURES / "processes.sample.json"

@@ -1,12 +1,14 @@
 """``zag-tray``: run the tray (default), or list/show/kill/stop agents from a shell.
 
-A thin layer over :mod:`zag_tray.core`; the headless commands never import Qt.
+A thin layer over agents/, store/, procs/ and desktop/; the headless commands never
+import Qt (the tray is ui/, imported only to run it).
 Exit codes: 0 success, 1 the operation failed (one line on stderr), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -15,13 +17,17 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from zag_tray import __version__
-from zag_tray.core import actions
-from zag_tray.core.actions import ActionError, KillOutcome
-from zag_tray.core.liveness import LivenessChecker, LiveStatus, live_statuses
-from zag_tray.core.paths import BaseDirChoice, resolve_base_dir
-from zag_tray.core.store import Entry, Snapshot, StoreError, read_store
-from zag_tray.core.text import duration, one_line, short_path
-from zag_tray.core.tree import Node, build_forest, find_node, walk
+from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.present import runtime_text, title
+from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.text import one_line, short_path
+from zag_tray.agents.tree import Node, build_forest, find_node, walk
+from zag_tray.desktop.paths import BaseDirChoice, resolve_base_dir
+from zag_tray.procs import actions
+from zag_tray.procs.actions import ActionError, KillOutcome
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.store.errors import StoreError
+from zag_tray.store.read import read_store
 
 PROG = "zag-tray"
 TERM_GRACE_SECONDS = 3.0
@@ -57,8 +63,11 @@ def run() -> NoReturn:
     """The console script: :func:`main`, then exit without tearing down the heap.
 
     After `list` on a 100,000-entry store, freeing every object one by one at
-    exit costs more than printing the result; the OS reclaims it all at once.
+    exit costs more than printing the result; the OS reclaims it all at once. A command
+    this short-lived makes no garbage cycles worth collecting while it builds 100,000
+    objects, so the collector stays off (the tray runs its own: ui/collector.py).
     """
+    gc.disable()
     code = main()
     try:
         sys.stdout.flush()
@@ -142,18 +151,26 @@ def _load(args: argparse.Namespace) -> Snapshot:
 # --- list / show ---------------------------------------------------------------------------
 
 
+Statuses = dict[str, LiveStatus]
+"""Live status by entry id, for entries stored running (agents/status.py decides the rest)."""
+
+
+def _checked(snapshot: Snapshot, checker: LivenessChecker) -> Statuses:
+    return checker.statuses(e for e in snapshot.entries if e.status == "running")
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     snapshot = _load(args)
-    statuses = live_statuses(snapshot.entries)
-    shown = [e for e in snapshot.entries if args.all or statuses[e.id] is LiveStatus.RUNNING]
+    checked = _checked(snapshot, LivenessChecker())
+    shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)
     if args.json:
-        _print_json([_node_json(root, statuses) for root in roots])
+        _print_json([_node_json(root, checked) for root in roots])
     elif not roots:
         what = "agents" if args.all else "running agents"
         print(f"No {what} in {snapshot.path}" + ("" if args.all else " (--all shows finished ones)"))
     else:
-        for line in tree_lines(roots, statuses, time.time()):
+        for line in tree_lines(roots, checked, time.time()):
             print(line)
     return 0
 
@@ -166,9 +183,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     node = find_node(build_forest(snapshot.entries), entry.id)
     assert node is not None
     if args.json:
-        statuses = checker.statuses(snapshot.entries)
-        statuses[entry.id] = verdict.status
-        _print_json(_node_json(node, statuses))
+        checked = {**_checked(snapshot, checker), entry.id: verdict.status}
+        _print_json(_node_json(node, checked))
         return 0
     width = max(len(k) for k in entry.raw)
     for key, value in entry.raw.items():
@@ -180,7 +196,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def tree_lines(roots: list[Node], statuses: dict[str, LiveStatus], now: float) -> list[str]:
+def tree_lines(roots: list[Node], checked: Statuses, now: float) -> list[str]:
     """The human ``list`` output: one line per agent, drawn as a tree."""
     lines = []
     last_at_depth: list[bool] = []
@@ -190,7 +206,7 @@ def tree_lines(roots: list[Node], statuses: dict[str, LiveStatus], now: float) -
         if depth:
             prefix += "└─ " if is_last else "├─ "
         last_at_depth.append(is_last)
-        lines.append(prefix + _describe(node.entry, statuses[node.entry.id], now))
+        lines.append(prefix + _describe(node.entry, live_status(node.entry, checked), now))
     return lines
 
 
@@ -206,13 +222,12 @@ def _walk_with_last(roots: list[Node]) -> list[tuple[int, Node, bool]]:
 
 
 def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
-    end = entry.ended if status is not LiveStatus.RUNNING and entry.ended else now
     parts = [
         entry.id[:8],
-        f"{one_line(entry.provider, 20)} · {one_line(entry.model, 30)} · {one_line(entry.command, 20)}",
+        f"{title(entry)} · {one_line(entry.command, 20)}",
         status.value,
         f"pid {entry.pid}",
-        duration(end - entry.started),
+        runtime_text(entry, status, now),
     ]
     if entry.exit_code is not None:
         parts.append(f"exit {entry.exit_code}")
@@ -223,11 +238,11 @@ def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
     return "  ".join(parts)
 
 
-def _node_json(root: Node, statuses: dict[str, LiveStatus]) -> dict[str, Any]:
+def _node_json(root: Node, checked: Statuses) -> dict[str, Any]:
     """The stored keys, in store order, plus ``live_status`` and ``children`` (iterative)."""
     made: dict[int, dict[str, Any]] = {}
     for _, node in walk([root]):
-        out = {**node.entry.raw, "live_status": statuses[node.entry.id].value, "children": []}
+        out = {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
         made[id(node)] = out
         if node is not root and node.parent is not None:
             made[id(node.parent)]["children"].append(out)
@@ -245,7 +260,7 @@ def _cmd_kill(args: argparse.Namespace) -> int:
     outcome = actions.kill(_base(args).store, args.id, LivenessChecker(), tree=args.tree, force=args.force)
     for entry in outcome.signalled:
         verb = "SIGKILL sent to" if args.force else "SIGTERM sent to"
-        print(f"{verb} {entry.id} (pid {entry.pid}, {entry.provider} · {entry.model})")
+        print(f"{verb} {entry.id} (pid {entry.pid}, {title(entry)})")
     for failure in outcome.failures:
         print(f"{PROG}: {one_line(failure, 400)}", file=sys.stderr)
     if outcome.write_error:
@@ -264,7 +279,7 @@ def _report_survivors(args: argparse.Namespace, outcome: KillOutcome) -> int:
 
 def _cmd_stop(args: argparse.Namespace) -> int:
     entry = actions.stop(_base(args).store, args.id, LivenessChecker())
-    print(f"SIGHUP sent to {entry.id} (pid {entry.pid}, {entry.provider} · {entry.model})")
+    print(f"SIGHUP sent to {entry.id} (pid {entry.pid}, {title(entry)})")
     return 0
 
 
@@ -278,8 +293,8 @@ def _cmd_where(args: argparse.Namespace) -> int:
     print(f"base dir: {choice.path}")
     print(f"reason:   {choice.reason}")
     print(f"store:    {store} ({state})")
-    from zag_tray.core.logs import log_path  # not at the top: `list` starts without logging
-    from zag_tray.core.settings import settings_path
+    from zag_tray.desktop.logs import log_path  # not at the top: `list` starts without logging
+    from zag_tray.desktop.settings import settings_path
 
     print(f"settings: {settings_path()}")
     print(f"log:      {log_path()}")
@@ -296,7 +311,7 @@ def _require_display() -> None:
 
 def _cmd_tray(args: argparse.Namespace) -> int:
     _require_display()
-    from zag_tray.core.logs import setup_logging
+    from zag_tray.desktop.logs import setup_logging
     from zag_tray.ui.app import run_tray  # Qt is imported only when the tray runs
 
     setup_logging(args.verbose)
@@ -305,7 +320,7 @@ def _cmd_tray(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     _require_display()
-    from zag_tray.core.demo import DemoAgents
+    from zag_tray.demo import DemoAgents
     from zag_tray.ui.app import run_tray
 
     with DemoAgents() as demo:

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
-from zag_tray.core import actions
-from zag_tray.core.actions import ActionError
-from zag_tray.core.liveness import LivenessChecker
-from zag_tray.core.store import Entry, parse_entry, serialise
+from zag_tray.agents.entry import Entry
+from zag_tray.procs import actions
+from zag_tray.procs.actions import ActionError
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.store.layout import serialise
+from zag_tray.store.parse import parse_entry
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 HandlerAgent = Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]
@@ -91,7 +93,7 @@ def test_force_kill_after_sigterm_was_ignored(base_dir: Path, handler_agent: Han
 
 
 def write_one(base_dir: Path, entry_id: str, pid: int, **fields: object) -> Path:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     return write_store(base_dir, [make_entry(pid=pid, entry_id=entry_id, **fields)])  # type: ignore[arg-type]
 
@@ -119,7 +121,7 @@ def test_stop_refuses_an_agent_that_is_not_running(base_dir: Path) -> None:
 
 
 def _entry_with_root(root: str | None) -> Entry:
-    from zag_tray.core.demo import make_entry
+    from zag_tray.demo import make_entry
 
     parsed = parse_entry(make_entry(pid=5, root=root))
     assert isinstance(parsed, Entry)

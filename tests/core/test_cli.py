@@ -71,7 +71,7 @@ def test_list_draws_the_tree(live_sample: LiveSample, capsys: pytest.CaptureFixt
 def test_list_elides_huge_and_multiline_prompts(
     base_dir: Path, agents: Callable[..., object], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     proc = agents("big")
     write_store(
@@ -121,7 +121,7 @@ def test_kill_tree_from_the_cli(live_sample: LiveSample, capsys: pytest.CaptureF
 def test_kill_of_a_stubborn_agent_says_use_force(
     base_dir: Path, handler_agent: HandlerAgent, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     proc, _ = handler_agent("stubborn-agent", "SIGTERM", "ignore")
     write_store(base_dir, [make_entry(pid=proc.pid, entry_id="stubborn-agent")])

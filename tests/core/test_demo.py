@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import psutil
 
-from zag_tray.core.demo import DemoAgents
-from zag_tray.core.liveness import LivenessChecker, LiveStatus
-from zag_tray.core.store import read_store
-from zag_tray.core.tree import build_forest, walk
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.tree import build_forest, walk
+from zag_tray.demo import DemoAgents
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.store.read import read_store
 
 
 def test_demo_agents_are_live_nested_and_cleaned_up() -> None:

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.desktop_entry import unquote_exec
-from zag_tray.core.actions import ActionError
-from zag_tray.core.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
-from zag_tray.core.instance import InstanceLock
-from zag_tray.core.logs import setup_logging
-from zag_tray.core.paths import runtime_dir
-from zag_tray.core.settings import Settings, load_settings, save_settings
-from zag_tray.core.terminal import open_terminal, terminal_command
+from zag_tray.desktop.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
+from zag_tray.desktop.instance import InstanceLock
+from zag_tray.desktop.logs import setup_logging
+from zag_tray.desktop.paths import runtime_dir
+from zag_tray.desktop.settings import Settings, load_settings, save_settings
+from zag_tray.desktop.terminal import TerminalError, open_terminal, terminal_command
 
 # --- settings --------------------------------------------------------------------------------------
 
@@ -169,7 +168,7 @@ def test_terminal_never_opens_a_file_or_a_missing_folder(tmp_path: Path) -> None
     program = tmp_path / "run-me.sh"
     program.write_text("#!/bin/sh\ntouch ran\n")
     for target in (program, tmp_path / "missing"):
-        with pytest.raises(ActionError):
+        with pytest.raises(TerminalError):
             open_terminal(target, ["true"])
 
 
@@ -179,7 +178,7 @@ def test_terminal_commands_per_platform() -> None:
     assert terminal_command("win32", {}, lambda name: "wt.exe") == ["wt.exe", "-d", "."]
     found = {"x-terminal-emulator": "/usr/bin/x-terminal-emulator"}
     assert terminal_command("linux", {}, found.get) == ["x-terminal-emulator"]
-    with pytest.raises(ActionError, match=r"\$TERMINAL"):
+    with pytest.raises(TerminalError, match=r"\$TERMINAL"):
         terminal_command("linux", {}, lambda name: None)
 
 
@@ -203,7 +202,7 @@ def test_lock_of_a_killed_owner_is_free(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from zag_tray.core.instance import InstanceLock; "
+            "import sys, time; from pathlib import Path; from zag_tray.desktop.instance import InstanceLock; "
             f"assert InstanceLock(Path({str(tmp_path / 'zag')!r}), Path({str(tmp_path)!r})).acquire(); "
             "print('held', flush=True); time.sleep(60)",
         ],

@@ -13,9 +13,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from zag_tray.core.demo import make_entry, rfc3339
-from zag_tray.core.liveness import LivenessChecker, LiveStatus, NotVerifiedError
-from zag_tray.core.store import Entry, parse_entry
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.timestamps import rfc3339
+from zag_tray.demo import make_entry
+from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
+from zag_tray.store.parse import parse_entry
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
@@ -172,8 +175,8 @@ def test_first_seen_memory_is_forgotten_with_the_entry(agents: Spawn) -> None:
 
 
 def test_monitor_keeps_pid_memory_across_store_changes(agents: Spawn, base_dir: Path) -> None:
-    from zag_tray.core.demo import write_store
-    from zag_tray.core.monitor import Monitor
+    from zag_tray.demo import write_store
+    from zag_tray.procs.monitor import Monitor
 
     proc = agents("agent-1")
     entry = make_entry(pid=proc.pid, entry_id="agent-1")

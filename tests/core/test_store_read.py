@@ -9,18 +9,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE
-from zag_tray.core.store import (
-    MAX_STORE_BYTES,
+from zag_tray.agents.timestamps import parse_timestamp
+from zag_tray.store.errors import (
     StoreNotJsonError,
     StoreNotRegularFileError,
     StoreTooDeepError,
     StoreTooLargeError,
     StoreUnreadableError,
     StoreWrongShapeError,
-    parse_timestamp,
-    read_store,
-    serialise,
 )
+from zag_tray.store.layout import serialise
+from zag_tray.store.read import MAX_STORE_BYTES, read_store
 
 
 def test_sample_fixture_parses_every_entry(tmp_path: Path) -> None:

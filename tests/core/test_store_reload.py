@@ -11,15 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE
-from zag_tray.core.store import (
-    STANDARD_KEYS,
-    Snapshot,
-    SnapshotChange,
-    StoreError,
-    StoreReader,
-    read_store,
-    serialise,
-)
+from zag_tray.agents.entry import STANDARD_KEYS, Snapshot, SnapshotChange
+from zag_tray.store.errors import StoreError
+from zag_tray.store.layout import serialise
+from zag_tray.store.parse import decode
+from zag_tray.store.read import read_store
+from zag_tray.store.reader import StoreReader
 
 BASE = json.loads(SAMPLE.read_bytes())["processes"]
 FIELDS = ["id", "pid", "status", "prompt", "exit_code", "started_at", "parent_process_id", "extra"]
@@ -48,14 +45,12 @@ def outcome(read: object) -> object:
 )
 @pytest.mark.parametrize("group_bytes", [1, 600, 1 << 17])
 def test_reload_equals_a_full_parse_after_any_edit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: list[object], group_bytes: int
+    tmp_path: Path, steps: list[object], group_bytes: int
 ) -> None:
-    import zag_tray.core.store as store_module
-
-    monkeypatch.setattr(store_module, "_GROUP_BYTES", group_bytes)  # small groups: many reuse cases
     store = tmp_path / "processes.json"
     entries = [dict(e) for e in BASE]
-    reader = StoreReader(store)
+    reader = StoreReader(store, group_bytes)  # small groups: many reuse cases
+    before: object = None
     for entry_changes, byte_changes, compact in steps:  # type: ignore[misc]
         for index, key, value in entry_changes:
             entries[index][key] = value
@@ -64,12 +59,12 @@ def test_reload_equals_a_full_parse_after_any_edit(
             offset %= len(data) + 1
             data = data[:offset] + replacement + data[offset + len(replacement) :]
         store.write_bytes(data)
-        before = reader._last
         after = outcome(reader.read)
         assert after == outcome(lambda: read_store(store))
         if reader.change is not None:
-            assert reader.change.before is before
+            assert reader.change.before is before  # the snapshot the last read returned
             assert_change_rebuilds(reader.change, after)  # type: ignore[arg-type]
+        before = after
 
 
 def assert_change_rebuilds(change: SnapshotChange, after: Snapshot) -> None:
@@ -85,13 +80,10 @@ def assert_change_rebuilds(change: SnapshotChange, after: Snapshot) -> None:
     assert all(a is b for a, b in zip(new[len(new) - len(rest) :], rest, strict=True))
 
 
-def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import zag_tray.core.store as store_module
-
-    monkeypatch.setattr(store_module, "_GROUP_BYTES", 1)  # one entry per group
+def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path) -> None:
     store = tmp_path / "processes.json"
     store.write_bytes(SAMPLE.read_bytes())
-    reader = StoreReader(store)
+    reader = StoreReader(store, group_bytes=1)  # one entry per group
     first = reader.read()
     doc = json.loads(SAMPLE.read_bytes())
     doc["processes"][1]["status"] = "killed"
@@ -118,17 +110,15 @@ def test_unchanged_entries_are_reused_not_reparsed(tmp_path: Path, monkeypatch: 
     ),
 )
 def test_fast_parser_answers_exactly_as_the_stdlib(value: object, edits: list[tuple[int, bytes]]) -> None:
-    import zag_tray.core.store as store_module
-
     data = json.dumps({"processes": [value]}).encode()
     for offset, insert in edits:
         offset %= len(data) + 1
         data = data[:offset] + insert + data[offset:]
     path = Path("/nonexistent/processes.json")
-    fast = outcome(lambda: store_module._decode(path, data))
+    fast = outcome(lambda: decode(path, data))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store_module.msgspec.json, "decode", _refuse)
-        slow = outcome(lambda: store_module._decode(path, data))
+        patch.setattr(msgspec.json, "decode", _refuse)
+        slow = outcome(lambda: decode(path, data))
     assert repr(fast) == repr(slow)  # repr: -0.0 and 0.0 differ, as in the file
 
 
@@ -162,7 +152,7 @@ def test_typed_fast_path_equals_the_generic_entry_check(
     changes: list[tuple[int, list[tuple[str, object]]]],
 ) -> None:
     """zag's own entries are checked in C (msgspec); any other goes entry by entry. Same result."""
-    from zag_tray.core.store import _parse_list, parse_entry
+    from zag_tray.store.parse import parse_entry, parse_list
 
     items = [dict(e) for e in BASE]
     for index, fields in changes:
@@ -173,7 +163,7 @@ def test_typed_fast_path_equals_the_generic_entry_check(
                 items[index][key] = value
     data = serialise(items)
     path = Path("/nonexistent/processes.json")
-    assert _parse_list(path, data) == tuple(map(parse_entry, json.loads(data)))
+    assert parse_list(path, data) == tuple(map(parse_entry, json.loads(data)))
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 50])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import subprocess
 import sys
 import time
@@ -14,17 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import zag_tray.core.store as store_module
 from tests.conftest import ORCH, SAMPLE, LiveSample
-from zag_tray.core import actions
-from zag_tray.core.liveness import LivenessChecker
-from zag_tray.core.store import (
-    StoreError,
-    StoreWriteError,
-    parse_entry,
-    serialise,
-    update_entries,
-)
+from zag_tray.procs import actions
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.store import write
+from zag_tray.store.errors import StoreError, StoreWriteError
+from zag_tray.store.layout import serialise
+from zag_tray.store.parse import parse_entry
+from zag_tray.store.write import update_entries
 
 KILLED = {"status": "killed", "exit_code": None, "exited_at": "2026-03-28T10:30:00+00:00"}
 
@@ -114,8 +109,9 @@ def test_failed_temp_write_reports_and_leaves_the_store(
     store = tmp_path / "processes.json"
     store.write_bytes(SAMPLE.read_bytes())
     # A directory where the temp file must go: the OS refuses the exclusive create.
-    monkeypatch.setattr(store_module, "_tmp_counter", itertools.count(7))
-    (tmp_path / f".processes.json.zag-tray.{os.getpid()}.7.tmp").mkdir()
+    blocked = tmp_path / ".processes.json.zag-tray.blocked.tmp"
+    blocked.mkdir()
+    monkeypatch.setattr(write, "temp_beside", lambda path: blocked)
     with pytest.raises(StoreWriteError, match="cannot write"):
         update_entries(store, {ORCH: KILLED})
     assert store.read_bytes() == SAMPLE.read_bytes()

@@ -7,9 +7,10 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zag_tray.core.demo import make_entry
-from zag_tray.core.store import Entry, parse_entry
-from zag_tray.core.tree import Node, build_forest, descendants_deepest_first, find_node, walk
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.tree import Node, build_forest, descendants_deepest_first, find_node, walk
+from zag_tray.demo import make_entry
+from zag_tray.store.parse import parse_entry
 
 IDS = [f"id-{n}" for n in range(8)]
 

@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
-from zag_tray.core.demo import DemoAgents
+from zag_tray.demo import DemoAgents
 
 TOOLS = ("Xvfb", "trayer", "xdotool", "xwininfo", "xdpyinfo", "import", "convert")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"

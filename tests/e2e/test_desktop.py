@@ -11,7 +11,7 @@ from collections.abc import Callable
 import psutil
 
 from tests.e2e.conftest import Display, RunningApp, wait_for
-from zag_tray.core.demo import make_entry, spawn_agent, write_store
+from zag_tray.demo import make_entry, spawn_agent, write_store
 
 StartApp = Callable[[], RunningApp]
 BADGE_BLUE = "#1F6FEB"

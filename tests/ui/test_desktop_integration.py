@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.desktop_entry import unquote_exec
-from zag_tray.core.autostart import XdgAutostart, launch_command
-from zag_tray.core.demo import make_entry, write_store
-from zag_tray.core.paths import BaseDirChoice
-from zag_tray.core.settings import Settings, load_settings, save_settings
+from zag_tray.demo import make_entry, write_store
+from zag_tray.desktop.autostart import XdgAutostart, launch_command
+from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.desktop.settings import Settings, load_settings, save_settings
 from zag_tray.ui.app import be_a_window, build_tray
 from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.tray import TrayApp
@@ -116,7 +116,8 @@ def test_each_way_of_finishing_is_told(
 def test_an_agent_that_dies_is_told_as_died(tray: TrayApp, four: Agents, qtbot: QtBot) -> None:
     four.die("c")  # the store still says running
     qtbot.waitUntil(lambda: len(tray.notices) == 1, timeout=5000)
-    assert tray.notices[0].text.startswith("codex · gpt-5 died (no exit recorded) after ")
+    # No end is recorded, so no runtime is claimed (agents/present.py: runtime frozen at the end).
+    assert tray.notices[0].text == "codex · gpt-5 died (no exit recorded) — ~/proj"
     assert tray.notices[0].title == "Agent failed" and tray.attention
 
 

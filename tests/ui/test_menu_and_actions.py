@@ -10,9 +10,12 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from tests import factories
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
-from zag_tray.core.liveness import LivenessChecker
-from zag_tray.core.monitor import Monitor
+from tests.factories import entry
+from zag_tray.agents.status import LiveStatus
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.procs.monitor import Monitor
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 
@@ -84,7 +87,7 @@ def test_menu_is_the_running_tree_with_actions(live_sample: LiveSample, qtbot: Q
 
 
 def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> None:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     proc = agents("html")  # type: ignore[operator]
     write_store(
@@ -168,7 +171,7 @@ def test_kill_of_a_dead_agent_is_a_message(base_dir: Path, qtbot: QtBot) -> None
 def test_open_root_opens_only_an_existing_directory(
     live_sample: LiveSample, tmp_path: Path, qtbot: QtBot, kind: str
 ) -> None:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     script = tmp_path / "payload.sh"
     script.write_text("#!/bin/sh\necho owned\n")
@@ -189,7 +192,7 @@ def test_force_kill_is_offered_when_sigterm_is_ignored(
     base_dir: Path, handler_agent: object, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import zag_tray.ui.controller as controller_module
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     monkeypatch.setattr(controller_module, "FORCE_AFTER_MS", 300)  # 5 s in the app
     proc, _ = handler_agent("stubborn", "SIGTERM", "ignore")  # type: ignore[operator]
@@ -206,7 +209,7 @@ def test_force_kill_is_offered_when_sigterm_is_ignored(
 def test_kill_from_the_tray_menu_goes_through_confirmation(
     live_sample: LiveSample, qtbot: QtBot, settings_file: Path
 ) -> None:
-    from zag_tray.core.paths import BaseDirChoice
+    from zag_tray.desktop.paths import BaseDirChoice
     from zag_tray.ui.app import build_tray
 
     tray = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
@@ -225,19 +228,8 @@ def test_kill_from_the_tray_menu_goes_through_confirmation(
 
 
 def test_long_lists_are_capped_with_a_pointer_to_the_window(base_dir: Path, qtbot: QtBot) -> None:
-    from zag_tray.core.demo import make_entry
-    from zag_tray.core.liveness import LiveStatus
-    from zag_tray.core.monitor import Observation
-    from zag_tray.core.store import Entry, Snapshot, parse_entry
-
-    entries = []
-    for i in range(30):
-        parsed = parse_entry(make_entry(pid=100 + i, entry_id=f"a{i:02d}"))
-        assert isinstance(parsed, Entry)
-        entries.append(parsed)
-    observation = Observation.of(
-        Snapshot(base_dir / "processes.json", tuple(entries)), {e.id: LiveStatus.RUNNING for e in entries}
-    )
+    entries = [entry(f"a{i:02d}", pid=100 + i) for i in range(30)]
+    observation = factories.observation(entries, {e.id: LiveStatus.RUNNING for e in entries})
     calls: list[tuple[str, str]] = []
     menu = QMenu()
     populate(menu, observation, handlers(calls), now=observation.observed_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,32 +13,24 @@ from PySide6.QtWidgets import QTreeView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from zag_tray.core.demo import make_entry
-from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.monitor import Monitor
-from zag_tray.core.store import Entry, parse_entry, serialise
-from zag_tray.core.tree import build_forest
+from tests.factories import entry, stored
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.tree import build_forest, walk
+from zag_tray.procs.monitor import Monitor
+from zag_tray.store.layout import serialise
+from zag_tray.store.reader import StoreReader
 from zag_tray.ui.model import BATCH_ROWS, ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS_ROLE, AgentTreeModel, Column
 
 RUN, EXIT, DEAD = LiveStatus.RUNNING, LiveStatus.EXITED, LiveStatus.DEAD
 
 
-def entry(entry_id: str, parent: str | None = None, minute: int = 0, **fields: object) -> Entry:
-    parsed = parse_entry(
-        make_entry(
-            pid=1000 + minute,
-            entry_id=entry_id,
-            parent=parent,  # type: ignore[arg-type]
-            started_at=f"2026-03-28T10:{minute:02d}:00Z",
-            **fields,
-        )
-    )
-    assert isinstance(parsed, Entry)
-    return parsed
+def status_by_id(statuses: dict[str, LiveStatus]) -> Callable[[Entry], LiveStatus]:
+    return lambda e: statuses.get(e.id, LiveStatus.UNKNOWN)
 
 
 def apply(model: AgentTreeModel, entries: list[Entry], statuses: dict[str, LiveStatus]) -> None:
-    model.apply(build_forest(entries), statuses, now=1774692000.0 + 3600)
+    model.apply(build_forest(entries), status_by_id(statuses), now=1774692000.0 + 3600)
 
 
 def rows(model: AgentTreeModel) -> list[tuple[int, str]]:
@@ -80,10 +73,7 @@ def test_model_passes_the_model_tester_through_store_changes(qtmodeltester: Mode
     qtmodeltester.check(model, force_py=True)
     for entries, statuses in STEPS:
         apply(model, entries, statuses)
-        expected = [
-            (d, n.entry.id)
-            for d, n in __import__("zag_tray.core.tree", fromlist=["walk"]).walk(build_forest(entries))
-        ]
+        expected = [(d, n.entry.id) for d, n in walk(build_forest(entries))]
         assert rows(model) == expected
 
 
@@ -143,12 +133,9 @@ edits = st.tuples(
 
 
 def store_entry(number: int, parent: str | None = None, status: str = "running") -> dict[str, object]:
-    return make_entry(
-        pid=4_000_000 + number,  # no such process: stored running reads as dead, the same both ways
-        entry_id=f"e{number:03d}",
-        parent=parent,
-        started_at=f"2026-03-28T10:{number // 60:02d}:{number % 60:02d}Z",
-        status=status,
+    # pid: no such process, so stored running reads as dead, the same both ways
+    return stored(
+        f"e{number:03d}", parent, number // 60, second=number % 60, pid=4_000_000 + number, status=status
     )
 
 
@@ -190,35 +177,29 @@ def every_row(model: AgentTreeModel) -> list[tuple[int, object, object]]:
 )
 def test_a_change_applied_alone_shows_what_a_full_apply_shows(
     tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
     qtmodeltester: ModelTester,
     start: int,
     steps: list[list[Edit]],
     batch: int,
 ) -> None:
-    import zag_tray.core.store as store_module
-    import zag_tray.ui.model as model_module
-
-    monkeypatch.setattr(store_module, "_GROUP_BYTES", 1)  # one entry per group: changes stay small
-    monkeypatch.setattr(model_module, "BATCH_ROWS", batch)  # many top-level rows not yet fetched
     path = tmp_path_factory.mktemp("store") / "processes.json"
     items = [store_entry(n, f"e{n // 3:03d}" if n % 3 else None) for n in range(start)]
     path.write_bytes(serialise({"processes": items}))
-    monitor = Monitor(path)
-    model = AgentTreeModel()
+    monitor = Monitor(path, reader=StoreReader(path, group_bytes=1))  # one entry per group: small changes
+    model = AgentTreeModel(batch_rows=batch)  # many top-level rows not yet fetched
     qtmodeltester.check(model)  # Qt's own tester checks every signal the model sends
     first = monitor.observe()
-    model.apply(build_forest(first.snapshot.entries), first.statuses, source=first.snapshot)
+    model.apply(build_forest(first.snapshot.entries), first.status_of, source=first.snapshot)
     serials = iter(range(len(steps) * 3))  # a new agent, a new id
     for step in steps:
         for edit in step:
             edit_store(items, edit, next(serials))
         path.write_bytes(serialise({"processes": items}))
         seen = monitor.observe()
-        if not model.apply_change(seen.snapshot, seen.change, seen.statuses):
-            model.apply(build_forest(seen.snapshot.entries), seen.statuses, source=seen.snapshot)
+        if not model.apply_change(seen.snapshot, seen.change, seen.status_of):
+            model.apply(build_forest(seen.snapshot.entries), seen.status_of, source=seen.snapshot)
         fresh = AgentTreeModel()
-        fresh.apply(build_forest(seen.snapshot.entries), seen.statuses)
+        fresh.apply(build_forest(seen.snapshot.entries), seen.status_of)
         assert every_row(model) == every_row(fresh)
 
 
@@ -229,14 +210,14 @@ def test_zags_usual_writes_take_the_short_road(tmp_path: Path) -> None:
     path.write_bytes(serialise({"processes": items}))
     monitor, model = Monitor(path), AgentTreeModel()
     first = monitor.observe()
-    model.apply(build_forest(first.snapshot.entries), first.statuses, source=first.snapshot)
+    model.apply(build_forest(first.snapshot.entries), first.status_of, source=first.snapshot)
     inserted: list[int] = []
     model.rowsInserted.connect(lambda parent, first_row, last_row: inserted.append(first_row))
     for edit in (lambda: items.append(store_entry(99, "e010")), lambda: items[5].update(pid=7)):
         edit()
         path.write_bytes(serialise({"processes": items}))
         seen = monitor.observe()
-        assert model.apply_change(seen.snapshot, seen.change, seen.statuses)
+        assert model.apply_change(seen.snapshot, seen.change, seen.status_of)
     assert inserted == [0]  # the new worker, first (newest) under e010
     assert model.entry("e005").pid == 7  # type: ignore[union-attr]
     assert model.index_of_id("e099").parent().data(ENTRY_ID_ROLE) == "e010"
@@ -245,7 +226,7 @@ def test_zags_usual_writes_take_the_short_road(tmp_path: Path) -> None:
 def test_top_level_rows_reach_the_view_in_batches(qtbot: QtBot) -> None:
     model = AgentTreeModel()
     many = [entry(f"r{n:03d}", None, n % 60) for n in range(BATCH_ROWS + 20)]
-    model.apply(build_forest(many), {})
+    model.apply(build_forest(many), status_by_id({}))
     view = QTreeView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -257,7 +238,7 @@ def test_top_level_rows_reach_the_view_in_batches(qtbot: QtBot) -> None:
 def test_scrolling_to_the_end_fetches_the_next_batch(qtbot: QtBot) -> None:
     model = AgentTreeModel()
     many = [entry(f"r{n:04d}", None, n % 60) for n in range(BATCH_ROWS * 4 + 20)]
-    model.apply(build_forest(many), {})
+    model.apply(build_forest(many), status_by_id({}))
     view = QTreeView()
     qtbot.addWidget(view)
     view.setModel(model)

@@ -12,8 +12,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ORPHAN, LiveSample
-from zag_tray.core.paths import BaseDirChoice
-from zag_tray.core.store import serialise
+from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.store.layout import serialise
 from zag_tray.ui.app import build_tray
 from zag_tray.ui.icons import IconState
 from zag_tray.ui.model import ENTRY_ID_ROLE
@@ -85,7 +85,7 @@ def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) ->
     tray.show_details(ORPHAN)
     assert tray.window.isVisible()
     assert tray.window.view.currentIndex().data(ENTRY_ID_ROLE) == ORPHAN
-    assert tray.window.detail_labels["id"].text() == ORPHAN
+    assert tray.window.details.labels["id"].text() == ORPHAN
     tray.window.close()
     assert not tray.window.isVisible()  # closing hides to the tray
 
@@ -93,7 +93,7 @@ def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) ->
 def test_store_appearing_later_is_picked_up(
     tmp_path: Path, agents: object, qtbot: QtBot, settings_file: Path
 ) -> None:
-    from zag_tray.core.demo import make_entry, write_store
+    from zag_tray.demo import make_entry, write_store
 
     base = tmp_path / ".zag"  # does not exist yet
     app = build_tray(BaseDirChoice(base, "test"), settings_file)

@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from zag_tray.core.demo import make_entry
-from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.monitor import Observation
-from zag_tray.core.store import Entry, SkippedEntry, Snapshot, parse_entry
+from tests.factories import entry, observation
+from zag_tray.agents.entry import Entry, SkippedEntry
+from zag_tray.agents.observation import Observation
+from zag_tray.agents.status import LiveStatus
 from zag_tray.ui.model import ENDED_COLOUR, ENTRY_ID_ROLE, NEW_COLOUR, Column
 from zag_tray.ui.window import AgentWindow
 
 RUN, EXIT = LiveStatus.RUNNING, LiveStatus.EXITED
-
-
-def entry(
-    entry_id: str, parent: str | None = None, minute: int = 0, pid: int = 100, **fields: object
-) -> Entry:
-    parsed = parse_entry(
-        make_entry(
-            pid=pid,
-            entry_id=entry_id,
-            parent=parent,  # type: ignore[arg-type]
-            started_at=f"2026-03-28T10:{minute:02d}:00Z",
-            **fields,
-        )
-    )
-    assert isinstance(parsed, Entry)
-    return parsed
 
 
 ENTRIES = (
@@ -51,10 +34,9 @@ def observe(
     statuses: dict[str, LiveStatus] | None = None,
     error: str | None = None,
     skipped: tuple[SkippedEntry, ...] = (),
+    before: Observation | None = None,
 ) -> Observation:
-    return Observation.of(
-        Snapshot(Path("/tmp/x/processes.json"), entries, skipped), statuses or STATUSES, error
-    )
+    return observation(entries, statuses or STATUSES, error=error, skipped=skipped, before=before)
 
 
 @pytest.fixture
@@ -101,9 +83,9 @@ def test_text_filter_waits_for_typing_to_pause(window: AgentWindow, qtbot: QtBot
 
 
 def test_provider_filter(window: AgentWindow) -> None:
-    window.provider_box.setCurrentText("codex")
+    window.filters.provider.setCurrentText("codex")
     assert shown(window) == [(0, "orch"), (1, "w1")]
-    assert [window.provider_box.itemText(i) for i in range(window.provider_box.count())] == [
+    assert [window.filters.provider.itemText(i) for i in range(window.filters.provider.count())] == [
         "All providers",
         "claude",
         "codex",
@@ -127,7 +109,7 @@ def test_new_rows_are_green_and_finished_rows_red_for_a_moment(window: AgentWind
     assert late.data(Qt.ItemDataRole.BackgroundRole).color() == NEW_COLOUR
     assert window.model.index_of_id("w2").data(Qt.ItemDataRole.BackgroundRole) is None
     ended = {**STATUSES, "w2": EXIT}
-    window.apply(observe(statuses=ended))
+    window.apply(observe(statuses=ended, before=window.observation))
     w2 = window.model.index_of_id("w2")
     assert w2.isValid() and w2.data(Qt.ItemDataRole.BackgroundRole).color() == ENDED_COLOUR
     qtbot.waitUntil(lambda: not window.model.index_of_id("w2").isValid(), timeout=4000)
@@ -143,11 +125,11 @@ def test_stopping_is_shown_until_the_agent_is_gone(window: AgentWindow) -> None:
 
 def test_details_are_plain_text_and_the_parent_link_selects_it(window: AgentWindow) -> None:
     assert window.select_entry("orch")
-    prompt = window.detail_labels["prompt"]
+    prompt = window.details.labels["prompt"]
     assert prompt.text() == "Orchestrate <b>it</b>" and prompt.textFormat() == Qt.TextFormat.PlainText
     window.select_entry("g")
-    assert window.detail_labels["id"].text() == "g"
-    window.detail_labels["parent_process_id"].linkActivated.emit("w1")
+    assert window.details.labels["id"].text() == "g"
+    window.details.labels["parent_process_id"].linkActivated.emit("w1")
     assert window.selected_id() == "w1"
     assert window.buttons["kill_tree"].text() == "Kill tree (2)…" and window.buttons["kill_tree"].isEnabled()
 

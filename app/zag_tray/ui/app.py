@@ -10,12 +10,12 @@ from PySide6.QtCore import QFileSystemWatcher, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from zag_tray import __version__
-from zag_tray.core.autostart import autostart_for
-from zag_tray.core.instance import InstanceLock
-from zag_tray.core.liveness import LivenessChecker
-from zag_tray.core.monitor import Monitor
-from zag_tray.core.paths import BaseDirChoice
-from zag_tray.core.settings import load_settings, settings_path
+from zag_tray.desktop.autostart import autostart_for
+from zag_tray.desktop.instance import InstanceLock
+from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.desktop.settings import load_settings, settings_path
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.procs.monitor import Monitor
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.tray import TrayApp, ask
 from zag_tray.ui.watcher import StoreWatcher

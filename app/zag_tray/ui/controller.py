@@ -1,7 +1,8 @@
-"""The UI's actions on agents: confirm, then call the core off the GUI thread, report results.
+"""The UI's actions on agents: confirm, then call procs/actions.py off the GUI thread, report.
 
 The UI never parses the store or sends a signal itself: kill, stop and the
-root check are :mod:`zag_tray.core.actions`, run on a worker thread.
+root check are :mod:`zag_tray.procs.actions`, run through ui/worker.py, which
+hands back the outcome or whatever the action raised.
 """
 
 from __future__ import annotations
@@ -9,34 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, QUrl, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
-from zag_tray.core import actions, terminal
-from zag_tray.core.actions import ActionError, KillOutcome
-from zag_tray.core.liveness import LivenessChecker
-from zag_tray.core.monitor import Observation
-from zag_tray.core.store import Entry
-from zag_tray.core.text import one_line, short_path
-from zag_tray.core.tree import build_forest, descendants_deepest_first, find_node
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.observation import Observation
+from zag_tray.agents.present import title
+from zag_tray.agents.text import one_line, short_path
+from zag_tray.agents.tree import descendants_deepest_first, find_node
+from zag_tray.desktop import terminal
+from zag_tray.procs import actions
+from zag_tray.procs.actions import ActionError, KillOutcome
+from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.ui.worker import Worker
 
 FORCE_AFTER_MS = 5000
+MESSAGE_CHARS = 300
 
 Confirm = Callable[[str, str], bool]
 """(title, plain-text question) -> accepted?"""
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], object], done: SignalInstance) -> None:
-        super().__init__()
-        self._work, self._done = work, done
-
-    def run(self) -> None:
-        try:
-            result: object = self._work()
-        except (ActionError, OSError) as exc:
-            result = exc
-        self._done.emit(result)
 
 
 class AgentController(QObject):
@@ -47,7 +39,6 @@ class AgentController(QObject):
     stopping = Signal(object)
     """Ids that were signalled and are expected to disappear."""
     finished = Signal()
-    _killed = Signal(object)
 
     def __init__(
         self,
@@ -65,43 +56,41 @@ class AgentController(QObject):
         """Ask before Kill and Kill tree (a setting); a force kill is always an offer."""
         self.open_url = open_url
         self.terminal: list[str] | None = None
-        """The terminal command (None: found when needed, see core/terminal.py)."""
+        """The terminal command (None: found when needed, see desktop/terminal.py)."""
         self.observation: Observation | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._killed.connect(self._on_killed)
+        self._worker = Worker(self)
 
     def wait(self) -> None:
-        self._pool.waitForDone()
+        self._worker.wait()
 
     # --- kill / stop -----------------------------------------------------------------------
 
     def kill(self, entry_id: str, *, tree: bool = False, force: bool = False) -> None:
         question = self._kill_question(entry_id, tree, force)
         if question is None:
-            self.message.emit(f"Agent {entry_id} is no longer in the store.")
+            self.message.emit(f"Agent {one_line(entry_id, 40)} is no longer in the store.")
             return
-        title = "Force kill" if force else ("Kill tree" if tree else "Kill agent")
-        if (force or self.confirm_kill) and not self.confirm(title, question):
+        heading = "Force kill" if force else ("Kill tree" if tree else "Kill agent")
+        if (force or self.confirm_kill) and not self.confirm(heading, question):
             return
         store, checker = self.store, self.checker
-        self._pool.start(
-            _Job(lambda: actions.kill(store, entry_id, checker, tree=tree, force=force), self._killed)
+        self._worker.run(
+            lambda: actions.kill(store, entry_id, checker, tree=tree, force=force), self._on_done
         )
 
     def stop(self, entry_id: str) -> None:
         store, checker = self.store, self.checker
-        self._pool.start(_Job(lambda: actions.stop(store, entry_id, checker), self._killed))
+        self._worker.run(lambda: actions.stop(store, entry_id, checker), self._on_done)
 
     def _kill_question(self, entry_id: str, tree: bool, force: bool) -> str | None:
         if self.observation is None:
             return None
-        node = find_node(build_forest(self.observation.running), entry_id)
+        node = find_node(self.observation.running_forest, entry_id)
         if node is None:
-            entries = [e for e in self.observation.snapshot.entries if e.id == entry_id]
-            if not entries:
+            entry = self._stored(entry_id)
+            if entry is None:
                 return None
-            targets = entries[-1:]
+            targets = [entry]
         else:
             targets = [n.entry for n in descendants_deepest_first(node)] if tree else []
             targets.append(node.entry)
@@ -109,29 +98,29 @@ class AgentController(QObject):
         lines = [f"{verb} {len(targets)} agent{'s' if len(targets) > 1 else ''}?", ""]
         for target in targets[::-1][:12]:
             lines.append(
-                f"• {one_line(target.provider, 16)} · {one_line(target.model, 24)}  pid {target.pid}"
-                f"  {one_line(short_path(target.root), 60) or '(no root)'}"
+                f"• {title(target)}  pid {target.pid}  {one_line(short_path(target.root), 60) or '(no root)'}"
             )
         if len(targets) > 12:
             lines.append(f"… and {len(targets) - 12} more")
         return "\n".join(lines)
 
-    @Slot(object)
-    def _on_killed(self, result: object) -> None:
+    def _on_done(self, result: object) -> None:
+        """A kill's or a stop's result, on the GUI thread: whatever it was, the user hears."""
         self.finished.emit()
+        if isinstance(result, ActionError):
+            self.message.emit(one_line(str(result), MESSAGE_CHARS))
+            return
         if isinstance(result, Exception):
-            self.message.emit(one_line(str(result), 300))
+            self.message.emit(one_line(f"unexpected error: {type(result).__name__}: {result}", MESSAGE_CHARS))
             return
         if not isinstance(result, KillOutcome):
             return  # a stop: nothing to follow up
         for failure in result.failures:
-            self.message.emit(one_line(failure, 300))
+            self.message.emit(one_line(failure, MESSAGE_CHARS))
         if result.write_error:
-            self.message.emit(one_line(result.write_error, 300))
-        ids = {e.id for e in result.signalled}
-        self.stopping.emit(ids)
-        processes = result.processes
-        if processes and not all(e.status == "killed" for e in result.signalled):
+            self.message.emit(one_line(result.write_error, MESSAGE_CHARS))
+        self.stopping.emit({e.id for e in result.signalled})
+        if result.processes and not all(e.status == "killed" for e in result.signalled):
             QTimer.singleShot(FORCE_AFTER_MS, lambda: self._offer_force(result))
 
     def _offer_force(self, outcome: KillOutcome) -> None:
@@ -150,7 +139,7 @@ class AgentController(QObject):
         try:
             root = actions.root_to_open(entry)
         except ActionError as exc:
-            self.message.emit(one_line(str(exc), 300))
+            self.message.emit(one_line(str(exc), MESSAGE_CHARS))
             return
         self.open_url(QUrl.fromLocalFile(str(root)))
 
@@ -161,8 +150,8 @@ class AgentController(QObject):
             return
         try:
             terminal.open_terminal(actions.root_to_open(entry), self.terminal)
-        except ActionError as exc:
-            self.message.emit(one_line(str(exc), 300))
+        except (ActionError, terminal.TerminalError) as exc:
+            self.message.emit(one_line(str(exc), MESSAGE_CHARS))
 
     def open_folder(self) -> None:
         folder = self.store.parent
@@ -172,13 +161,21 @@ class AgentController(QObject):
             self.message.emit(f"{folder} does not exist yet (zag has not run here).")
 
     def copy_id(self, entry_id: str) -> None:
-        clipboard = QGuiApplication.clipboard()
-        clipboard.setText(entry_id)
+        QGuiApplication.clipboard().setText(entry_id)
 
     def _entry(self, entry_id: str) -> Entry | None:
-        if self.observation is not None:
-            for entry in reversed(self.observation.snapshot.entries):
+        entry = self._stored(entry_id)
+        if entry is None:
+            self.message.emit(f"Agent {one_line(entry_id, 40)} is no longer in the store.")
+        return entry
+
+    def _stored(self, entry_id: str) -> Entry | None:
+        """The entry of ``entry_id`` (the last of duplicate ids): among the running ones first,
+        the whole snapshot only for a finished agent the user acts on."""
+        if self.observation is None:
+            return None
+        for entries in (self.observation.running, self.observation.snapshot.entries):
+            for entry in reversed(entries):
                 if entry.id == entry_id:
                     return entry
-        self.message.emit(f"Agent {entry_id} is no longer in the store.")
         return None

@@ -15,9 +15,11 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from zag_tray.agents.present import GREEN, GREY, ORANGE, RED
+
 SIZES = (16, 22, 32, 64)
-GLYPH_COLOURS = {"idle": "#8a949e", "busy": "#2ea043", "error": "#d73a49"}
-ATTENTION_COLOUR = QColor("#f0883e")
+GLYPH_COLOURS = {"idle": GREY, "busy": GREEN, "error": RED}
+ATTENTION_COLOUR = QColor(ORANGE)
 
 
 class IconState(Enum):
@@ -41,7 +43,7 @@ def badge_text(count: int) -> str:
 
 @cache
 def _glyph(colour: str) -> QSvgRenderer:
-    svg = (resources.files("zag_tray") / "resources" / "zag-tray.svg").read_text(encoding="utf-8")
+    svg = (resources.files("zag_tray.resources") / "zag-tray.svg").read_text(encoding="utf-8")
     return QSvgRenderer(QByteArray(svg.replace("#4a5560", colour).encode("utf-8")))
 
 
@@ -105,18 +107,9 @@ def tray_icon(look: IconLook) -> QIcon:
     return icon
 
 
-STATUS_COLOURS = {
-    "running": "#2ea043",
-    "dead": "#d73a49",
-    "killed": "#d73a49",
-    "exited": "#8a949e",
-    "unknown": "#f0883e",
-}
-
-
 @cache
-def status_icon(status: str) -> QIcon:
-    """A small coloured dot for a live status (menus, lists)."""
+def dot_icon(colour: str) -> QIcon:
+    """A small dot of ``colour`` (an outcome's colour, agents/present.py) for menus and lists."""
     icon = QIcon()
     for size in (16, 32):
         pixmap = QPixmap(size, size)
@@ -124,7 +117,7 @@ def status_icon(status: str) -> QIcon:
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])))
+        painter.setBrush(QColor(colour))
         painter.drawEllipse(QRectF(size * 0.25, size * 0.25, size * 0.5, size * 0.5))
         painter.end()
         icon.addPixmap(pixmap)

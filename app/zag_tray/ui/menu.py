@@ -7,18 +7,17 @@ and QMenu never renders rich text, so a prompt like ``<b>x</b>`` stays literal.
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMenu
 
-from zag_tray.core.actions import STOP_SUPPORTED
-from zag_tray.core.monitor import Observation
-from zag_tray.core.store import Entry
-from zag_tray.core.text import duration, one_line
-from zag_tray.core.tree import Node, build_forest, descendants_deepest_first
-from zag_tray.ui.icons import status_icon
+from zag_tray.agents.observation import Observation
+from zag_tray.agents.present import finished_label, menu_label, outcome, running_summary
+from zag_tray.agents.text import one_line
+from zag_tray.agents.tree import Node, descendants_deepest_first
+from zag_tray.procs.actions import STOP_SUPPORTED
+from zag_tray.ui.icons import dot_icon
 
 MAX_AGENTS = 20
 """Agents listed (all levels) before the menu says "N more — open the window"."""
@@ -28,12 +27,6 @@ RECENT = 5
 def menu_text(text: str) -> str:
     """Text for a QAction: ``&`` is a mnemonic marker in menus, so it is doubled."""
     return text.replace("&", "&&")
-
-
-def agent_label(entry: Entry, now: float) -> str:
-    prompt = one_line(entry.prompt, 40) or "(no prompt)"
-    elapsed = duration(now - entry.started)
-    return f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {prompt} — {elapsed}"
 
 
 @dataclass(frozen=True)
@@ -98,20 +91,14 @@ def _add_toggle(menu: QMenu, text: str, checked: bool, handler: Callable[[bool],
 
 
 def _add_header(menu: QMenu, observation: Observation) -> None:
-    running = observation.running
     if observation.error:
         menu.addAction(menu_text(one_line(f"Store error: {observation.error}", 90))).setEnabled(False)
-    by_provider = Counter(e.provider for e in running)
-    ordered = sorted(by_provider.items(), key=lambda item: (-item[1], item[0]))
-    detail = ", ".join(f"{n} {one_line(p, 16)}" for p, n in ordered)
-    noun = "agent" if len(running) == 1 else "agents"
-    header = f"{len(running)} {noun} running" + (f" ({detail})" if detail else "")
-    menu.addAction(menu_text(header)).setEnabled(False)
+    menu.addAction(menu_text(running_summary(observation))).setEnabled(False)
     menu.addSeparator()
 
 
 def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
-    roots = build_forest(observation.running)
+    roots = list(observation.running_forest)
     budget = [MAX_AGENTS]
     shown_before = budget[0]
     pending: list[tuple[QMenu, list[Node]]] = [(menu, roots)]
@@ -121,7 +108,8 @@ def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
             if budget[0] <= 0:
                 break
             budget[0] -= 1
-            sub = parent_menu.addMenu(status_icon("running"), menu_text(agent_label(node.entry, now)))
+            running = outcome(node.entry, observation.status_of(node.entry))
+            sub = parent_menu.addMenu(dot_icon(running.colour), menu_text(menu_label(node.entry, now)))
             _add_agent_actions(sub, node, handlers)
             if node.children:
                 sub.addSeparator()
@@ -158,8 +146,8 @@ def _add_recent(
         return
     recent = menu.addMenu("Recently finished")
     for entry in finished[:RECENT]:
-        outcome = "killed" if entry.status == "killed" else f"exit {entry.exit_code}"
-        ran = duration((entry.ended or entry.started) - entry.started)
-        label = f"{one_line(entry.provider, 16)} · {one_line(entry.model, 24)} — {outcome} after {ran}"
-        icon = status_icon("exited" if entry.exit_code == 0 else "killed")
-        recent.addAction(icon, menu_text(label), _bound(handlers.details, entry.id))
+        status = observation.status_of(entry)
+        icon = dot_icon(outcome(entry, status).colour)
+        recent.addAction(
+            icon, menu_text(finished_label(entry, status, now)), _bound(handlers.details, entry.id)
+        )

@@ -15,48 +15,27 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
-from datetime import datetime
-from enum import IntEnum
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.store import Entry, Snapshot, SnapshotChange
-from zag_tray.core.text import duration, one_line, short_path
-from zag_tray.core.tree import Node
-from zag_tray.ui.icons import status_icon
-from zag_tray.ui.plain import plain_tooltip
+from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.tree import Node
+from zag_tray.ui.columns import HEADERS, Column, cell_text, cell_tooltip, row_outcome
+from zag_tray.ui.icons import dot_icon
+from zag_tray.ui.rows import Item, newest_first_position, plan_change, renumber, top_of
+
+StatusOf = Callable[[Entry], LiveStatus]
+"""The live status of an entry (Observation.status_of)."""
 
 HIGHLIGHT_SECONDS = 2.0
 BATCH_ROWS = 500
 """Top-level rows handed to the view at a time: a screenful many times over."""
 Index = QModelIndex | QPersistentModelIndex
 
-
-class Column(IntEnum):
-    AGENT = 0
-    STATUS = 1
-    PID = 2
-    COMMAND = 3
-    STARTED = 4
-    RUNTIME = 5
-    ROOT = 6
-    PROMPT = 7
-
-
-HEADERS = {
-    Column.AGENT: "Agent",
-    Column.STATUS: "Status",
-    Column.PID: "PID",
-    Column.COMMAND: "Command",
-    Column.STARTED: "Started",
-    Column.RUNTIME: "Runtime",
-    Column.ROOT: "Root",
-    Column.PROMPT: "Prompt",
-}
 
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -66,40 +45,15 @@ NEW_COLOUR = QColor(46, 160, 67, 70)
 ENDED_COLOUR = QColor(215, 58, 73, 70)
 
 
-class _Item:
-    __slots__ = ("children", "entry", "highlight", "highlight_until", "parent", "position", "status")
-
-    def __init__(self, entry: Entry | None, status: LiveStatus, parent: _Item | None) -> None:
-        self.entry = entry
-        self.status = status
-        self.parent = parent
-        self.children: list[_Item] = []
-        self.highlight: QColor | None = None
-        self.highlight_until = 0.0
-        self.position = 0  # index in parent.children, kept current (views ask for it constantly)
-
-    @property
-    def id(self) -> str:
-        assert self.entry is not None
-        return self.entry.id
-
-    def row(self) -> int:
-        return self.position
-
-
-def _renumber(parent: _Item, start: int = 0) -> None:
-    children = parent.children
-    for position in range(start, len(children)):
-        children[position].position = position
-
-
 class AgentTreeModel(QAbstractItemModel):
     """Rows are agents, children under their parent agent."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, batch_rows: int = BATCH_ROWS) -> None:
         super().__init__(parent)
-        self._root = _Item(None, LiveStatus.UNKNOWN, None)
-        self._by_id: dict[str, _Item] = {}
+        self.batch_rows = batch_rows
+        """Top-level rows handed to the view at a time."""
+        self._root = Item(None, LiveStatus.UNKNOWN, None)
+        self._by_id: dict[str, Item] = {}
         self._shown = 0  # top-level rows the view has been given (fetchMore adds more)
         self._in_change = False  # a slot of our own signals may ask for more rows: not then
         self._now = time.time()
@@ -122,7 +76,7 @@ class AgentTreeModel(QAbstractItemModel):
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not child.isValid():
             return QModelIndex()
-        item: _Item = child.internalPointer()
+        item: Item = child.internalPointer()
         parent = item.parent
         if parent is None or parent is self._root:
             return QModelIndex()
@@ -140,7 +94,7 @@ class AgentTreeModel(QAbstractItemModel):
 
     def fetchMore(self, parent: Index) -> None:
         if self.canFetchMore(parent):
-            self._show_up_to(min(self._shown + BATCH_ROWS, len(self._root.children)))
+            self._show_up_to(min(self._shown + self.batch_rows, len(self._root.children)))
 
     def _show_up_to(self, count: int) -> None:
         if count > self._shown:
@@ -167,10 +121,10 @@ class AgentTreeModel(QAbstractItemModel):
             return HEADERS[Column(section)]
         return None
 
-    def _item(self, index: Index) -> _Item:
+    def _item(self, index: Index) -> Item:
         return index.internalPointer() if index.isValid() else self._root
 
-    def _index_of(self, item: _Item) -> QModelIndex:
+    def _index_of(self, item: Item) -> QModelIndex:
         if item is self._root:
             return QModelIndex()
         return self.createIndex(item.row(), 0, item)
@@ -180,7 +134,7 @@ class AgentTreeModel(QAbstractItemModel):
         item = self._by_id.get(entry_id)
         if item is None:
             return QModelIndex()
-        self._show_up_to(_top(item).position + 1)
+        self._show_up_to(top_of(item).position + 1)
         return self._index_of(item)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -192,16 +146,16 @@ class AgentTreeModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item: _Item = index.internalPointer()
+        item: Item = index.internalPointer()
         entry = item.entry
         assert entry is not None
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, item.status, column)
+            return cell_text(entry, item.status, column, self._now, entry.id in self.stopping)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(entry, column)
+            return cell_tooltip(entry, column)
         if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
-            return status_icon(item.status.value)
+            return dot_icon(row_outcome(entry, item.status, entry.id in self.stopping).colour)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(item.highlight) if item.highlight and self._now < item.highlight_until else None
         if role == ENTRY_ID_ROLE:
@@ -212,56 +166,12 @@ class AgentTreeModel(QAbstractItemModel):
             return item.status.value
         return None
 
-    def _display(self, entry: Entry, status: LiveStatus, column: Column) -> str:
-        if column is Column.AGENT:
-            return f"{one_line(entry.provider, 20)} · {one_line(entry.model, 30)}"
-        if column is Column.STATUS:
-            if entry.id in self.stopping and status is LiveStatus.RUNNING:
-                return "stopping…"
-            if entry.exit_code is not None and status is LiveStatus.EXITED:
-                return f"exited ({entry.exit_code})"
-            return status.value
-        if column is Column.PID:
-            return str(entry.pid)
-        if column is Column.COMMAND:
-            return one_line(entry.command, 20)
-        if column is Column.STARTED:
-            return f"{duration(self._now - entry.started)} ago"
-        if column is Column.RUNTIME:
-            return duration(self._runtime(entry, status))
-        if column is Column.ROOT:
-            return one_line(short_path(entry.root), 80)
-        return one_line(entry.prompt, 100)
-
-    def _tooltip(self, entry: Entry, column: Column) -> str | None:
-        if column is Column.STARTED:
-            return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-        if column is Column.PROMPT and entry.prompt:
-            return plain_tooltip(one_line(entry.prompt, 500))
-        if column is Column.ROOT and entry.root:
-            return plain_tooltip(one_line(entry.root, 500))
-        return None
-
-    def _runtime(self, entry: Entry, status: LiveStatus) -> float:
-        end = self._now if status is LiveStatus.RUNNING or entry.ended is None else entry.ended
-        return end - entry.started
-
-    def sort_value(self, entry: Entry, status: LiveStatus, column: Column) -> Any:
-        """What ``column`` sorts ``entry`` by."""
-        if column is Column.PID:
-            return entry.pid
-        if column is Column.STARTED:
-            return entry.started
-        if column is Column.RUNTIME:
-            return self._runtime(entry, status)
-        return self._display(entry, status, column).casefold()
-
     # --- applying a new forest -------------------------------------------------------------
 
     def apply(
         self,
         roots: list[Node],
-        statuses: Mapping[str, LiveStatus],
+        status_of: StatusOf,
         now: float | None = None,
         *,
         ended: frozenset[str] = frozenset(),
@@ -278,9 +188,9 @@ class AgentTreeModel(QAbstractItemModel):
         """
         self._now = time.time() if now is None else now
         if reset or not self._root.children:
-            self._fill(roots, statuses)
+            self._fill(roots, status_of)
         else:
-            self._update_rows(roots, statuses, ended)
+            self._update_rows(roots, status_of, ended)
         self.stopping &= self._by_id.keys()
         self._applied_once = True
         self.snapshot = source
@@ -294,7 +204,7 @@ class AgentTreeModel(QAbstractItemModel):
         self,
         snapshot: Snapshot,
         change: SnapshotChange | None,
-        statuses: Mapping[str, LiveStatus],
+        status_of: StatusOf,
         now: float | None = None,
         *,
         ended: frozenset[str] = frozenset(),
@@ -309,56 +219,30 @@ class AgentTreeModel(QAbstractItemModel):
         if snapshot is not self.snapshot:
             if change is None or change.before is not self.snapshot:
                 return False
-            plan = self._plan(change)
+            plan = plan_change(change, self._by_id, self._orphaned_by)
             if plan is None:
                 return False
         self._now = time.time() if now is None else now
         if plan is not None:
-            self._apply_plan(*plan, statuses, ended)
+            self._apply_plan(*plan, status_of, ended)
             self.snapshot = snapshot
         for entry_id in self._stored_running:  # their liveness is checked at every observation
             item = self._by_id[entry_id]
-            status = statuses.get(entry_id, LiveStatus.UNKNOWN)
+            status = status_of(item.entry)  # type: ignore[arg-type]
             if status is not item.status:
                 self._update(item, item.entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
         self.stopping &= self._by_id.keys()
         return True
 
-    def _plan(self, change: SnapshotChange) -> tuple[list[tuple[_Item, Entry]], list[Entry]] | None:
-        removed = {e.id: e for e in change.removed}
-        added = {e.id: e for e in change.added}
-        if len(removed) != len(change.removed) or len(added) != len(change.added):
-            return None  # duplicate ids
-        if not removed.keys() <= added.keys():
-            return None  # an entry went away (zag never prunes; someone edited the file)
-        updates = []
-        for entry_id, old in removed.items():
-            new, item = added[entry_id], self._by_id.get(entry_id)
-            if item is None or item.entry is not old:
-                return None
-            if new.parent_process_id != old.parent_process_id or new.started != old.started:
-                return None  # moves in the tree
-            updates.append((item, new))
-        inserts = []
-        for entry_id, new in added.items():
-            if entry_id in removed:
-                continue
-            if entry_id in self._by_id or entry_id in self._orphaned_by:
-                return None  # a duplicate, or the parent of rows already shown
-            if new.parent_process_id in added and new.parent_process_id not in removed:
-                return None  # its parent is new too
-            inserts.append(new)
-        return updates, inserts
-
     def _apply_plan(
         self,
-        updates: list[tuple[_Item, Entry]],
+        updates: list[tuple[Item, Entry]],
         inserts: list[Entry],
-        statuses: Mapping[str, LiveStatus],
+        status_of: StatusOf,
         ended: frozenset[str],
     ) -> None:
         for item, entry in updates:
-            status = statuses.get(entry.id, LiveStatus.UNKNOWN)
+            status = status_of(entry)
             self._update(item, entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
             self._track_running(entry)
         for entry in inserts:
@@ -367,9 +251,9 @@ class AgentTreeModel(QAbstractItemModel):
             if parent_id is not None and parent is None:
                 self._orphaned_by.add(parent_id)
             parent = parent or self._root
-            item = _Item(entry, statuses.get(entry.id, LiveStatus.UNKNOWN), parent)
+            item = Item(entry, status_of(entry), parent)
             item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
-            self._insert_row(parent, _newest_first_position(parent.children, entry), item)
+            self._insert_row(parent, newest_first_position(parent.children, entry), item)
             self._by_id[entry.id] = item
             self._track_running(entry)
 
@@ -379,28 +263,25 @@ class AgentTreeModel(QAbstractItemModel):
         else:
             self._stored_running.discard(entry.id)
 
-    def _fill(self, roots: list[Node], statuses: Mapping[str, LiveStatus]) -> None:
+    def _fill(self, roots: list[Node], status_of: StatusOf) -> None:
         with self._changing():
             self.beginResetModel()
             self._root.children = []
             self._by_id = {}
-            pending: list[tuple[_Item, list[Node]]] = [(self._root, roots)]
-            unknown = LiveStatus.UNKNOWN
+            pending: list[tuple[Item, list[Node]]] = [(self._root, roots)]
             while pending:
                 parent, nodes = pending.pop()
                 for position, node in enumerate(nodes):
-                    item = _Item(node.entry, statuses.get(node.entry.id, unknown), parent)
+                    item = Item(node.entry, status_of(node.entry), parent)
                     item.position = position
                     parent.children.append(item)
                     self._by_id[node.entry.id] = item
                     if node.children:
                         pending.append((item, node.children))
-            self._shown = min(BATCH_ROWS, len(self._root.children))
+            self._shown = min(self.batch_rows, len(self._root.children))
             self.endResetModel()
 
-    def _update_rows(
-        self, roots: list[Node], statuses: Mapping[str, LiveStatus], ended: frozenset[str]
-    ) -> None:
+    def _update_rows(self, roots: list[Node], status_of: StatusOf, ended: frozenset[str]) -> None:
         wanted_parent: dict[str, str | None] = {}
         stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
         while stack:
@@ -408,10 +289,10 @@ class AgentTreeModel(QAbstractItemModel):
             wanted_parent[node.entry.id] = parent_id
             stack.extend((child, node.entry.id) for child in node.children)
         self._remove_unwanted(wanted_parent)
-        pending: list[tuple[_Item, list[Node]]] = [(self._root, roots)]
+        pending: list[tuple[Item, list[Node]]] = [(self._root, roots)]
         while pending:
             parent, nodes = pending.pop()
-            self._reconcile(parent, nodes, statuses, ended)
+            self._reconcile(parent, nodes, status_of, ended)
             pending.extend(
                 (parent.children[i], node.children) for i, node in enumerate(nodes) if node.children
             )
@@ -428,7 +309,7 @@ class AgentTreeModel(QAbstractItemModel):
                     self._forget(child)
             stack.extend(parent.children)
 
-    def _forget(self, item: _Item) -> None:
+    def _forget(self, item: Item) -> None:
         stack = [item]
         while stack:
             current = stack.pop()
@@ -436,13 +317,11 @@ class AgentTreeModel(QAbstractItemModel):
                 del self._by_id[current.id]
             stack.extend(current.children)
 
-    def _reconcile(
-        self, parent: _Item, nodes: list[Node], statuses: Mapping[str, LiveStatus], ended: frozenset[str]
-    ) -> None:
+    def _reconcile(self, parent: Item, nodes: list[Node], status_of: StatusOf, ended: frozenset[str]) -> None:
         parent_index = self._index_of(parent)
         for row, node in enumerate(nodes):
             entry_id = node.entry.id
-            status = statuses.get(entry_id, LiveStatus.UNKNOWN)
+            status = status_of(node.entry)
             current = parent.children[row] if row < len(parent.children) else None
             if current is not None and current.id == entry_id:
                 self._update(current, node.entry, status, row, parent_index, ended)
@@ -455,7 +334,7 @@ class AgentTreeModel(QAbstractItemModel):
                 self._move_row_up(parent, existing, row)
                 self._update(parent.children[row], node.entry, status, row, self._index_of(parent), ended)
                 continue
-            item = _Item(node.entry, status, parent)
+            item = Item(node.entry, status, parent)
             if self._applied_once:
                 item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
             self._insert_row(parent, row, item)
@@ -463,55 +342,55 @@ class AgentTreeModel(QAbstractItemModel):
 
     # --- row operations: the view hears of rows it has been given, and only of those -------
 
-    def _given(self, parent: _Item, row: int) -> bool:
+    def _given(self, parent: Item, row: int) -> bool:
         """Has the view been given row ``row`` of ``parent``?"""
         if parent is self._root:
             return row < self._shown
-        return _top(parent).position < self._shown
+        return top_of(parent).position < self._shown
 
-    def _insert_row(self, parent: _Item, row: int, item: _Item) -> None:
+    def _insert_row(self, parent: Item, row: int, item: Item) -> None:
         given = self._given(parent, row) or (parent is self._root and self._shown == len(parent.children))
         if not given:
             parent.children.insert(row, item)
-            _renumber(parent, row)
+            renumber(parent, row)
             return
         with self._changing():
             self.beginInsertRows(self._index_of(parent), row, row)
             parent.children.insert(row, item)
-            _renumber(parent, row)
+            renumber(parent, row)
             if parent is self._root:
                 self._shown += 1
             self.endInsertRows()
 
-    def _remove_row(self, parent: _Item, row: int) -> None:
+    def _remove_row(self, parent: Item, row: int) -> None:
         if not self._given(parent, row):
             del parent.children[row]
-            _renumber(parent, row)
+            renumber(parent, row)
             return
         with self._changing():
             self.beginRemoveRows(self._index_of(parent), row, row)
             del parent.children[row]
-            _renumber(parent, row)
+            renumber(parent, row)
             if parent is self._root:
                 self._shown -= 1
             self.endRemoveRows()
 
-    def _move_row_up(self, parent: _Item, source: int, row: int) -> None:
+    def _move_row_up(self, parent: Item, source: int, row: int) -> None:
         if not self._given(parent, source):  # from rows the view never had: to the view, new
             item = parent.children.pop(source)
-            _renumber(parent, row)
+            renumber(parent, row)
             self._insert_row(parent, row, item)
             return
         parent_index = self._index_of(parent)
         with self._changing():
             self.beginMoveRows(parent_index, source, source, parent_index, row)
             parent.children.insert(row, parent.children.pop(source))
-            _renumber(parent, row)
+            renumber(parent, row)
             self.endMoveRows()
 
     def _update(
         self,
-        item: _Item,
+        item: Item,
         entry: Entry,
         status: LiveStatus,
         row: int,
@@ -528,22 +407,3 @@ class AgentTreeModel(QAbstractItemModel):
             self.dataChanged.emit(
                 self.index(row, 0, parent_index), self.index(row, len(Column) - 1, parent_index)
             )
-
-
-def _top(item: _Item) -> _Item:
-    """The top-level row ``item`` is under (or is)."""
-    while item.parent is not None and item.parent.parent is not None:
-        item = item.parent
-    return item
-
-
-def _newest_first_position(siblings: list[_Item], entry: Entry) -> int:
-    """Where ``entry`` goes among ``siblings`` (newest first, ties by id descending)."""
-    key, low, high = entry.sort_key, 0, len(siblings)
-    while low < high:
-        middle = (low + high) // 2
-        if siblings[middle].entry.sort_key > key:  # type: ignore[union-attr]
-            low = middle + 1
-        else:
-            high = middle
-    return low

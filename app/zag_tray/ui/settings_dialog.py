@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zag_tray.core.settings import RANGES, Settings
+from zag_tray.desktop.settings import RANGES, Settings
 
 
 class SettingsDialog(QDialog):

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,12 +18,12 @@ from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
-from zag_tray.core.autostart import Autostart, launch_command
-from zag_tray.core.monitor import Observation
-from zag_tray.core.notices import Notice, finished_between, notice_for
-from zag_tray.core.settings import Settings, save_settings
-from zag_tray.core.text import duration, one_line
-from zag_tray.core.tree import build_forest
+from zag_tray.agents.notices import Notice, notice_for
+from zag_tray.agents.observation import Observation
+from zag_tray.agents.present import failed, tooltip
+from zag_tray.desktop.autostart import Autostart, launch_command
+from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.settings import Settings, save_settings
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
@@ -49,33 +48,6 @@ def ask(title: str, text: str) -> bool:
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
-
-
-def tooltip_text(observation: Observation | None, now: float) -> str:
-    """Counts by provider (all and top-level) and the longest-running agent, or the error."""
-    if observation is None:
-        return "zag-tray: reading the store…"
-    lines = []
-    if observation.error:
-        lines.append(f"zag-tray: store error: {one_line(observation.error, 160)}")
-    running = observation.running
-    if not running:
-        lines.append("zag-tray: no agents running")
-        return "\n".join(lines)
-    top = build_forest(running)
-    lines.append(
-        f"zag-tray: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
-    )
-    all_by = Counter(e.provider for e in running)
-    top_by = Counter(n.entry.provider for n in top)
-    for provider, count in sorted(all_by.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"{one_line(provider, 16)}: {count} ({top_by.get(provider, 0)} top-level)")
-    oldest = min(running, key=lambda e: e.started)
-    lines.append(
-        f"longest: {one_line(oldest.provider, 16)} · {one_line(oldest.model, 24)}, "
-        f"{duration(now - oldest.started)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"
-    )
-    return "\n".join(lines)
 
 
 class TrayApp(QObject):
@@ -110,7 +82,7 @@ class TrayApp(QObject):
         self.menu.aboutToShow.connect(self.rebuild_menu)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        self.icon.setToolTip(tooltip_text(None, time.time()))
+        self.icon.setToolTip(tooltip(None, time.time()))
         self._single_click = QTimer(self, singleShot=True)
         self._single_click.timeout.connect(self._show_menu_at_cursor)
         self._menu_pos = QPoint()
@@ -182,8 +154,9 @@ class TrayApp(QObject):
 
     @Slot(object)
     def apply(self, observation: Observation) -> None:
-        finished = finished_between(self.observation, observation)
-        if any(f.failed for f in finished):
+        """Show a new observation; tell the user what finished since the one before."""
+        finished = observation.finished
+        if any(map(failed, finished)):
             self.attention = True
         self.observation = observation
         if finished and self.settings.notifications:
@@ -193,13 +166,19 @@ class TrayApp(QObject):
         self.controller.observation = observation
         if self._window is not None:
             self._window.apply(observation)
-        count = len(observation.running)
-        state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
-        look = IconLook(state, count, self.attention)
-        if look != self.look:
-            self.look = look
-            self.icon.setIcon(tray_icon(look))
-        self.icon.setToolTip(tooltip_text(observation, time.time()))
+        self._show_glance()
+
+    def _show_glance(self) -> None:
+        """The icon and its tooltip, from the latest observation."""
+        observation = self.observation
+        if observation is not None:
+            count = len(observation.running)
+            state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
+            look = IconLook(state, count, self.attention)
+            if look != self.look:
+                self.look = look
+                self.icon.setIcon(tray_icon(look))
+        self.icon.setToolTip(tooltip(observation, time.time()))
         self.write_state()
 
     @Slot()
@@ -285,8 +264,7 @@ class TrayApp(QObject):
     def _clear_attention(self) -> None:
         if self.attention:
             self.attention = False
-            if self.observation is not None:
-                self.apply(self.observation)
+            self._show_glance()
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -317,9 +295,7 @@ class TrayApp(QObject):
             "window_visible": self.window_visible(),
             "window_rows": [] if self._window is None else self._window.visible_rows(),
         }
-        tmp = Path(f"{target}.tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        tmp.replace(target)
+        atomic_write(Path(target), json.dumps(state, indent=2).encode("utf-8"))
 
     def quit(self) -> None:
         """Quit the app: Qt 6 first asks every window to close, so let ours agree."""

@@ -2,44 +2,36 @@
 
 zag saves by renaming a temp file over the store, which drops the file from a
 QFileSystemWatcher; the directory is watched too and the file re-armed on
-every event. Reading and liveness checks run on one worker thread; only the
-resulting :class:`Observation` reaches the GUI thread.
+every event. Reading and liveness checks run on a worker (ui/worker.py); only the
+resulting :class:`Observation` reaches the GUI thread, or, if the observation
+raised, the last one again with the error, and the next observation runs as usual.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from zag_tray.core.monitor import Monitor, Observation
+from zag_tray.agents.observation import Observation
+from zag_tray.procs.monitor import Monitor
+from zag_tray.ui.worker import Worker
 
 LIVENESS_MS = 3000
 DEBOUNCE_MS = 60
-
-
-class _Task(QRunnable):
-    def __init__(self, watcher: StoreWatcher) -> None:
-        super().__init__()
-        self._watcher = watcher
-
-    def run(self) -> None:
-        self._watcher._deliver.emit(self._watcher.monitor.observe())
 
 
 class StoreWatcher(QObject):
     """Emits ``observed`` with a fresh :class:`Observation` whenever something may have changed."""
 
     observed = Signal(object)
-    _deliver = Signal(object)
 
     def __init__(
         self, monitor: Monitor, parent: QObject | None = None, *, liveness_ms: int = LIVENESS_MS
     ) -> None:
         super().__init__(parent)
         self.monitor = monitor
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._worker = Worker(self)
         self._busy = False
         self._again = False
         self._stopped = True  # until start()
@@ -50,7 +42,6 @@ class StoreWatcher(QObject):
         self._debounce.timeout.connect(self.refresh)
         self._liveness = QTimer(self, interval=liveness_ms)
         self._liveness.timeout.connect(self.refresh)
-        self._deliver.connect(self._on_delivered)
 
     def set_liveness_interval(self, ms: int) -> None:
         """How often running agents are checked when the store does not change."""
@@ -74,7 +65,7 @@ class StoreWatcher(QObject):
         watched = self._fs.files() + self._fs.directories()
         if watched:
             self._fs.removePaths(watched)
-        self._pool.waitForDone()
+        self._worker.wait()
 
     @Slot()
     def refresh(self) -> None:
@@ -85,7 +76,7 @@ class StoreWatcher(QObject):
             self._again = True
             return
         self._busy = True
-        self._pool.start(_Task(self))
+        self._worker.run(self.monitor.observe, self._on_delivered)
 
     @Slot(str)
     def _on_fs_event(self, _path: str) -> None:
@@ -102,11 +93,14 @@ class StoreWatcher(QObject):
             if str(path) not in existing and path.exists():
                 self._fs.addPath(str(path))
 
-    @Slot(object)
-    def _on_delivered(self, observation: Observation) -> None:
+    def _on_delivered(self, result: Observation | Exception) -> None:
         self._busy = False
         if self._stopped:
             return
+        if isinstance(result, Exception):
+            observation = self.monitor.failed(f"unexpected error: {type(result).__name__}: {result}")
+        else:
+            observation = result
         self._arm()
         self.observed.emit(observation)
         if self._again:

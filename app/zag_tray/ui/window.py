@@ -7,77 +7,55 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import (
-    QByteArray,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPoint,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QPushButton,
     QSplitter,
-    QTreeView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from zag_tray.core.actions import STOP_SUPPORTED
-from zag_tray.core.liveness import LiveStatus
-from zag_tray.core.monitor import Observation
-from zag_tray.core.store import Entry, release_free_memory
-from zag_tray.core.text import duration
-from zag_tray.core.tree import (
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.observation import Observation
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.tree import (
     Node,
     build_forest,
     descendants_deepest_first,
-    entry_matcher,
     find_node,
     prune_forest,
-    sort_forest,
+    sorted_forest,
 )
-from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel, Column
+from zag_tray.desktop.memory import release_free_memory
+from zag_tray.procs.actions import STOP_SUPPORTED
+from zag_tray.ui.columns import Column, sort_value
+from zag_tray.ui.details import DetailsPane
+from zag_tray.ui.filter_bar import FilterBar, Note
+from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
+from zag_tray.ui.tree_view import AgentTreeView
 
-ALL_PROVIDERS = "All providers"
-FILTER_DELAY_MS = 150
-"""The filter applies once typing pauses this long (filtering 100,000 entries takes a moment)."""
-FIELDS = (
-    "id",
-    "pid",
-    "provider",
-    "model",
-    "command",
-    "status",
-    "live",
-    "started_at",
-    "exited_at",
-    "exit_code",
-    "root",
-    "session_id",
-    "parent_process_id",
-    "parent_session_id",
-    "prompt",
+AGENT_ACTIONS = (
+    ("open_root", "Open root"),
+    ("open_terminal", "Terminal here"),
+    ("copy_id", "Copy ID"),
+    ("stop", "Stop"),
+    ("kill", "Kill…"),
+    ("kill_tree", "Kill tree…"),
 )
+"""The actions on the selected agent: one QAction each, shared by the buttons, the context
+menu and the keys."""
+ALWAYS_ENABLED = frozenset({"copy_id", "open_root", "open_terminal"})
+"""Actions that also make sense for an agent that is not running."""
 
 
 class AgentWindow(QMainWindow):
@@ -101,8 +79,8 @@ class AgentWindow(QMainWindow):
         """Set when the app quits (Qt 6 asks windows to close first) or when there is no tray."""
         self._store_path = store_path
         self.observation: Observation | None = None
-        self._ended_at: dict[str, float] = {}
-        self._was_running: set[str] = set()
+        self._lingering: dict[str, tuple[Entry, float]] = {}
+        """Agents that just stopped running, and when: shown (in red) a moment longer."""
         self.model = AgentTreeModel(self)
         self._sort: tuple[int, Qt.SortOrder] = (Column.STARTED, Qt.SortOrder.DescendingOrder)
         self._build()
@@ -112,57 +90,18 @@ class AgentWindow(QMainWindow):
     # --- layout ----------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.filter_edit = QLineEdit(placeholderText="Filter by id, provider, model, prompt or root")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.running_only = QCheckBox("Running only")
-        self.running_only.setChecked(True)
-        self.provider_box = QComboBox()
-        self.provider_box.addItem(ALL_PROVIDERS)
-        self._typing = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
-        self._typing.timeout.connect(self._show_anew)
-        self.filter_edit.textChanged.connect(self._typing.start)  # once typing pauses
-        self.provider_box.currentTextChanged.connect(self._show_anew)
-        self.running_only.toggled.connect(self._show_anew)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self._show_anew)
+        self.filter_edit, self.running_only = self.filters.text, self.filters.running_only
 
-        self.view = QTreeView()
-        self.view.setModel(self.model)
-        self.placeholder = QLabel("Reading the store…")  # over the empty tree, saying why
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
-        self.placeholder.setEnabled(False)  # the style's grey
-        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        QVBoxLayout(self.view.viewport()).addWidget(self.placeholder)
-        header = self.view.header()
-        header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.sortIndicatorChanged.connect(self.sort_by)
-        header.setSortIndicator(Column.STARTED, Qt.SortOrder.DescendingOrder)
-        self.view.setUniformRowHeights(True)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.view.setAlternatingRowColors(True)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view = AgentTreeView(self.model)
+        self.placeholder = self.view.placeholder
+        self.view.header().sortIndicatorChanged.connect(self.sort_by)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
-        self.model.rowsInserted.connect(self._expand_new)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (Column.AGENT, 240),
-            (Column.STATUS, 90),
-            (Column.PID, 70),
-            (Column.COMMAND, 70),
-            (Column.STARTED, 90),
-            (Column.RUNTIME, 80),
-            (Column.ROOT, 180),
-        ):
-            header.resizeSection(column, width)
 
         top = QHBoxLayout()
-        top.addWidget(self.filter_edit, 1)
-        top.addWidget(self.provider_box)
-        top.addWidget(self.running_only)
+        top.addWidget(self.filters, 1)
         settings = QPushButton("Settings…")
         settings.clicked.connect(self.settings_requested)
         top.addWidget(settings)
@@ -173,16 +112,7 @@ class AgentWindow(QMainWindow):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
-        self.note = QLabel()
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(
-            "QLabel { background: #fff5d6; color: #3d2c00; border: 1px solid #e3c66d;"
-            " border-radius: 3px; padding: 4px 8px; }"
-        )
-        self.note.hide()
-        self._note_timer = QTimer(self, singleShot=True)
-        self._note_timer.timeout.connect(self.note.hide)
+        self.note = Note()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -196,43 +126,24 @@ class AgentWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
 
     def _build_details(self) -> QWidget:
-        pane = QWidget()
-        form = QFormLayout()
-        self.detail_labels: dict[str, QLabel] = {}
-        for name in FIELDS:
-            label = QLabel()
-            if name == "parent_process_id":
-                label.setTextFormat(Qt.TextFormat.RichText)  # a link; its text is escaped
-                label.linkActivated.connect(self.select_entry)
-            else:
-                label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setTextInteractionFlags(
-                Qt.TextInteractionFlag.TextBrowserInteraction
-                if name == "parent_process_id"
-                else Qt.TextInteractionFlag.TextSelectableByMouse
-                | Qt.TextInteractionFlag.TextSelectableByKeyboard
-            )
-            label.setWordWrap(name == "prompt")
-            self.detail_labels[name] = label
-            form.addRow(name.replace("_", " ") + ":", label)
+        self.details = DetailsPane()
+        self.details.parent_clicked.connect(self.select_entry)
         buttons = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, text in (
-            ("open_root", "Open root"),
-            ("open_terminal", "Terminal here"),
-            ("copy_id", "Copy ID"),
-            ("stop", "Stop"),
-            ("kill", "Kill…"),
-            ("kill_tree", "Kill tree…"),
-        ):
-            button = QPushButton(text)
-            button.clicked.connect(self._action_slot(key))
-            self.buttons[key] = button
+        self.agent_actions: dict[str, QAction] = {}
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text in AGENT_ACTIONS:
+            action = QAction(text, self)
+            action.setIconText(text)  # a tool button shows the icon text, which drops the "…"
+            action.triggered.connect(self._action_slot(key))
+            action.setVisible(key != "stop" or STOP_SUPPORTED)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            self.agent_actions[key], self.buttons[key] = action, button
             buttons.addWidget(button)
-        self.buttons["stop"].setVisible(STOP_SUPPORTED)
         buttons.addStretch(1)
+        pane = QWidget()
         outer = QVBoxLayout(pane)
-        outer.addLayout(form)
+        outer.addWidget(self.details)
         outer.addLayout(buttons)
         outer.addStretch(1)
         return pane
@@ -258,12 +169,12 @@ class AgentWindow(QMainWindow):
             return super().eventFilter(watched, event)
         assert isinstance(event, QKeyEvent)
         if event.key() == Qt.Key.Key_Delete:
-            self._act("kill")
+            self.agent_actions["kill"].trigger()
         elif event.matches(QKeySequence.StandardKey.Copy):
-            self._act("copy_id")
+            self.agent_actions["copy_id"].trigger()
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._show_details()
-            self.detail_labels["id"].setFocus()
+            self.details.labels["id"].setFocus()
         elif event.key() == Qt.Key.Key_F5:
             self.refresh_requested.emit()
         elif event.matches(QKeySequence.StandardKey.Find):
@@ -277,15 +188,12 @@ class AgentWindow(QMainWindow):
     def apply(self, observation: Observation) -> None:
         """Show ``observation``: rows change in place, so selection and expansion stay."""
         now = time.time()
-        running = {e.id for e in observation.running}
-        for gone in self._was_running - running:
-            self._ended_at[gone] = now
-        self._was_running = running
-        self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
-        if self._ended_at:
+        for finished in observation.finished:
+            self._lingering[finished.entry.id] = (finished.entry, now)
+        if self._lingering:
             self._linger.start()
         self.observation = observation
-        self._update_providers(observation)
+        self.filters.set_providers(observation.providers)
         self._reapply()
 
     @Slot()
@@ -305,36 +213,31 @@ class AgentWindow(QMainWindow):
         if observation is None:
             return
         now = time.time()
-        self._ended_at = {k: t for k, t in self._ended_at.items() if now - t < HIGHLIGHT_SECONDS}
-        ended = frozenset(self._ended_at)
-        whole = not self.running_only.isChecked() and self._matcher() is None and self._zags_order()
+        self._lingering = {k: v for k, v in self._lingering.items() if now - v[1] < HIGHLIGHT_SECONDS}
+        ended = frozenset(self._lingering)
+        whole = not self.running_only.isChecked() and self.filters.matcher() is None and self._zags_order()
         applied = (
             whole
             and not reset
             and self.model.apply_change(
-                observation.snapshot, observation.change, observation.statuses, now, ended=ended
+                observation.snapshot, observation.change, observation.status_of, now, ended=ended
             )
         )
         if not applied:
             roots = self._forest(observation)
             source = observation.snapshot if whole else None
-            self.model.apply(roots, observation.statuses, now, ended=ended, reset=reset, source=source)
+            self.model.apply(roots, observation.status_of, now, ended=ended, reset=reset, source=source)
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
         if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
             self.view.setCurrentIndex(self.model.index(0, 0))
         self._show_details()
         self._update_status(observation)
-        self._update_placeholder(observation)
-
-    def _update_placeholder(self, observation: Observation) -> None:
-        text = "" if self.model.rowCount() else self._why_empty(observation)
-        self.placeholder.setText(text)
-        self.placeholder.setVisible(bool(text))
+        self.view.say_why_empty(self._why_empty(observation))
 
     def _why_empty(self, observation: Observation) -> str:
         if observation.error and not observation.snapshot.entries:
             return "The store could not be read (see the status bar)."
-        if self._matcher() is not None:
+        if self.filters.matcher() is not None:
             return "No agent matches the filter."
         if not observation.snapshot.entries:
             return "No agents yet: zag has not run any here."
@@ -343,45 +246,33 @@ class AgentWindow(QMainWindow):
         return ""
 
     def _forest(self, observation: Observation) -> list[Node]:
-        """The tree to show: running-only or all, filtered, sorted."""
-        entries = observation.snapshot.entries
-        if self.running_only.isChecked():
-            entries = observation.running
-            if self._ended_at:  # just finished: shown (in red) for a moment longer
-                lingering = tuple(e for e in observation.snapshot.entries if e.id in self._ended_at)
-                entries = entries + lingering
-        roots = build_forest(entries)
-        matcher = self._matcher()
+        """The tree to show: running-only (the observation's own forest) or all, filtered, sorted.
+
+        The "All" view is built here, when the user asks for it (a filter, another order);
+        while it shows zag's order, store changes reach it through ``apply_change`` instead.
+        """
+        if not self.running_only.isChecked():
+            roots = build_forest(observation.snapshot.entries)
+        elif self._lingering:  # just finished: shown (in red) for a moment longer
+            roots = build_forest(observation.running + tuple(e for e, _ in self._lingering.values()))
+        else:
+            roots = list(observation.running_forest)
+        matcher = self.filters.matcher()
         if matcher is not None:
             roots = prune_forest(roots, matcher)
         if not self._zags_order():
-            column, order = Column(self._sort[0]), self._sort[1]
-            statuses, unknown, sort_value = observation.statuses, LiveStatus.UNKNOWN, self.model.sort_value
+            column, order, now = Column(self._sort[0]), self._sort[1], time.time()
+            status_of = observation.status_of
 
             def key(node: Node) -> object:
-                return sort_value(node.entry, statuses.get(node.entry.id, unknown), column)
+                return sort_value(node.entry, status_of(node.entry), column, now)
 
-            sort_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
+            roots = sorted_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
         return roots
-
-    def _matcher(self) -> Callable[[Entry], bool] | None:
-        provider = self.provider_box.currentText()
-        return entry_matcher(self.filter_edit.text(), "" if provider == ALL_PROVIDERS else provider)
 
     def _zags_order(self) -> bool:
         """Newest first: the order the forest is built in, no sorting needed."""
         return self._sort == (Column.STARTED, Qt.SortOrder.DescendingOrder)
-
-    def _update_providers(self, observation: Observation) -> None:
-        providers = list(observation.providers)
-        present = [self.provider_box.itemText(i) for i in range(1, self.provider_box.count())]
-        if providers != present:
-            current = self.provider_box.currentText()
-            self.provider_box.blockSignals(True)
-            self.provider_box.clear()
-            self.provider_box.addItems([ALL_PROVIDERS, *providers])
-            self.provider_box.setCurrentText(current if current in providers else ALL_PROVIDERS)
-            self.provider_box.blockSignals(False)
 
     def _update_status(self, observation: Observation) -> None:
         snapshot = observation.snapshot
@@ -398,12 +289,7 @@ class AgentWindow(QMainWindow):
 
     def show_note(self, text: str, timeout_ms: int = 10000) -> None:
         """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""
-        self.note.setText(text)
-        self.note.show()
-        if timeout_ms:
-            self._note_timer.start(timeout_ms)
-        else:
-            self._note_timer.stop()
+        self.note.say(text, timeout_ms)
 
     def mark_stopping(self, ids: set[str]) -> None:
         self.model.stopping |= ids
@@ -412,15 +298,7 @@ class AgentWindow(QMainWindow):
     # --- selection and details -------------------------------------------------------------
 
     def visible_rows(self) -> list[list[object]]:
-        """[depth, agent, status] per row, in view order (for the end-to-end tests' seam)."""
-        rows: list[list[object]] = []
-        stack = [(0, self.model.index(r, 0)) for r in reversed(range(self.model.rowCount()))]
-        while stack:
-            depth, index = stack.pop()
-            rows.append([depth, index.data(), index.siblingAtColumn(Column.STATUS).data()])
-            children = range(self.model.rowCount(index))
-            stack.extend((depth + 1, self.model.index(r, 0, index)) for r in reversed(children))
-        return rows
+        return self.view.visible_rows()
 
     def selected_id(self) -> str | None:
         index = self.view.selectionModel().currentIndex()
@@ -442,31 +320,21 @@ class AgentWindow(QMainWindow):
     def _show_details(self) -> None:
         entry_id = self.selected_id()
         entry = self.model.entry(entry_id) if entry_id else None
-        status = self.observation.statuses.get(entry.id) if entry and self.observation else None
-        for name, label in self.detail_labels.items():
-            label.setText(self._field_text(entry, status, name))
+        observation = self.observation
+        status = LiveStatus.UNKNOWN
+        if entry is not None and observation is not None:
+            status = observation.status_of(entry)
+        self.details.show_entry(entry, status, time.time())
         running = status is LiveStatus.RUNNING
-        for key, button in self.buttons.items():
-            button.setEnabled(
-                entry is not None and (running or key in ("copy_id", "open_root", "open_terminal"))
-            )
-        if entry is not None and self.observation is not None:
-            node = find_node(build_forest(self.observation.running), entry.id)
+        for key, action in self.agent_actions.items():
+            action.setEnabled(entry is not None and (running or key in ALWAYS_ENABLED))
+        if entry is not None and observation is not None:
+            node = find_node(observation.running_forest, entry.id)
             count = len(descendants_deepest_first(node)) + 1 if node else 1
-            self.buttons["kill_tree"].setText(f"Kill tree ({count})…")
-            self.buttons["kill_tree"].setEnabled(running and count > 1)
-
-    def _field_text(self, entry: Entry | None, status: LiveStatus | None, name: str) -> str:
-        if entry is None:
-            return ""
-        if name == "live":
-            runtime = time.time() if status is LiveStatus.RUNNING else entry.ended or time.time()
-            return f"{status.value if status else 'unknown'} for {duration(runtime - entry.started)}"
-        value = entry.raw.get(name)
-        if name == "parent_process_id" and isinstance(value, str):
-            escaped = html.escape(value, quote=True)
-            return f'<a href="{escaped}">{escaped}</a>'
-        return "—" if value is None else str(value)
+            label = f"Kill tree ({count})…"
+            self.agent_actions["kill_tree"].setText(label)
+            self.agent_actions["kill_tree"].setIconText(label)
+            self.agent_actions["kill_tree"].setEnabled(running and count > 1)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -488,14 +356,10 @@ class AgentWindow(QMainWindow):
             self.copy_id_requested.emit(entry_id)
 
     def context_menu_for(self, index: QModelIndex) -> QMenu:
-        """The row's context menu: the details pane's actions, enabled alike."""
+        """The row's context menu: the same actions as the buttons under the tree."""
         self.view.setCurrentIndex(index)
         menu = QMenu(self)
-        for key, button in self.buttons.items():
-            if not button.isHidden():
-                action = menu.addAction(button.text())
-                action.setEnabled(button.isEnabled())
-                action.triggered.connect(self._action_slot(key))
+        menu.addActions(list(self.agent_actions.values()))
         return menu
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -517,14 +381,6 @@ class AgentWindow(QMainWindow):
         if self._sort != (column, order):
             self._sort = (column, order)
             self._show_anew()
-
-    @Slot(QModelIndex, int, int)
-    def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
-        """New agents appear unfolded, under an unfolded parent, as the rest of the tree."""
-        if parent.isValid():
-            self.view.expand(parent)
-        for row in range(first, last + 1):
-            self.view.expandRecursively(self.model.index(row, 0, parent))
 
     def _focus_filter(self) -> None:
         self.filter_edit.setFocus()

@@ -5,10 +5,10 @@ Base-dir resolution (DESIGN.md, Semantics), first that applies:
 1. ``--base-dir DIR`` on the command line;
 2. the ``ZAG_TRAY_BASE_DIR`` environment variable;
 3. ``~/.zag`` if it exists (zag's own location on every OS);
-4. ``_platformdirs().user_data_dir("zag")`` if it holds a ``processes.json``;
+4. ``platformdirs().user_data_dir("zag")`` if it holds a ``processes.json``;
 5. otherwise ``~/.zag``, which the tray watches until the store appears.
 
-Every path this module hands out passes :func:`_checked`, so a test session
+Every path this module hands out passes :func:`guarded`, so a test session
 that calls :func:`forbid` on the real home fails loudly instead of touching it
 (the idea of qutebrowser's ``standarddir`` test guard).
 """
@@ -43,7 +43,7 @@ class BaseDirChoice:
 
     @property
     def store(self) -> Path:
-        return _checked(self.path / STORE_NAME)
+        return guarded(self.path / STORE_NAME)
 
 
 def forbid(roots: Iterable[Path]) -> None:
@@ -52,7 +52,8 @@ def forbid(roots: Iterable[Path]) -> None:
     _forbidden = tuple(Path(r).resolve() for r in roots)
 
 
-def _checked(path: Path) -> Path:
+def guarded(path: Path) -> Path:
+    """``path``, unless a test session forbade it (:func:`forbid`)."""
     if _forbidden:
         resolved = Path(os.path.realpath(path))  # never raises, even on a symlink loop
         for root in _forbidden:
@@ -61,7 +62,8 @@ def _checked(path: Path) -> Path:
     return path
 
 
-def _platformdirs() -> ModuleType:
+def platformdirs() -> ModuleType:
+    """The platformdirs module, imported when first needed."""
     import platformdirs  # only when needed: not on the path of `list --base-dir DIR`
 
     return platformdirs
@@ -69,21 +71,21 @@ def _platformdirs() -> ModuleType:
 
 def zag_home_dir() -> Path:
     """zag's own base directory: ``~/.zag`` on every OS."""
-    return _checked(Path.home() / ".zag")
+    return guarded(Path.home() / ".zag")
 
 
 def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = None) -> BaseDirChoice:
     """Pick the base directory as DESIGN.md says, with the reason."""
     environ = os.environ if env is None else env
     if flag:
-        return BaseDirChoice(_checked(Path(flag).expanduser()), "given with --base-dir")
+        return BaseDirChoice(guarded(Path(flag).expanduser()), "given with --base-dir")
     from_env = environ.get(BASE_DIR_ENV, "").strip()
     if from_env:
-        return BaseDirChoice(_checked(Path(from_env).expanduser()), f"set by {BASE_DIR_ENV}")
+        return BaseDirChoice(guarded(Path(from_env).expanduser()), f"set by {BASE_DIR_ENV}")
     home = zag_home_dir()
     if home.is_dir():
         return BaseDirChoice(home, "zag's own location (~/.zag) exists")
-    data = _checked(Path(_platformdirs().user_data_dir("zag", appauthor=False)))
+    data = guarded(Path(platformdirs().user_data_dir("zag", appauthor=False)))
     if (data / STORE_NAME).is_file():
         return BaseDirChoice(data, f"~/.zag is missing; {data} holds a {STORE_NAME}")
     return BaseDirChoice(
@@ -93,12 +95,12 @@ def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = No
 
 def config_dir() -> Path:
     """The tray's own settings directory."""
-    return _checked(Path(_platformdirs().user_config_dir(APP_NAME, appauthor=False)))
+    return guarded(Path(platformdirs().user_config_dir(APP_NAME, appauthor=False)))
 
 
 def log_dir() -> Path:
     """The tray's own log directory."""
-    return _checked(Path(_platformdirs().user_log_dir(APP_NAME, appauthor=False)))
+    return guarded(Path(platformdirs().user_log_dir(APP_NAME, appauthor=False)))
 
 
 def runtime_dir() -> Path:
@@ -110,7 +112,7 @@ def runtime_dir() -> Path:
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        path = _platformdirs().user_runtime_dir(APP_NAME, appauthor=False)
+        path = platformdirs().user_runtime_dir(APP_NAME, appauthor=False)
     for warning in caught:
         logging.getLogger(__name__).info("%s", warning.message)
-    return _checked(Path(path))
+    return guarded(Path(path))

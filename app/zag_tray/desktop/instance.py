@@ -15,7 +15,8 @@ import sys
 import zlib
 from pathlib import Path
 
-from zag_tray.core.paths import runtime_dir
+from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.paths import runtime_dir
 
 
 class InstanceLock:
@@ -44,9 +45,7 @@ class InstanceLock:
 
     def wake_owner(self) -> None:
         """Ask the tray holding the lock to show its window."""
-        tmp = self.wake_path.with_name(f".{self.wake_path.name}.{os.getpid()}")
-        tmp.write_text(f"{os.getpid()}\n", encoding="utf-8")
-        tmp.replace(self.wake_path)  # a new name in the folder: what the owner watches for
+        atomic_write(self.wake_path, f"{os.getpid()}\n".encode())  # a new name in the folder: watched
 
     def take_wake_request(self) -> bool:
         """Was the window asked for (since the last call)? Called by the owner on folder changes."""

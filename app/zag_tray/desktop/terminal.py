@@ -16,7 +16,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from zag_tray.core.actions import ActionError
+
+class TerminalError(Exception):
+    """No terminal could be started. ``str()`` is one line for the user."""
+
 
 LINUX_TERMINALS: Final = (
     "x-terminal-emulator",
@@ -47,13 +50,13 @@ def terminal_command(
     for name in LINUX_TERMINALS:
         if which(name):
             return [name]
-    raise ActionError("no terminal found: set $TERMINAL to your terminal's command")
+    raise TerminalError("no terminal found: set $TERMINAL to your terminal's command")
 
 
 def open_terminal(folder: Path, command: list[str] | None = None) -> subprocess.Popen[bytes]:
     """Start the terminal in ``folder`` (an existing directory), detached from the tray."""
     if not folder.is_dir():
-        raise ActionError(f"{folder} is not an existing directory")
+        raise TerminalError(f"{folder} is not an existing directory")
     argv = command or terminal_command()
     if sys.platform == "darwin":
         argv = [*argv, str(folder)]
@@ -72,4 +75,4 @@ def open_terminal(folder: Path, command: list[str] | None = None) -> subprocess.
             **detach,
         )
     except OSError as exc:
-        raise ActionError(f"cannot start the terminal {argv[0]!r}: {exc.strerror or exc}") from None
+        raise TerminalError(f"cannot start the terminal {argv[0]!r}: {exc.strerror or exc}") from None

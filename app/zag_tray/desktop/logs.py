@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from zag_tray.core.paths import log_dir
+from zag_tray.desktop.paths import log_dir
 
 LOG_NAME: Final = "zag-tray.log"
 MAX_BYTES: Final = 1 << 20

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
 
-from zag_tray.core.store import Entry, gc_paused
+from zag_tray.agents.entry import Entry
 
 
 class Node:
@@ -35,8 +35,7 @@ _ID, _STARTED, _PARENT_ID = attrgetter("id"), attrgetter("started"), attrgetter(
 
 def build_forest(entries: Iterable[Entry]) -> list[Node]:
     """Root nodes, newest first; each node's children newest first."""
-    with gc_paused():
-        return _build(list(entries))
+    return _build(list(entries))
 
 
 def _build(entries: list[Entry]) -> list[Node]:
@@ -94,23 +93,22 @@ def _break_cycles(nodes: list[Node]) -> None:
 def prune_forest(roots: list[Node], keep: Callable[[Entry], bool]) -> list[Node]:
     """A copy of the forest holding the kept entries and their ancestors (so a match keeps its
     place in the tree), in the same order."""
-    with gc_paused():
-        parents_first: list[Node] = []
-        stack = list(roots)
-        while stack:
-            node = stack.pop()
-            parents_first.append(node)
-            stack.extend(node.children)
-        copies: dict[int, Node] = {}  # id(node) -> its copy, for the nodes that stay
-        for node in reversed(parents_first):  # children before their parents
-            kept = [copies[id(child)] for child in node.children if id(child) in copies]
-            if kept or keep(node.entry):
-                copy = Node(node.entry)
-                copy.children = kept
-                for child in kept:
-                    child.parent = copy
-                copies[id(node)] = copy
-        return [copies[id(root)] for root in roots if id(root) in copies]
+    parents_first: list[Node] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        parents_first.append(node)
+        stack.extend(node.children)
+    copies: dict[int, Node] = {}  # id(node) -> its copy, for the nodes that stay
+    for node in reversed(parents_first):  # children before their parents
+        kept = [copies[id(child)] for child in node.children if id(child) in copies]
+        if kept or keep(node.entry):
+            copy = Node(node.entry)
+            copy.children = kept
+            for child in kept:
+                child.parent = copy
+            copies[id(node)] = copy
+    return [copies[id(root)] for root in roots if id(root) in copies]
 
 
 def entry_matcher(text: str, provider: str = "") -> Callable[[Entry], bool] | None:
@@ -131,13 +129,20 @@ def entry_matcher(text: str, provider: str = "") -> Callable[[Entry], bool] | No
     return matches
 
 
-def sort_forest(roots: list[Node], key: Callable[[Node], Any], *, reverse: bool = False) -> None:
-    """Sort the roots and every node's children in place (children stay under their parent)."""
-    levels = [roots]
+def sorted_forest(roots: list[Node], key: Callable[[Node], Any], *, reverse: bool = False) -> list[Node]:
+    """A copy of the forest sorted at every level (children stay under their parent); the
+    forest given is left as it is: an observation's forest is shared by every view."""
+    copied = prune_forest(roots, _everything)
+    levels = [copied]
     while levels:
         level = levels.pop()
         level.sort(key=key, reverse=reverse)
         levels.extend(node.children for node in level if node.children)
+    return copied
+
+
+def _everything(_: Entry) -> bool:
+    return True
 
 
 def walk(roots: Iterable[Node]) -> Iterator[tuple[int, Node]]:

@@ -35,15 +35,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 import msgspec
 import psutil
 
-from zag_tray.core.store import Entry
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.status import LiveStatus, stored_status
 
 CREATE_TIME_SLACK: Final = 5.0
 """Seconds a process may appear to predate its entry: clock and create-time
@@ -52,45 +52,12 @@ granularity (psutil derives create time from boot time in whole seconds)."""
 AGENT_ENV: Final = "ZAG_PROCESS_ID"
 
 
-class LiveStatus(StrEnum):
-    """zag's live statuses; ``dead`` also covers a pid that is no longer the agent."""
-
-    RUNNING = "running"
-    DEAD = "dead"
-    EXITED = "exited"
-    KILLED = "killed"
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """A live status and the reason for it, for messages and ``show``."""
 
     status: LiveStatus
     reason: str
-
-
-_AS_STORED = {"exited": LiveStatus.EXITED, "killed": LiveStatus.KILLED}
-
-
-def stored_status(status: str) -> LiveStatus | None:
-    """The live status a stored value alone decides, or None for ``running``."""
-    if status == "running":
-        return None
-    return _AS_STORED.get(status, LiveStatus.UNKNOWN)
-
-
-def settled_statuses(entries: Iterable[Entry]) -> dict[str, LiveStatus]:
-    """Live status by id of every entry not stored as running: what zag recorded decides it."""
-    as_stored, unknown = _AS_STORED.get, LiveStatus.UNKNOWN
-    return {e.id: as_stored(e.status, unknown) for e in entries if e.status != "running"}
-
-
-def live_statuses(entries: Sequence[Entry], checker: LivenessChecker | None = None) -> dict[str, LiveStatus]:
-    """Live status by id for every entry: psutil only for those stored as running."""
-    statuses = settled_statuses(entries)
-    statuses.update((checker or LivenessChecker()).statuses(e for e in entries if e.status == "running"))
-    return statuses
 
 
 def protected_pids() -> frozenset[int]:
@@ -116,21 +83,18 @@ class LivenessChecker:
         return self._check(entry, None)[0]
 
     def statuses(self, entries: Iterable[Entry]) -> dict[str, LiveStatus]:
-        """Live status by entry id for a whole snapshot (one pid listing for all).
+        """Live status by entry id, checked now (one pid listing for all): the entries are
+        those stored running (agents/status.py decides the rest from the store).
 
         Forgets first-seen create times of entries no longer stored running.
         """
         live_pids = frozenset(psutil.pids())
         result: dict[str, LiveStatus] = {}
         keep: set[tuple[str, int]] = set()
-        as_stored = _AS_STORED.get  # a store is mostly finished entries: decide those without a call
-        unknown = LiveStatus.UNKNOWN
         for entry in entries:
             if entry.status == "running":
                 keep.add((entry.id, entry.pid))
-                result[entry.id] = self._check(entry, live_pids)[0].status
-            else:
-                result[entry.id] = as_stored(entry.status, unknown)
+            result[entry.id] = self._check(entry, live_pids)[0].status
         with self._lock:
             self._first_seen = {k: v for k, v in self._first_seen.items() if k in keep}
         return result

@@ -3,7 +3,7 @@
 A file that cannot be read or makes no sense never stops the tray: it is moved
 aside (``settings.json.bad``, so nothing the user wrote is lost), the defaults
 apply, and the reason is logged. A single bad value falls back to its default
-alone. Writes are atomic (temp file and rename).
+alone. Writes are atomic (desktop/files.py).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from zag_tray.core.paths import config_dir
+from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.paths import config_dir
 
 SETTINGS_NAME: Final = "settings.json"
 log = logging.getLogger(__name__)
@@ -96,11 +96,7 @@ def _set_aside(path: Path, reason: str) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings atomically; a failure is logged, not raised (the tray keeps running)."""
     path = path or settings_path()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(dataclasses.asdict(settings), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(path, (json.dumps(dataclasses.asdict(settings), indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         log.warning("cannot save settings to %s: %s", path, exc)
-        tmp.unlink(missing_ok=True)

@@ -7,7 +7,6 @@ registry), so a menu check mark never lies.
 
 from __future__ import annotations
 
-import os
 import plistlib
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Protocol
 
-from zag_tray.core.paths import APP_NAME, _checked, _platformdirs
+from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.paths import APP_NAME, guarded, platformdirs
 
 LABEL: Final = "dev.zag-tray"
 RUN_KEY: Final = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -45,8 +45,8 @@ class XdgAutostart:
     """``$XDG_CONFIG_HOME/autostart/zag-tray.desktop`` (the freedesktop.org Autostart spec)."""
 
     def __init__(self, config_home: Path | None = None) -> None:
-        home = config_home or Path(_platformdirs().user_config_dir())
-        self.path = _checked(home / "autostart" / f"{APP_NAME}.desktop")
+        home = config_home or Path(platformdirs().user_config_dir())
+        self.path = guarded(home / "autostart" / f"{APP_NAME}.desktop")
 
     def is_enabled(self) -> bool:
         try:
@@ -57,7 +57,7 @@ class XdgAutostart:
         return "Hidden=true" not in lines and "X-GNOME-Autostart-enabled=false" not in lines
 
     def enable(self, command: Sequence[str]) -> None:
-        _write_atomically(self.path, desktop_entry(command).encode("utf-8"))
+        atomic_write(self.path, desktop_entry(command).encode("utf-8"))
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -97,7 +97,7 @@ class LaunchAgent:
     """``~/Library/LaunchAgents/dev.zag-tray.plist``: launchd loads it at the next login."""
 
     def __init__(self, home: Path | None = None) -> None:
-        self.path = _checked((home or Path.home()) / "Library" / "LaunchAgents" / f"{LABEL}.plist")
+        self.path = guarded((home or Path.home()) / "Library" / "LaunchAgents" / f"{LABEL}.plist")
 
     def is_enabled(self) -> bool:
         try:
@@ -108,7 +108,7 @@ class LaunchAgent:
         return isinstance(agent, dict) and agent.get("RunAtLoad") is True and not agent.get("Disabled")
 
     def enable(self, command: Sequence[str]) -> None:
-        _write_atomically(self.path, launch_agent(command))
+        atomic_write(self.path, launch_agent(command))
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -190,13 +190,3 @@ def autostart_for(platform: str | None = None) -> Autostart:
     if platform == "win32":
         return RunKey()
     return XdgAutostart()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -12,14 +12,18 @@ from __future__ import annotations
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
-from zag_tray.core.liveness import LivenessChecker, LiveStatus, NotVerifiedError
-from zag_tray.core.store import Entry, Snapshot, StoreError, read_store, update_entries
-from zag_tray.core.tree import build_forest, descendants_deepest_first, find_node
+from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.timestamps import now_rfc3339
+from zag_tray.agents.tree import build_forest, descendants_deepest_first, find_node
+from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
+from zag_tray.store.errors import StoreError
+from zag_tray.store.read import read_store
+from zag_tray.store.write import update_entries
 
 STOP_SUPPORTED = hasattr(signal, "SIGHUP")
 """Stop is SIGHUP, which Windows does not have."""
@@ -119,11 +123,6 @@ def root_to_open(entry: Entry) -> Path:
     if not root.is_dir():
         raise ActionError(f"root {entry.root} is not a directory")
     return root
-
-
-def now_rfc3339() -> str:
-    """The current UTC time as zag records ``exited_at``."""
-    return datetime.now(UTC).isoformat()
 
 
 def _read(store: Path) -> Snapshot:

@@ -19,8 +19,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from zag_tray.core.paths import STORE_NAME
-from zag_tray.core.store import serialise
+from zag_tray.agents.timestamps import rfc3339
+from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.paths import STORE_NAME
+from zag_tray.store.layout import serialise
 
 AGENT_CODE = "import os, time\nparent = os.getppid()\nwhile os.getppid() == parent:\n    time.sleep(0.2)\n"
 
@@ -40,10 +42,6 @@ def spawn_agent(entry_id: str | None, argv: list[str] | None = None) -> subproce
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 def make_entry(
@@ -82,11 +80,8 @@ def make_entry(
 
 def write_store(base: Path, entries: list[dict[str, Any]]) -> Path:
     """Write ``entries`` as zag does: pretty JSON, temp file, atomic rename."""
-    base.mkdir(parents=True, exist_ok=True)
     path = base / STORE_NAME
-    tmp = base / f".{STORE_NAME}.{os.getpid()}.demo.tmp"
-    tmp.write_bytes(serialise({"processes": entries}))
-    os.replace(tmp, path)
+    atomic_write(path, serialise({"processes": entries}))
     return path
 
 

@@ -1,0 +1,39 @@
+"""The live status of an entry, and what the stored status alone decides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from zag_tray.agents.entry import Entry
+
+
+class LiveStatus(StrEnum):
+    """zag's live statuses; ``dead`` also covers a pid that is no longer the agent."""
+
+    RUNNING = "running"
+    DEAD = "dead"
+    EXITED = "exited"
+    KILLED = "killed"
+    UNKNOWN = "unknown"
+
+
+_AS_STORED: Final = {"exited": LiveStatus.EXITED, "killed": LiveStatus.KILLED}
+
+
+def stored_status(status: str) -> LiveStatus | None:
+    """The live status a stored value alone decides, or None for ``running``, which only a
+    look at the process can decide (procs/liveness.py)."""
+    if status == "running":
+        return None
+    return _AS_STORED.get(status, LiveStatus.UNKNOWN)
+
+
+def live_status(entry: Entry, checked: Mapping[str, LiveStatus]) -> LiveStatus:
+    """The live status of any entry: what zag recorded, or, for an entry stored running,
+    what a look at its process found (``checked``, by id: procs/liveness.py)."""
+    status = entry.status
+    if status == "running":
+        return checked.get(entry.id, LiveStatus.UNKNOWN)
+    return _AS_STORED.get(status, LiveStatus.UNKNOWN)

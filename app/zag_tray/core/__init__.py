@@ -1,1 +1,0 @@
-"""The Qt-free core: store, liveness, tree, actions. Nothing below here imports Qt."""

@@ -1,0 +1,85 @@
+"""The window's columns: what each shows, its tooltip and what it sorts by, per agent.
+
+The words come from agents/present.py, the same ones the menu, tooltip, CLI and
+notifications use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.present import STOPPING, Outcome, outcome, runtime, runtime_text, title
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.text import duration, one_line, short_path
+from zag_tray.ui.plain import plain_tooltip
+
+
+class Column(IntEnum):
+    AGENT = 0
+    STATUS = 1
+    PID = 2
+    COMMAND = 3
+    STARTED = 4
+    RUNTIME = 5
+    ROOT = 6
+    PROMPT = 7
+
+
+HEADERS = {
+    Column.AGENT: "Agent",
+    Column.STATUS: "Status",
+    Column.PID: "PID",
+    Column.COMMAND: "Command",
+    Column.STARTED: "Started",
+    Column.RUNTIME: "Runtime",
+    Column.ROOT: "Root",
+    Column.PROMPT: "Prompt",
+}
+
+
+def row_outcome(entry: Entry, status: LiveStatus, stopping: bool) -> Outcome:
+    """The outcome a row shows: "stopping…" for a running agent the user just signalled."""
+    return STOPPING if stopping and status is LiveStatus.RUNNING else outcome(entry, status)
+
+
+def cell_text(entry: Entry, status: LiveStatus, column: Column, now: float, stopping: bool) -> str:
+    if column is Column.AGENT:
+        return title(entry)
+    if column is Column.STATUS:
+        return row_outcome(entry, status, stopping).label
+    if column is Column.PID:
+        return str(entry.pid)
+    if column is Column.COMMAND:
+        return one_line(entry.command, 20)
+    if column is Column.STARTED:
+        return f"{duration(now - entry.started)} ago"
+    if column is Column.RUNTIME:
+        return runtime_text(entry, status, now)
+    if column is Column.ROOT:
+        return one_line(short_path(entry.root), 80)
+    return one_line(entry.prompt, 100)
+
+
+def cell_tooltip(entry: Entry, column: Column) -> str | None:
+    if column is Column.STARTED:
+        return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    if column is Column.PROMPT and entry.prompt:
+        return plain_tooltip(one_line(entry.prompt, 500))
+    if column is Column.ROOT and entry.root:
+        return plain_tooltip(one_line(entry.root, 500))
+    return None
+
+
+def sort_value(entry: Entry, status: LiveStatus, column: Column, now: float) -> Any:
+    """What ``column`` sorts ``entry`` by (an unknown runtime sorts below every known one)."""
+    if column is Column.PID:
+        return entry.pid
+    if column is Column.STARTED:
+        return entry.started
+    if column is Column.RUNTIME:
+        seconds = runtime(entry, status, now)
+        return -1.0 if seconds is None else seconds
+    return cell_text(entry, status, column, now, stopping=False).casefold()

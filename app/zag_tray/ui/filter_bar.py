@@ -1,0 +1,83 @@
+"""Above the window's tree: the text filter, the provider filter and "Running only", and a
+note for messages (plain text, over everything else)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.tree import entry_matcher
+
+ALL_PROVIDERS = "All providers"
+FILTER_DELAY_MS = 150
+"""The filter applies once typing pauses this long (filtering 100,000 entries takes a moment)."""
+
+
+class FilterBar(QWidget):
+    """Emits ``changed`` when what is shown should change (typing: once it pauses)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLineEdit(placeholderText="Filter by id, provider, model, prompt or root")
+        self.text.setClearButtonEnabled(True)
+        self.running_only = QCheckBox("Running only")
+        self.running_only.setChecked(True)
+        self.provider = QComboBox()
+        self.provider.addItem(ALL_PROVIDERS)
+        self._typing = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._typing.timeout.connect(self.changed)
+        self.text.textChanged.connect(self._typing.start)
+        self.provider.currentTextChanged.connect(self.changed)
+        self.running_only.toggled.connect(self.changed)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.provider)
+        row.addWidget(self.running_only)
+
+    def matcher(self) -> Callable[[Entry], bool] | None:
+        """What the filters keep (None: everything)."""
+        provider = self.provider.currentText()
+        return entry_matcher(self.text.text(), "" if provider == ALL_PROVIDERS else provider)
+
+    def set_providers(self, providers: Sequence[str]) -> None:
+        """The providers to choose from; the choice stays if it is still one of them."""
+        present = [self.provider.itemText(i) for i in range(1, self.provider.count())]
+        if list(providers) == present:
+            return
+        current = self.provider.currentText()
+        self.provider.blockSignals(True)
+        self.provider.clear()
+        self.provider.addItems([ALL_PROVIDERS, *providers])
+        self.provider.setCurrentText(current if current in providers else ALL_PROVIDERS)
+        self.provider.blockSignals(False)
+
+
+class Note(QLabel):
+    """A plain-text message above the tree, hidden again after a while."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setStyleSheet(
+            "QLabel { background: #fff5d6; color: #3d2c00; border: 1px solid #e3c66d;"
+            " border-radius: 3px; padding: 4px 8px; }"
+        )
+        self.hide()
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
+
+    def say(self, text: str, timeout_ms: int) -> None:
+        """Show ``text``; ``timeout_ms`` 0 keeps it until the next one."""
+        self.setText(text)
+        self.show()
+        if timeout_ms:
+            self._timer.start(timeout_ms)
+        else:
+            self._timer.stop()

@@ -1,0 +1,61 @@
+"""The one place tests make entries, stores and observations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from zag_tray.agents.entry import Entry, SkippedEntry, Snapshot
+from zag_tray.agents.observation import Observation, SnapshotFacts, observe
+from zag_tray.agents.status import LiveStatus
+from zag_tray.demo import make_entry, write_store
+from zag_tray.store.parse import parse_entry
+
+__all__ = ["entry", "make_entry", "observation", "stored", "write_one", "write_store"]
+
+STORE = Path("/tmp/x/processes.json")
+
+
+def stored(
+    entry_id: str = "agent-1",
+    parent: str | None = None,
+    minute: int = 0,
+    *,
+    pid: int = 100,
+    second: int = 0,
+    **fields: Any,
+) -> dict[str, Any]:
+    """One entry as zag stores it (zag's keys in zag's order), started at 10:``minute`` on
+    2026-03-28 UTC."""
+    started_at = f"2026-03-28T10:{minute:02d}:{second:02d}Z"
+    return make_entry(pid=pid, entry_id=entry_id, parent=parent, started_at=started_at, **fields)
+
+
+def entry(
+    entry_id: str = "agent-1", parent: str | None = None, minute: int = 0, *, pid: int = 100, **fields: Any
+) -> Entry:
+    """One parsed entry (see :func:`stored`)."""
+    parsed = parse_entry(stored(entry_id, parent, minute, pid=pid, **fields))
+    assert isinstance(parsed, Entry), parsed
+    return parsed
+
+
+def write_one(base_dir: Path, entry_id: str, pid: int, **fields: Any) -> Path:
+    """A store in ``base_dir`` holding one entry (started now); its path."""
+    return write_store(base_dir, [make_entry(pid=pid, entry_id=entry_id, **fields)])
+
+
+def observation(
+    entries: Iterable[Entry],
+    checked: Mapping[str, LiveStatus] | None = None,
+    *,
+    error: str | None = None,
+    skipped: tuple[SkippedEntry, ...] = (),
+    before: Observation | None = None,
+) -> Observation:
+    """An observation of ``entries`` with the live statuses ``checked`` (by id; an entry stored
+    running and not named there is unknown), as procs/monitor.py would make it."""
+    entries = tuple(entries)
+    facts = SnapshotFacts.of(Snapshot(STORE, entries, skipped))
+    return observe(facts, dict(checked or {}), before, error=error)
