@@ -1,14 +1,18 @@
-"""Stores in zag's exact on-disk format, of any size, with realistic nesting."""
+"""Stores in zag's exact on-disk format, of any size, with realistic nesting; :class:`Stores`
+makes them in a folder with their running entries real processes."""
 
 from __future__ import annotations
 
 import random
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from zag_tray.core.store import serialise
+from benchmarks.common import RUNNING
+from zag_tray.demo import spawn_agent
+from zag_tray.store.layout import serialise
 
 PROVIDERS = [
     ("claude", "opus"),
@@ -80,3 +84,34 @@ def write(path: Path, entries: list[dict[str, Any]]) -> bytes:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+class Stores:
+    """Stores of each size in one folder, their ``running`` last entries real sleeping processes."""
+
+    def __init__(self, root: Path, running: int = RUNNING) -> None:
+        self.root = root
+        self.running = running
+        self.agents: list[subprocess.Popen[bytes]] = []
+        self.paths: dict[int, Path] = {}
+        self.watch_id: dict[int, str] = {}
+        """The id of each store's last entry: the one whose prompt a writer changes."""
+
+    def make(self, size: int) -> Path:
+        entries = make_entries(size, [0] * self.running)
+        for entry in entries[-self.running :]:
+            proc = spawn_agent(entry["id"])
+            self.agents.append(proc)
+            entry["pid"] = proc.pid
+        base = self.root / f"store-{size}"
+        base.mkdir()
+        path = base / "processes.json"
+        write(path, entries)
+        self.paths[size] = path
+        self.watch_id[size] = entries[-1]["id"]
+        return path
+
+    def close(self) -> None:
+        for proc in self.agents:
+            proc.kill()
+            proc.wait()

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from zag_tray import __version__
 from zag_tray.agents.entry import Entry, Snapshot
-from zag_tray.agents.present import runtime_text, title
+from zag_tray.agents.present import outcome, runtime_text, title
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import one_line, short_path
 from zag_tray.agents.tree import Node, build_forest, find_node, walk
@@ -225,12 +225,10 @@ def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
     parts = [
         entry.id[:8],
         f"{title(entry)} · {one_line(entry.command, 20)}",
-        status.value,
+        outcome(entry, status).label,
         f"pid {entry.pid}",
         runtime_text(entry, status, now),
     ]
-    if entry.exit_code is not None:
-        parts.append(f"exit {entry.exit_code}")
     if entry.root:
         parts.append(one_line(short_path(entry.root), 60))
     if entry.prompt:

@@ -31,7 +31,7 @@ STANDARD_KEYS: Final = (
     "parent_process_id",
     "parent_session_id",
 )
-"""zag's keys of an entry, in the order zag writes them (ZAG_STORE.md)."""
+"""zag's keys of an entry, in the order zag writes them (zag-agent/src/process_store.rs in zag's source)."""
 
 
 class Entry(msgspec.Struct, frozen=True, gc=False):

@@ -1,6 +1,6 @@
 """Where zag's store is, and where the tray keeps its own settings and log.
 
-Base-dir resolution (DESIGN.md, Semantics), first that applies:
+Base-dir resolution (the README, "Where the store is looked for"), first that applies:
 
 1. ``--base-dir DIR`` on the command line;
 2. the ``ZAG_TRAY_BASE_DIR`` environment variable;
@@ -75,7 +75,7 @@ def zag_home_dir() -> Path:
 
 
 def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = None) -> BaseDirChoice:
-    """Pick the base directory as DESIGN.md says, with the reason."""
+    """Pick the base directory as the README says, with the reason."""
     environ = os.environ if env is None else env
     if flag:
         return BaseDirChoice(guarded(Path(flag).expanduser()), "given with --base-dir")

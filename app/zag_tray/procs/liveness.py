@@ -99,6 +99,12 @@ class LivenessChecker:
             self._first_seen = {k: v for k, v in self._first_seen.items() if k in keep}
         return result
 
+    def first_seen(self, entry: Entry) -> float | None:
+        """The create time first seen for ``entry``'s pid, while the entry is stored running
+        (what tells a reused pid from the agent, rule 6 above)."""
+        with self._lock:
+            return self._first_seen.get((entry.id, entry.pid))
+
     def verified_process(self, entry: Entry, *, allow_killed: bool = False) -> psutil.Process:
         """The psutil Process of a running agent, checked now, or :class:`NotVerifiedError`.
 

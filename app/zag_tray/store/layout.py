@@ -1,7 +1,7 @@
 """zag's byte layout of ``processes.json``, written down once.
 
-zag saves with serde_json's ``to_string_pretty`` (ZAG_STORE.md), which is what
-``json.dumps(indent=2, ensure_ascii=False)`` writes. The layout is deterministic,
+zag saves with serde_json's ``to_string_pretty`` (zag-agent/src/process_store.rs in
+zag's source), which is what ``json.dumps(indent=2, ensure_ascii=False)`` writes. The layout is deterministic,
 which is what lets the reader re-parse only the entries whose bytes changed
 (store/reader.py) and the writer replace one entry's bytes in place
 (store/write.py). The separators hold raw line breaks, which JSON strings cannot,

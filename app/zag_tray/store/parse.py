@@ -1,7 +1,8 @@
 """zag's entries from JSON: one rule for what zag's reader accepts, applied in C.
 
-The rule is :data:`FIELDS`: zag's ``ProcessEntry`` (ZAG_STORE.md), each key with
-its type, whether it may be missing, and how a wrong value is worded. From it
+The rule is :data:`FIELDS`: zag's ``ProcessEntry`` (zag-agent/src/process_store.rs in
+zag's source), each key with its type, whether it may be missing, and how a wrong
+value is worded. From it
 come both msgspec types: :class:`ExactZagEntry`, exactly zag's 14 keys, which
 decodes a store zag wrote without a dict per entry, and the lenient one behind
 :func:`parse_entry`, which takes any other entry (unknown keys, missing optional

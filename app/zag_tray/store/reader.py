@@ -40,7 +40,7 @@ GROUP_BYTES = 128 << 10
 class StoreReader:
     """Reads one store again and again, re-parsing only the entries whose bytes changed.
 
-    zag writes a deterministic layout (ZAG_STORE.md) and rewrites the whole file
+    zag writes a deterministic layout (store/layout.py) and rewrites the whole file
     for every change, so after the first read most of it is byte-for-byte what
     it was. Entries are kept in groups of a few hundred with one hash of their
     bytes each; a read confirms unchanged groups from the front and from the back

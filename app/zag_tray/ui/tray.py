@@ -138,6 +138,10 @@ class TrayApp(QObject):
     def open_window(self) -> None:
         self.window.show_and_raise()
 
+    def window_built(self) -> bool:
+        """Has the window been built? (Not until it is first opened.)"""
+        return self._window is not None
+
     def window_visible(self) -> bool:
         return self._window is not None and self._window.isVisible()
 

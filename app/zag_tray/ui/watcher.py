@@ -47,6 +47,9 @@ class StoreWatcher(QObject):
         """How often running agents are checked when the store does not change."""
         self._liveness.setInterval(ms)
 
+    def liveness_interval(self) -> int:
+        return self._liveness.interval()
+
     @property
     def store(self) -> Path:
         return self.monitor.store

@@ -10,8 +10,8 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,7 @@ from zag_tray.agents.tree import (
 from zag_tray.desktop.memory import release_free_memory
 from zag_tray.procs.actions import STOP_SUPPORTED
 from zag_tray.ui.columns import Column, sort_value
-from zag_tray.ui.details import DetailsPane
+from zag_tray.ui.details import DetailsPane, status_line
 from zag_tray.ui.filter_bar import FilterBar, Note
 from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
 from zag_tray.ui.tree_view import AgentTreeView
@@ -128,29 +127,22 @@ class AgentWindow(QMainWindow):
     def _build_details(self) -> QWidget:
         self.details = DetailsPane()
         self.details.parent_clicked.connect(self.select_entry)
-        buttons = QHBoxLayout()
         self.agent_actions: dict[str, QAction] = {}
-        self.buttons: dict[str, QToolButton] = {}
         for key, text in AGENT_ACTIONS:
             action = QAction(text, self)
-            action.setIconText(text)  # a tool button shows the icon text, which drops the "…"
             action.triggered.connect(self._action_slot(key))
             action.setVisible(key != "stop" or STOP_SUPPORTED)
-            button = QToolButton()
-            button.setDefaultAction(action)
-            self.agent_actions[key], self.buttons[key] = action, button
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            self.agent_actions[key] = action
+        self.buttons = self.details.add_buttons(self.agent_actions)
         pane = QWidget()
         outer = QVBoxLayout(pane)
         outer.addWidget(self.details)
-        outer.addLayout(buttons)
         outer.addStretch(1)
         return pane
 
     def _add_shortcuts(self) -> None:
-        """Ctrl+F, F5 and Ctrl+W (close to the tray) anywhere in the window; the row keys are
-        handled by the tree (eventFilter)."""
+        """Ctrl+F, F5 and Ctrl+W (close to the tray) anywhere in the window; Delete (kill) and
+        Ctrl+C (copy id) on the tree, through the same actions as the buttons."""
         for keys, handler in (
             (QKeySequence(QKeySequence.StandardKey.Find), self._focus_filter),
             (QKeySequence(Qt.Key.Key_F5), self.refresh_requested.emit),
@@ -161,27 +153,15 @@ class AgentWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(handler)
             self.addAction(action)
-        self.view.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Delete = kill, Ctrl+C = copy id, Enter = details, F5 = refresh, Ctrl+F = filter, on the tree."""
-        if watched is not self.view or event.type() != QEvent.Type.KeyPress:
-            return super().eventFilter(watched, event)
-        assert isinstance(event, QKeyEvent)
-        if event.key() == Qt.Key.Key_Delete:
-            self.agent_actions["kill"].trigger()
-        elif event.matches(QKeySequence.StandardKey.Copy):
-            self.agent_actions["copy_id"].trigger()
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._show_details()
-            self.details.labels["id"].setFocus()
-        elif event.key() == Qt.Key.Key_F5:
-            self.refresh_requested.emit()
-        elif event.matches(QKeySequence.StandardKey.Find):
-            self._focus_filter()
-        else:
-            return super().eventFilter(watched, event)
-        return True
+        row_keys = {
+            "kill": QKeySequence(Qt.Key.Key_Delete),
+            "copy_id": QKeySequence(QKeySequence.StandardKey.Copy),
+        }
+        for key, sequence in row_keys.items():
+            self.agent_actions[key].setShortcut(sequence)
+            self.agent_actions[key].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.view.addAction(self.agent_actions[key])
+        self.view.activated.connect(lambda *_: self.details.labels["id"].setFocus())  # Enter
 
     # --- applying observations -------------------------------------------------------------
 
@@ -203,7 +183,6 @@ class AgentWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a second at most, at 100,000 rows
         try:
             self._reapply(reset=True)
-            self.view.expandAll()
         finally:
             QApplication.restoreOverrideCursor()
 
@@ -225,13 +204,15 @@ class AgentWindow(QMainWindow):
         )
         if not applied:
             roots = self._forest(observation)
-            source = observation.snapshot if whole else None
+            source, filled = observation.snapshot if whole else None, reset or not self.model.rowCount()
             self.model.apply(roots, observation.status_of, now, ended=ended, reset=reset, source=source)
+            if filled:  # rows made in one go (a first fill too): unfolded, as new rows are
+                self.view.expandAll()
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
         if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
             self.view.setCurrentIndex(self.model.index(0, 0))
         self._show_details()
-        self._update_status(observation)
+        self.status_label.setText(status_line(self._store_path, observation))
         self.view.say_why_empty(self._why_empty(observation))
 
     def _why_empty(self, observation: Observation) -> str:
@@ -273,19 +254,6 @@ class AgentWindow(QMainWindow):
     def _zags_order(self) -> bool:
         """Newest first: the order the forest is built in, no sorting needed."""
         return self._sort == (Column.STARTED, Qt.SortOrder.DescendingOrder)
-
-    def _update_status(self, observation: Observation) -> None:
-        snapshot = observation.snapshot
-        parts = [
-            self._store_path,
-            f"{len(observation.running)} running, {len(snapshot.entries)} stored",
-            "updated " + time.strftime("%H:%M:%S", time.localtime(observation.observed_at)),
-        ]
-        if snapshot.skipped:
-            parts.append(f"{len(snapshot.skipped)} invalid entries skipped")
-        if observation.error:
-            parts.append(f"error: {observation.error}")
-        self.status_label.setText("  ·  ".join(parts))
 
     def show_note(self, text: str, timeout_ms: int = 10000) -> None:
         """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""

@@ -1,0 +1,1 @@
+"""The processes benchmarks/run.py starts, each ``python -m benchmarks.roles.<role>``."""
