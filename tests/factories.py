@@ -12,7 +12,7 @@ from zag_tray.agents.status import LiveStatus
 from zag_tray.demo import make_entry, write_store
 from zag_tray.store.parse import parse_entry
 
-__all__ = ["entry", "make_entry", "observation", "stored", "write_one", "write_store"]
+__all__ = ["entry", "entry_now", "make_entry", "observation", "stored", "write_one", "write_store"]
 
 STORE = Path("/tmp/x/processes.json")
 
@@ -36,7 +36,17 @@ def entry(
     entry_id: str = "agent-1", parent: str | None = None, minute: int = 0, *, pid: int = 100, **fields: Any
 ) -> Entry:
     """One parsed entry (see :func:`stored`)."""
-    parsed = parse_entry(stored(entry_id, parent, minute, pid=pid, **fields))
+    return _parsed(stored(entry_id, parent, minute, pid=pid, **fields))
+
+
+def entry_now(entry_id: str = "agent-1", *, pid: int, **fields: Any) -> Entry:
+    """One parsed entry started now, as zag records an agent it has just spawned (a real
+    process is not older than it); see :func:`write_one` for a store of it."""
+    return _parsed(make_entry(pid=pid, entry_id=entry_id, **fields))
+
+
+def _parsed(raw: dict[str, Any]) -> Entry:
+    parsed = parse_entry(raw)
     assert isinstance(parsed, Entry), parsed
     return parsed
 

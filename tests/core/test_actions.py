@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
-from zag_tray.agents.entry import Entry
+from tests.factories import entry_now, write_one
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.store.layout import serialise
-from zag_tray.store.parse import parse_entry
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 HandlerAgent = Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]
@@ -92,12 +91,6 @@ def test_force_kill_after_sigterm_was_ignored(base_dir: Path, handler_agent: Han
     assert store.read_bytes() == recorded  # the first kill's record stands
 
 
-def write_one(base_dir: Path, entry_id: str, pid: int, **fields: object) -> Path:
-    from zag_tray.demo import make_entry, write_store
-
-    return write_store(base_dir, [make_entry(pid=pid, entry_id=entry_id, **fields)])  # type: ignore[arg-type]
-
-
 def test_force_refuses_a_killed_entry_whose_process_is_gone(base_dir: Path) -> None:
     store = write_one(base_dir, "gone", 999_999, status="killed")
     with pytest.raises(ActionError, match="not running"):
@@ -120,16 +113,8 @@ def test_stop_refuses_an_agent_that_is_not_running(base_dir: Path) -> None:
         actions.stop(store, "dead", LivenessChecker())
 
 
-def _entry_with_root(root: str | None) -> Entry:
-    from zag_tray.demo import make_entry
-
-    parsed = parse_entry(make_entry(pid=5, root=root))
-    assert isinstance(parsed, Entry)
-    return parsed
-
-
 def test_open_root_accepts_only_an_existing_directory(tmp_path: Path) -> None:
-    assert actions.root_to_open(_entry_with_root(str(tmp_path))) == tmp_path
+    assert actions.root_to_open(entry_now(pid=5, root=str(tmp_path))) == tmp_path
     script = tmp_path / "run.sh"
     script.write_text("#!/bin/sh\n")
     for root, message in (
@@ -139,4 +124,4 @@ def test_open_root_accepts_only_an_existing_directory(tmp_path: Path) -> None:
         ("relative/dir", "not an absolute path"),
     ):
         with pytest.raises(ActionError, match=message):
-            actions.root_to_open(_entry_with_root(root))
+            actions.root_to_open(entry_now(pid=5, root=root))

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.core.test_store_read import BAD_STORES
+from tests.factories import write_one
 from zag_tray.cli import main
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -69,21 +70,10 @@ def test_list_draws_the_tree(live_sample: LiveSample, capsys: pytest.CaptureFixt
 
 
 def test_list_elides_huge_and_multiline_prompts(
-    base_dir: Path, agents: Callable[..., object], capsys: pytest.CaptureFixture[str]
+    base_dir: Path, agents: Callable[..., subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zag_tray.demo import make_entry, write_store
-
     proc = agents("big")
-    write_store(
-        base_dir,
-        [
-            make_entry(
-                pid=proc.pid,
-                entry_id="big",  # type: ignore[attr-defined]
-                prompt="line one\nline two " + "x" * 5_000_000,
-            )
-        ],
-    )
+    write_one(base_dir, "big", proc.pid, prompt="line one\nline two " + "x" * 5_000_000)
     code, out, _ = cli(capsys, "list", "--base-dir", str(base_dir))
     assert code == 0 and len(out.splitlines()) == 1 and len(out) < 300
     assert "line one line two" in out and out.rstrip().endswith("…”")
@@ -121,10 +111,8 @@ def test_kill_tree_from_the_cli(live_sample: LiveSample, capsys: pytest.CaptureF
 def test_kill_of_a_stubborn_agent_says_use_force(
     base_dir: Path, handler_agent: HandlerAgent, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zag_tray.demo import make_entry, write_store
-
     proc, _ = handler_agent("stubborn-agent", "SIGTERM", "ignore")
-    write_store(base_dir, [make_entry(pid=proc.pid, entry_id="stubborn-agent")])
+    write_one(base_dir, "stubborn-agent", proc.pid)
     code, _, err = cli(capsys, "kill", "stubborn-agent", "--base-dir", str(base_dir))
     assert code == 1
     assert (

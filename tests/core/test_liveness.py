@@ -13,21 +13,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.factories import entry_now, make_entry, write_store
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import rfc3339
-from zag_tray.demo import make_entry
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
-from zag_tray.store.parse import parse_entry
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
-
-
-def entry_for(pid: int, entry_id: str = "agent-1", **fields: object) -> Entry:
-    parsed = parse_entry(make_entry(pid=pid, entry_id=entry_id, **fields))  # type: ignore[arg-type]
-    assert isinstance(parsed, Entry)
-    return parsed
 
 
 def status_of(entry: Entry, checker: LivenessChecker | None = None) -> LiveStatus:
@@ -43,22 +36,22 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 def test_alive_agent_is_running(agents: Spawn) -> None:
     proc = agents("agent-1")
-    assert status_of(entry_for(proc.pid)) is LiveStatus.RUNNING
-    assert LivenessChecker().verdict(entry_for(proc.pid)).reason == "ZAG_PROCESS_ID names this entry"
+    assert status_of(entry_now(pid=proc.pid)) is LiveStatus.RUNNING
+    assert LivenessChecker().verdict(entry_now(pid=proc.pid)).reason == "ZAG_PROCESS_ID names this entry"
 
 
 def test_gone_agent_is_dead(agents: Spawn) -> None:
     proc = agents("agent-1")
     proc.kill()
     proc.wait()
-    assert status_of(entry_for(proc.pid)) is LiveStatus.DEAD
+    assert status_of(entry_now(pid=proc.pid)) is LiveStatus.DEAD
 
 
 def test_zombie_agent_is_dead(agents: Spawn) -> None:
     proc = agents("agent-1")
     proc.kill()  # not waited for: it stays a zombie until the teardown reaps it
     wait_until(lambda: psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE)
-    verdict = LivenessChecker().verdict(entry_for(proc.pid))
+    verdict = LivenessChecker().verdict(entry_now(pid=proc.pid))
     assert verdict.status is LiveStatus.DEAD and "zombie" in verdict.reason
 
 
@@ -66,7 +59,7 @@ def test_process_older_than_entry_is_dead_and_not_signalled(agents: Spawn) -> No
     proc = agents("agent-1")
     created = psutil.Process(proc.pid).create_time()
     later = rfc3339(datetime.fromtimestamp(created + 60, UTC))
-    entry = entry_for(proc.pid, started_at=later)
+    entry = entry_now(pid=proc.pid, started_at=later)
     assert status_of(entry) is LiveStatus.DEAD
     with pytest.raises(NotVerifiedError, match="created before this entry"):
         LivenessChecker().verified_process(entry)
@@ -76,9 +69,9 @@ def test_process_older_than_entry_is_dead_and_not_signalled(agents: Spawn) -> No
 @pytest.mark.parametrize("which", ["own", "parent", "init", "zero"])
 def test_tray_itself_its_ancestors_and_init_are_never_running(which: str) -> None:
     pid = {"own": os.getpid(), "parent": os.getppid(), "init": 1, "zero": 0}[which]
-    assert status_of(entry_for(pid)) is LiveStatus.DEAD
+    assert status_of(entry_now(pid=pid)) is LiveStatus.DEAD
     with pytest.raises(NotVerifiedError):
-        LivenessChecker().verified_process(entry_for(pid))
+        LivenessChecker().verified_process(entry_now(pid=pid))
 
 
 @pytest.mark.parametrize(
@@ -94,18 +87,18 @@ def test_stored_statuses_other_than_running_are_as_stored(
     agents: Spawn, stored: str, expected: LiveStatus
 ) -> None:
     proc = agents("agent-1")  # alive, yet what zag recorded wins
-    assert status_of(entry_for(proc.pid, status=stored)) is expected
+    assert status_of(entry_now(pid=proc.pid, status=stored)) is expected
 
 
 def test_pid_tagged_for_another_agent_is_dead(agents: Spawn) -> None:
     proc = agents("someone-else")
-    verdict = LivenessChecker().verdict(entry_for(proc.pid))
+    verdict = LivenessChecker().verdict(entry_now(pid=proc.pid))
     assert verdict.status is LiveStatus.DEAD and "belongs to agent someone-else" in verdict.reason
 
 
 def test_untagged_stranger_is_dead(agents: Spawn) -> None:
     proc = agents(None, argv=["sleep", "30"])
-    verdict = LivenessChecker().verdict(entry_for(proc.pid))
+    verdict = LivenessChecker().verdict(entry_now(pid=proc.pid))
     assert verdict.status is LiveStatus.DEAD and "neither this agent nor zag" in verdict.reason
 
 
@@ -116,9 +109,9 @@ def test_zag_itself_before_retargeting_is_running(agents: Spawn, tmp_path: Path)
     shutil.copy(sleep, zag)
     # A nested zag inherits its parent agent's ZAG_PROCESS_ID until it retargets the entry.
     proc = agents("parent-agent", argv=[str(zag), "30"])
-    entry = entry_for(proc.pid, parent="parent-agent")
+    entry = entry_now(pid=proc.pid, parent="parent-agent")
     assert status_of(entry) is LiveStatus.RUNNING
-    assert status_of(entry_for(proc.pid, parent="other")) is LiveStatus.DEAD
+    assert status_of(entry_now(pid=proc.pid, parent="other")) is LiveStatus.DEAD
 
 
 def _spawn_at_pid(spawn: Spawn, pid: int, entry_id: str | None) -> subprocess.Popen[bytes]:
@@ -142,7 +135,7 @@ def test_pid_reused_while_watched_is_dead_even_with_the_same_tag(agents: Spawn) 
     _need_pid_control()
     first = agents("agent-1")
     checker = LivenessChecker()
-    entry = entry_for(first.pid)
+    entry = entry_now(pid=first.pid)
     assert status_of(entry, checker) is LiveStatus.RUNNING
     time.sleep(0.05)  # create times have a 10 ms granularity on Linux
     first.kill()
@@ -157,7 +150,7 @@ def test_pid_reused_while_watched_is_dead_even_with_the_same_tag(agents: Spawn) 
 def test_pid_reused_by_a_stranger_is_dead_for_a_fresh_checker(agents: Spawn) -> None:
     _need_pid_control()
     first = agents("agent-1")
-    entry = entry_for(first.pid)
+    entry = entry_now(pid=first.pid)
     first.kill()
     first.wait()
     stranger = _spawn_at_pid(agents, first.pid, None)
@@ -167,22 +160,23 @@ def test_pid_reused_by_a_stranger_is_dead_for_a_fresh_checker(agents: Spawn) -> 
 
 def test_first_seen_memory_is_forgotten_with_the_entry(agents: Spawn) -> None:
     proc = agents("agent-1")
-    checker = LivenessChecker()
-    checker.statuses([entry_for(proc.pid)])
-    assert checker._first_seen
+    checker, entry = LivenessChecker(), entry_now(pid=proc.pid)
+    checker.statuses([entry])
+    assert checker.first_seen(entry) == psutil.Process(proc.pid).create_time()
     checker.statuses([])
-    assert not checker._first_seen
+    assert checker.first_seen(entry) is None
 
 
 def test_monitor_keeps_pid_memory_across_store_changes(agents: Spawn, base_dir: Path) -> None:
-    from zag_tray.demo import write_store
     from zag_tray.procs.monitor import Monitor
 
     proc = agents("agent-1")
     entry = make_entry(pid=proc.pid, entry_id="agent-1")
     write_store(base_dir, [entry])
     monitor = Monitor(base_dir / "processes.json")
-    assert [e.id for e in monitor.observe().running] == ["agent-1"]
+    running = monitor.observe().running
+    assert [e.id for e in running] == ["agent-1"]
     write_store(base_dir, [entry, make_entry(pid=1, entry_id="other", status="exited")])
     monitor.observe()
-    assert monitor.checker._first_seen  # still remembered after the store changed
+    created = psutil.Process(proc.pid).create_time()
+    assert monitor.checker.first_seen(running[0]) == created  # still remembered after the store changed

@@ -39,7 +39,7 @@ def test_finished_since_is_every_recorded_end_since_then_latest_first(
     since = NOW.timestamp() - within
     expected = sorted(
         (e for e in entries if e.status in ("exited", "killed") and e.ended is not None and e.ended >= since),
-        key=lambda e: e.ended or 0.0,
+        key=lambda e: (e.ended or 0.0, *e.sort_key),  # ties: newest start, then id, first
         reverse=True,
     )
     shown = observation(entries).finished_since(since)

@@ -221,7 +221,10 @@ def test_kill_during_a_rewrite_storm_loses_no_entry_and_never_tears(
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(live_sample.path), "3"], stdout=subprocess.PIPE, text=True
     )
-    time.sleep(0.3)
+    deadline = time.monotonic() + 20
+    while b'"writer-' not in live_sample.path.read_bytes():  # the storm has begun
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.01)
     for entry_id in ("9d5e6f7a", "8c4d5e6f", "6a2b3c4d"):
         outcome = actions.kill(live_sample.path, entry_id, LivenessChecker())
         assert outcome.ok, outcome

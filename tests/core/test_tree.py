@@ -7,21 +7,11 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.factories import entry
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.tree import Node, build_forest, descendants_deepest_first, find_node, walk
-from zag_tray.demo import make_entry
-from zag_tray.store.parse import parse_entry
 
 IDS = [f"id-{n}" for n in range(8)]
-
-
-def entry(entry_id: str, parent: str | None, minute: int) -> Entry:
-    parsed = parse_entry(
-        make_entry(pid=100, entry_id=entry_id, parent=parent, started_at=f"2026-03-28T10:{minute:02d}:00Z")
-    )
-    assert isinstance(parsed, Entry)
-    return parsed
-
 
 entries_strategy = st.lists(
     st.builds(entry, st.sampled_from(IDS), st.none() | st.sampled_from([*IDS, "absent"]), st.integers(0, 5)),

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.desktop_entry import unquote_exec
-from zag_tray.demo import make_entry, write_store
+from tests.factories import make_entry, stored, write_store
 from zag_tray.desktop.autostart import XdgAutostart, launch_command
 from zag_tray.desktop.paths import BaseDirChoice
 from zag_tray.desktop.settings import Settings, load_settings, save_settings
@@ -33,14 +33,7 @@ class Agents:
         self.base = base
         self.procs = {name: spawn(name) for name in ("a", "b", "c", "d")}
         self.entries = {
-            name: make_entry(
-                pid=proc.pid,
-                entry_id=name,
-                provider="codex",
-                model="gpt-5",
-                root=str(Path.home() / "proj"),
-                started_at="2026-03-28T10:00:00Z",
-            )
+            name: stored(name, pid=proc.pid, provider="codex", model="gpt-5", root=str(Path.home() / "proj"))
             for name, proc in self.procs.items()
         }
         self.save()
@@ -90,9 +83,13 @@ def test_no_notification_for_what_is_found_at_start_up(
         ],
     )
     app = build_tray(BaseDirChoice(base_dir, "test"), settings_file)
+    seen: list[object] = []
+    app.watcher.observed.connect(seen.append)
     app.start()
-    qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    looks = len(seen)
+    app.watcher.refresh()  # a second look: what was found at start-up is still not news
+    qtbot.waitUntil(lambda: len(seen) > looks, timeout=5000)
     assert app.notices == []
     app.shutdown()
 
@@ -122,9 +119,13 @@ def test_an_agent_that_dies_is_told_as_died(tray: TrayApp, four: Agents, qtbot: 
 
 
 def test_several_at_once_are_one_notification(tray: TrayApp, four: Agents, qtbot: QtBot) -> None:
+    seen: list[object] = []
+    tray.watcher.observed.connect(seen.append)
     four.finish(("a", "exited", 0), ("b", "exited", 1), ("c", "killed", None))
     qtbot.waitUntil(lambda: bool(tray.notices), timeout=5000)
-    qtbot.wait(1500)  # a second liveness pass must not announce them again
+    announced = len(seen)
+    # Two more liveness passes (one a second) must not announce them again.
+    qtbot.waitUntil(lambda: len(seen) >= announced + 2, timeout=10000)
     assert [n.text for n in tray.notices] == ["3 agents finished, 1 failed or died"]
     assert tray.notices[0].entry_id is None
 
@@ -159,7 +160,7 @@ def test_settings_dialog_changes_what_the_tray_does(tray: TrayApp, qtbot: QtBot)
     QTimer.singleShot(0, answer)
     tray.edit_settings()  # modal, as from the menu
     assert tray.controller.confirm_kill is False
-    assert tray.watcher._liveness.interval() == 10_000
+    assert tray.watcher.liveness_interval() == 10_000
     assert load_settings(tray.settings_file).recent_minutes == 15
 
 

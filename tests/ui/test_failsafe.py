@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ORPHAN, LiveSample
@@ -33,7 +34,7 @@ class FailsOnce(LivenessChecker):
 
 
 def test_an_observation_that_raises_is_an_error_and_the_next_one_runs(
-    live_sample: LiveSample, qtbot: QtBot
+    live_sample: LiveSample, qtbot: QtBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     watcher = StoreWatcher(Monitor(live_sample.path, FailsOnce()))
     seen: list[Observation] = []
@@ -41,7 +42,9 @@ def test_an_observation_that_raises_is_an_error_and_the_next_one_runs(
     watcher.start()
     try:
         qtbot.waitUntil(lambda: len(seen) >= 1, timeout=5000)
-        assert seen[0].error is not None and "injected failure" in seen[0].error
+        assert seen[0].error == "unexpected error: RuntimeError: injected failure"
+        logged = [r for r in caplog.records if r.exc_info and "injected failure" in str(r.exc_info[1])]
+        assert logged, "the traceback goes to the log"
         watcher.refresh()
         qtbot.waitUntil(lambda: len(seen) >= 2, timeout=5000)
         assert seen[-1].error is None and len(seen[-1].running) == 4

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from tests import factories
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
-from tests.factories import entry
+from tests.factories import entry, write_one
 from zag_tray.agents.status import LiveStatus
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
@@ -87,12 +87,8 @@ def test_menu_is_the_running_tree_with_actions(live_sample: LiveSample, qtbot: Q
 
 
 def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> None:
-    from zag_tray.demo import make_entry, write_store
-
     proc = agents("html")  # type: ignore[operator]
-    write_store(
-        base_dir, [make_entry(pid=proc.pid, entry_id="html", provider="a&b", prompt="<b>x</b> & &&Kill")]
-    )
+    write_one(base_dir, "html", proc.pid, provider="a&b", prompt="<b>x</b> & &&Kill")
     observation = Monitor(base_dir / "processes.json").observe()
     menu = QMenu()
     populate(menu, observation, handlers([]), now=observation.observed_at)
@@ -103,7 +99,10 @@ def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> N
     assert sub.title().replace("&&", "&").startswith("a&b · sonnet — <b>x</b> & &&Kill — ")
 
 
-def controller_for(sample: LiveSample, answer: bool, opened: list[QUrl] | None = None) -> AgentController:
+def controller_for(
+    sample: LiveSample, answer: bool, opened: list[QUrl] | None = None
+) -> tuple[AgentController, list[str]]:
+    """A controller on ``sample`` whose confirmations answer ``answer``; the questions it asked."""
     asked: list[str] = []
 
     def confirm(title: str, text: str) -> bool:
@@ -115,8 +114,7 @@ def controller_for(sample: LiveSample, answer: bool, opened: list[QUrl] | None =
         sample.path, LivenessChecker(), confirm, open_url=lambda url: recorder.append(url) or True
     )
     controller.observation = Monitor(sample.path).observe()
-    controller.asked = asked  # type: ignore[attr-defined]
-    return controller
+    return controller, asked
 
 
 def stored_status(sample: LiveSample, entry_id: str) -> str:
@@ -124,22 +122,22 @@ def stored_status(sample: LiveSample, entry_id: str) -> str:
 
 
 def test_kill_with_confirmation_ends_the_agent_and_records_it(live_sample: LiveSample, qtbot: QtBot) -> None:
-    controller = controller_for(live_sample, answer=True)
+    controller, asked = controller_for(live_sample, answer=True)
     with qtbot.waitSignal(controller.stopping, timeout=10000) as signalled:
         controller.kill(ORPHAN)
     assert signalled.args == [{ORPHAN}]
-    assert "Kill 1 agent?" in controller.asked[0] and "pid " in controller.asked[0]  # type: ignore[attr-defined]
-    assert "/home/dev/docs" in controller.asked[0]  # type: ignore[attr-defined]
+    assert "Kill 1 agent?" in asked[0] and "pid " in asked[0]
+    assert "/home/dev/docs" in asked[0]
     live_sample.procs[ORPHAN].wait(timeout=5)
     assert stored_status(live_sample, ORPHAN) == "killed"
     assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD))
 
 
 def test_kill_tree_ends_the_subtree_and_no_bystander(live_sample: LiveSample, qtbot: QtBot) -> None:
-    controller = controller_for(live_sample, answer=True)
+    controller, asked = controller_for(live_sample, answer=True)
     with qtbot.waitSignal(controller.stopping, timeout=10000):
         controller.kill(ORCH, tree=True)
-    assert "Kill 3 agents?" in controller.asked[0]  # type: ignore[attr-defined]
+    assert "Kill 3 agents?" in asked[0]
     for entry_id in (ORCH, WORKER, GRANDCHILD):
         live_sample.procs[entry_id].wait(timeout=5)
         assert stored_status(live_sample, entry_id) == "killed"
@@ -148,10 +146,12 @@ def test_kill_tree_ends_the_subtree_and_no_bystander(live_sample: LiveSample, qt
 
 def test_cancelled_confirmation_leaves_everything_running(live_sample: LiveSample, qtbot: QtBot) -> None:
     before = live_sample.path.read_bytes()
-    controller = controller_for(live_sample, answer=False)
-    controller.kill(ORCH, tree=True)
-    controller.wait()
-    qtbot.wait(200)
+    controller, asked = controller_for(live_sample, answer=False)
+    with qtbot.assertNotEmitted(controller.finished):  # no kill ran
+        controller.kill(ORCH, tree=True)
+        controller.wait()  # a kill started would have run by now ...
+        QApplication.processEvents()  # ... and its end been delivered
+    assert len(asked) == 1 and "Kill 3 agents?" in asked[0]
     assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD, ORPHAN))
     assert live_sample.path.read_bytes() == before
 
@@ -171,14 +171,12 @@ def test_kill_of_a_dead_agent_is_a_message(base_dir: Path, qtbot: QtBot) -> None
 def test_open_root_opens_only_an_existing_directory(
     live_sample: LiveSample, tmp_path: Path, qtbot: QtBot, kind: str
 ) -> None:
-    from zag_tray.demo import make_entry, write_store
-
     script = tmp_path / "payload.sh"
     script.write_text("#!/bin/sh\necho owned\n")
     root = {"dir": str(tmp_path), "file": str(script), "missing": str(tmp_path / "gone"), "none": None}[kind]
-    write_store(live_sample.base, [make_entry(pid=1, entry_id="r", root=root)])
+    write_one(live_sample.base, "r", 1, root=root)
     opened: list[QUrl] = []
-    controller = controller_for(live_sample, answer=True, opened=opened)
+    controller, _ = controller_for(live_sample, answer=True, opened=opened)
     messages: list[str] = []
     controller.message.connect(messages.append)
     controller.open_root("r")
@@ -192,11 +190,10 @@ def test_force_kill_is_offered_when_sigterm_is_ignored(
     base_dir: Path, handler_agent: object, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import zag_tray.ui.controller as controller_module
-    from zag_tray.demo import make_entry, write_store
 
     monkeypatch.setattr(controller_module, "FORCE_AFTER_MS", 300)  # 5 s in the app
     proc, _ = handler_agent("stubborn", "SIGTERM", "ignore")  # type: ignore[operator]
-    store = write_store(base_dir, [make_entry(pid=proc.pid, entry_id="stubborn")])
+    store = write_one(base_dir, "stubborn", proc.pid)
     titles: list[str] = []
     controller = AgentController(store, LivenessChecker(), lambda title, _: titles.append(title) or True)
     controller.observation = Monitor(store).observe()
@@ -244,6 +241,6 @@ def test_long_lists_are_capped_with_a_pointer_to_the_window(base_dir: Path, qtbo
 
 def test_open_zag_folder_opens_the_base_dir(live_sample: LiveSample, qtbot: QtBot) -> None:
     opened: list[QUrl] = []
-    controller = controller_for(live_sample, answer=True, opened=opened)
+    controller, _ = controller_for(live_sample, answer=True, opened=opened)
     controller.open_folder()
     assert opened == [QUrl.fromLocalFile(str(live_sample.base))]

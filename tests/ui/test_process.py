@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,8 +13,9 @@ from pathlib import Path
 import psutil
 
 
-def test_demo_quits_on_sigterm_with_its_window_open_and_cleans_up() -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # no tray here: the window is shown
+def test_demo_quits_on_sigterm_with_its_window_open_and_cleans_up(tmp_path: Path) -> None:
+    state = tmp_path / "tray-state.json"  # what the app shows, written as it changes
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ZAG_TRAY_STATE_FILE": str(state)}
     with subprocess.Popen(
         [sys.executable, "-m", "zag_tray", "demo"],
         env=env,
@@ -21,10 +23,20 @@ def test_demo_quits_on_sigterm_with_its_window_open_and_cleans_up() -> None:
         stderr=subprocess.DEVNULL,
         text=True,
     ) as proc:
-        _quit_demo(proc)
+        _quit_demo(proc, state)
 
 
-def _quit_demo(proc: subprocess.Popen[str]) -> None:
+def _up_with_its_window(state: Path) -> bool:
+    """Has the app shown its window and delivered an observation (so its event loop runs, and
+    SIGTERM is handled)?"""
+    try:
+        shown = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return shown.get("observed") is True and shown.get("window_visible") is True
+
+
+def _quit_demo(proc: subprocess.Popen[str], state: Path) -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -36,7 +48,9 @@ def _quit_demo(proc: subprocess.Popen[str]) -> None:
             assert time.monotonic() < deadline, "demo agents did not start"
             agents = psutil.Process(proc.pid).children()
             time.sleep(0.1)
-        time.sleep(1.5)  # let the window come up
+        while not _up_with_its_window(state):
+            assert proc.poll() is None and time.monotonic() < deadline, "the demo's window did not come up"
+            time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert not base.exists()

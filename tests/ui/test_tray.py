@@ -1,10 +1,9 @@
-"""The tray app: tooltip and icon follow the store (within a second of an atomic rename)."""
+"""The tray app: tooltip and icon follow the store (also across zag's atomic renames)."""
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,17 +11,21 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ORPHAN, LiveSample
+from tests.factories import write_one
 from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.procs.monitor import Monitor
 from zag_tray.store.layout import serialise
 from zag_tray.ui.app import build_tray
 from zag_tray.ui.icons import IconState
 from zag_tray.ui.model import ENTRY_ID_ROLE
 from zag_tray.ui.tray import TrayApp
+from zag_tray.ui.watcher import StoreWatcher
 
 
 @pytest.fixture
 def tray(live_sample: LiveSample, qtbot: QtBot, settings_file: Path) -> Iterator[TrayApp]:
     app = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
+    app.watcher.set_liveness_interval(3_600_000)  # store changes then show through file-system events only
     app.start()
     qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
     yield app
@@ -37,25 +40,21 @@ def test_tooltip_and_icon_show_the_running_agents(tray: TrayApp) -> None:
     assert tray.look.state is IconState.BUSY and tray.look.count == 4
 
 
-def test_atomic_rename_shows_in_the_model_within_a_second(
-    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
-) -> None:
+def test_atomic_rename_shows_in_the_model(tray: TrayApp, live_sample: LiveSample, qtbot: QtBot) -> None:
     model = tray.window.model
     assert model.index_of_id(ORPHAN).isValid()
     doc = json.loads(live_sample.path.read_bytes())
     doc["processes"] = [e for e in doc["processes"] if e["id"] != ORPHAN]
     tmp = live_sample.base / ".processes.json.zag.tmp"
     tmp.write_bytes(serialise(doc))
-    started = time.monotonic()
     os.replace(tmp, live_sample.path)
-    qtbot.waitUntil(lambda: not model.index_of_id(ORPHAN).isValid(), timeout=1000)
-    assert time.monotonic() - started < 1.0
+    qtbot.waitUntil(lambda: not model.index_of_id(ORPHAN).isValid(), timeout=5000)
     # ... and again: the watch was re-armed after the rename.
     doc["processes"][0]["prompt"] = "changed"
     tmp.write_bytes(serialise(doc))
     os.replace(tmp, live_sample.path)
     first = doc["processes"][1]["id"]
-    qtbot.waitUntil(lambda: tray.window.model.entry(first) is not None, timeout=1000)
+    qtbot.waitUntil(lambda: tray.window.model.entry(first) is not None, timeout=5000)
 
 
 def test_bad_store_keeps_the_last_good_view_and_shows_the_error(
@@ -64,7 +63,7 @@ def test_bad_store_keeps_the_last_good_view_and_shows_the_error(
     tmp = live_sample.base / ".tmp"
     tmp.write_text("{broken")
     os.replace(tmp, live_sample.path)
-    qtbot.waitUntil(lambda: tray.look.state is IconState.ERROR, timeout=2000)
+    qtbot.waitUntil(lambda: tray.look.state is IconState.ERROR, timeout=5000)
     assert "store error" in tray.icon.toolTip()
     assert tray.window.model.index_of_id(ORPHAN).isValid()  # the last good snapshot stays
     assert "error:" in tray.window.status_label.text()
@@ -93,16 +92,15 @@ def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) ->
 def test_store_appearing_later_is_picked_up(
     tmp_path: Path, agents: object, qtbot: QtBot, settings_file: Path
 ) -> None:
-    from zag_tray.demo import make_entry, write_store
-
     base = tmp_path / ".zag"  # does not exist yet
     app = build_tray(BaseDirChoice(base, "test"), settings_file)
+    app.watcher.set_liveness_interval(3_600_000)  # the new store shows through file-system events only
     app.start()
     qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
     assert app.look.state is IconState.IDLE
     proc = agents("late")  # type: ignore[operator]
-    write_store(base, [make_entry(pid=proc.pid, entry_id="late")])
-    qtbot.waitUntil(lambda: app.window.model.index_of_id("late").isValid(), timeout=2000)
+    write_one(base, "late", proc.pid)
+    qtbot.waitUntil(lambda: app.window.model.index_of_id("late").isValid(), timeout=5000)
     app.shutdown()
 
 
@@ -119,8 +117,10 @@ def test_single_click_waits_for_a_possible_double_click(tray: TrayApp, qtbot: Qt
     qtbot.waitUntil(lambda: len(popups) == 1, timeout=interval + 1000)
     tray.icon.activated.emit(trigger)
     tray.icon.activated.emit(double)
+    assert tray.window.isVisible()
+    # No event tells that a cancelled click stays cancelled: wait out the double-click interval.
     qtbot.wait(interval + 200)
-    assert len(popups) == 1 and tray.window.isVisible()
+    assert len(popups) == 1
 
 
 def test_a_stopped_watcher_observes_nothing_more(
@@ -134,16 +134,27 @@ def test_a_stopped_watcher_observes_nothing_more(
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     app.shutdown()
     count = len(seen)
-    live_sample.path.write_bytes(live_sample.path.read_bytes())  # a store change
-    app.watcher.refresh()
-    qtbot.wait(400)
+    control = StoreWatcher(Monitor(live_sample.path))  # a running watcher on the same store
+    looks: list[object] = []
+    control.observed.connect(looks.append)
+    control.start()
+    qtbot.waitUntil(lambda: bool(looks), timeout=5000)
+    try:
+        with qtbot.assertNotEmitted(app.watcher.observed):
+            live_sample.path.write_bytes(live_sample.path.read_bytes())  # a store change
+            app.watcher.refresh()
+            control.refresh()
+            # The running watcher has seen the refresh and the change: the stopped one would have too.
+            qtbot.waitUntil(lambda: len(looks) >= 3, timeout=10000)
+    finally:
+        control.stop()
     assert len(seen) == count
 
 
 def test_the_window_is_built_when_first_opened_with_the_latest_state(
     tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
 ) -> None:
-    assert tray._window is None  # the tray alone: no window, no model kept current
+    assert not tray.window_built()  # the tray alone: no window, no model kept current
     tray.write_state()  # the state seam answers without building it
     tray.open_window()
     rows = tray.window.visible_rows()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -215,5 +216,17 @@ def test_a_hidden_window_gives_back_its_native_window_and_shows_again(
     window.show_and_raise()
     assert window.isVisible() and shown(window) == [(0, "orch"), (1, "w2"), (1, "w1"), (2, "g")]
     window.showMinimized()  # minimised is not hidden: the native window stays
-    qtbot.wait(50)
+    handle = window.windowHandle()
+    qtbot.waitUntil(lambda: handle.visibility() == QWindow.Visibility.Minimized)
+    with qtbot.waitCallback() as settled:  # what minimising queued (a release, say) has run by now
+        QTimer.singleShot(0, settled)
     assert window.testAttribute(Qt.WidgetAttribute.WA_WState_Created)
+
+
+def test_a_window_opened_before_the_first_observation_shows_the_tree_unfolded(qtbot: QtBot) -> None:
+    win = AgentWindow("/tmp/x/processes.json")
+    qtbot.addWidget(win)
+    win.show_and_raise()  # as when there is no tray: the window comes first, the store after
+    win.apply(observe())
+    assert win.view.isExpanded(win.model.index_of_id("orch"))
+    assert win.view.isExpanded(win.model.index_of_id("w1"))

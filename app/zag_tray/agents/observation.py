@@ -14,7 +14,6 @@ import itertools
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Final
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
@@ -71,7 +70,10 @@ def _latest_finished(entries: Iterable[Entry]) -> tuple[Entry, ...]:
         for end in (entry.ended,)
         if end is not None
     )
-    return tuple(entry for _, entry in heapq.nlargest(LATEST_FINISHED_KEPT, ended, key=itemgetter(0)))
+    # Ties (ended at the same moment) go newest start first, then by id, as the tree does:
+    # the same order whether worked out from a change or from the whole snapshot.
+    latest = heapq.nlargest(LATEST_FINISHED_KEPT, ended, key=lambda pair: (pair[0], *pair[1].sort_key))
+    return tuple(entry for _, entry in latest)
 
 
 @dataclass(frozen=True, slots=True)
