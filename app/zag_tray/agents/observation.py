@@ -12,8 +12,9 @@ import dataclasses
 import heapq
 import itertools
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Final
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
@@ -54,26 +55,46 @@ class SnapshotFacts:
         entries = snapshot.entries
         stored_running = tuple(e for e in entries if e.status == "running")
         providers = tuple(sorted({e.provider for e in entries}))
-        candidates: Iterable[Entry] = entries
+        latest = None
         if before is not None and change is not None and change.before is before.snapshot:
-            replaced = {e.id for e in change.removed}
-            if not any(e.id in replaced for e in before.latest_finished):
-                candidates = itertools.chain(before.latest_finished, change.added)
-        return cls(snapshot, stored_running, providers, _latest_finished(candidates))
+            latest = _latest_after_change(before.latest_finished, change)
+        if latest is None:
+            latest = _latest_finished(entries)
+        return cls(snapshot, stored_running, providers, latest)
+
+
+def _latest_after_change(latest: tuple[Entry, ...], change: SnapshotChange) -> tuple[Entry, ...] | None:
+    """The latest finished entries after ``change``, from those before it and the entries it
+    added; None when one may have to come from the rest of the snapshot instead."""
+    replaced = {id(e) for e in change.removed}  # every other entry is the very same object
+    after = _latest_finished(itertools.chain((e for e in latest if id(e) not in replaced), change.added))
+    if len(latest) < LATEST_FINISHED_KEPT:
+        return after  # ``latest`` held every finished entry: nothing else can come in
+    floor = latest[-1]  # every entry left out before comes after it
+    if len(after) == LATEST_FINISHED_KEPT and _order(after[-1]) >= _order(floor):
+        return after
+    return None
 
 
 def _latest_finished(entries: Iterable[Entry]) -> tuple[Entry, ...]:
-    ended = (
-        (end, entry)
-        for entry in entries
-        if entry.status in _FINISHED_STATUSES and entry.exited_at is not None
-        for end in (entry.ended,)
-        if end is not None
+    return tuple(
+        entry for _, entry in heapq.nlargest(LATEST_FINISHED_KEPT, _ended(entries), key=itemgetter(0))
     )
-    # Ties (ended at the same moment) go newest start first, then by id, as the tree does:
-    # the same order whether worked out from a change or from the whole snapshot.
-    latest = heapq.nlargest(LATEST_FINISHED_KEPT, ended, key=lambda pair: (pair[0], *pair[1].sort_key))
-    return tuple(entry for _, entry in latest)
+
+
+def _ended(entries: Iterable[Entry]) -> Iterator[tuple[tuple[float, float, str], Entry]]:
+    """(:func:`_order`, entry) of the entries zag recorded as finished, at a time it can read."""
+    for entry in entries:
+        if entry.status in _FINISHED_STATUSES and entry.exited_at is not None:
+            ended = entry.ended  # parsed once: a first read has 100,000 of them
+            if ended is not None:
+                yield (ended, entry.started, entry.id), entry
+
+
+def _order(entry: Entry) -> tuple[float, float, str]:
+    """Latest end first; ties (ended at the same moment) newest start first, then by id, as
+    the tree does: the same order whether worked out from a change or from a whole snapshot."""
+    return (entry.ended or 0.0, *entry.sort_key)
 
 
 @dataclass(frozen=True, slots=True)
