@@ -39,7 +39,7 @@ class CliError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zag-tray`` console script and ``python -m zag_tray``."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     import logging  # here, not at the top: `list` on a big store is timed against a bare json.load
 
     logging.basicConfig(
@@ -77,6 +77,14 @@ def run() -> NoReturn:
     os._exit(code)
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, ``--base-dir`` and ``--verbose`` taken before or after the command."""
+    args = build_parser().parse_args(argv)
+    args.base_dir = getattr(args, "base_dir", None)
+    args.verbose = getattr(args, "verbose", False)
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -94,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="A system-tray monitor for zag agents. With no command, runs the tray.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.set_defaults(func=_cmd_tray, base_dir=None, verbose=False)
+    # Not base_dir/verbose here: set_defaults would change the actions shared with every
+    # subcommand (argparse parents share them), and a --base-dir given before the command
+    # was then reset to None by the command's own parse. parse_args fills them in.
+    parser.set_defaults(func=_cmd_tray)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = sub.add_parser("list", parents=[common], help="the agents as a tree (running by default)")

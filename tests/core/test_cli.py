@@ -243,3 +243,15 @@ def test_tray_without_a_display_is_one_line_not_an_abort(run_cli: Run) -> None:
             result.stderr
             == "zag-tray: no display to show the tray on (DISPLAY and WAYLAND_DISPLAY are unset)\n"
         )
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_base_dir_is_honoured_before_or_after_the_command(
+    base_dir: Path, fake_home: Path, run_cli: Run, where: str
+) -> None:
+    """Given before the command it used to be dropped, so `kill` acted on ~/.zag instead."""
+    write_one(base_dir, "elsewhere-1", 999_999, status="exited", exit_code=0)
+    flag = ["--base-dir", str(base_dir)]
+    args = [*flag, "list", "--all"] if where == "before" else ["list", "--all", *flag]
+    result = run_cli(*args, env={**os.environ, "HOME": str(fake_home)})
+    assert result.returncode == 0 and result.stdout.startswith("elsewher ")  # the id's first 8

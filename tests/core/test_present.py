@@ -36,6 +36,7 @@ def test_an_agent_that_died_with_no_end_recorded_has_no_runtime() -> None:
         (LiveStatus.EXITED, 0, "exited (0)", "finished (exit 0)", False),
         (LiveStatus.EXITED, 3, "exited (3)", "failed (exit 3)", True),
         (LiveStatus.KILLED, None, "killed", "was killed", False),
+        (LiveStatus.KILLED, 137, "killed (137)", "was killed (exit 137)", False),
         (LiveStatus.DEAD, None, "dead", "died (no exit recorded)", True),
         (LiveStatus.UNKNOWN, None, "unknown", "is in an unknown state", False),
     ],

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE
+from tests.factories import stored
 from zag_tray.agents.timestamps import parse_timestamp
 from zag_tray.store.errors import (
     StoreNotJsonError,
@@ -187,3 +188,23 @@ def test_oversized_store_is_refused_before_reading(tmp_path: Path) -> None:
         f.truncate(MAX_STORE_BYTES + 1)  # sparse: no disk, and no read either
     with pytest.raises(StoreTooLargeError, match="is more than"):
         read_store(store)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"pid": "\ud800"}, "pid is not an unsigned 32-bit integer"),
+        ({"exit_code": "\ud800"}, "exit_code is neither a 32-bit integer nor null"),
+        ({"\ud800x": 1}, "holds text zag cannot read (a lone surrogate in a key)"),
+    ],
+)
+def test_a_lone_surrogate_is_a_skipped_entry_not_a_failed_read(
+    tmp_path: Path, bad: dict[str, object], reason: str
+) -> None:
+    """Only the stdlib parser lets a lone surrogate through; the entry is skipped and counted."""
+    store = tmp_path / "processes.json"
+    good = stored("good-1")
+    store.write_text(json.dumps({"processes": [good, {**good, "id": "bad-1", **bad}]}), encoding="utf-8")
+    snapshot = read_store(store)
+    assert [e.id for e in snapshot.entries] == ["good-1"]
+    assert [(s.index, s.reason) for s in snapshot.skipped] == [(1, reason)]

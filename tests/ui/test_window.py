@@ -230,3 +230,36 @@ def test_a_window_opened_before_the_first_observation_shows_the_tree_unfolded(qt
     win.apply(observe())
     assert win.view.isExpanded(win.model.index_of_id("orch"))
     assert win.view.isExpanded(win.model.index_of_id("w1"))
+
+
+def test_a_lingering_row_shows_what_zag_records_after_the_process_is_gone(window: AgentWindow) -> None:
+    """The process dies first; zag records the exit a moment later: the red row says so."""
+    died = {**STATUSES, "w2": LiveStatus.DEAD}
+    window.apply(observe(statuses=died, before=window.observation))
+    assert window.model.index_of_id("w2").siblingAtColumn(Column.STATUS).data() == "dead"
+    recorded = tuple(
+        entry("w2", "orch", 3, pid=300, provider="gemini", status="exited", exit_code=0)
+        if e.id == "w2"
+        else e
+        for e in ENTRIES
+    )
+    window.apply(observe(recorded, died, before=window.observation))
+    assert window.model.index_of_id("w2").siblingAtColumn(Column.STATUS).data() == "exited (0)"
+
+
+def test_a_double_click_keeps_the_keys_on_the_tree_and_enter_moves_to_the_details(
+    window: AgentWindow, qtbot: QtBot
+) -> None:
+    window.activateWindow()
+    index = window.model.index_of_id("w2")
+    window.view.setCurrentIndex(index)
+    window.view.setFocus()
+    # What a double click (or a single click, where the desktop's style says so) makes the view
+    # emit; the offscreen platform delivers no double click to simulate it with.
+    window.view.activated.emit(index)
+    assert QApplication.focusWidget() is window.view
+    with qtbot.waitSignal(window.kill_requested, timeout=1000) as killed:
+        qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert killed.args == ["w2", False]
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is window.details.labels["id"]

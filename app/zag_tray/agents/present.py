@@ -67,7 +67,9 @@ def outcome(entry: Entry, status: LiveStatus) -> Outcome:
             return Outcome("exited (0)", "finished (exit 0)", GREY)
         return Outcome(f"exited ({code})", f"failed (exit {code})", RED, failed=True)
     if status is LiveStatus.KILLED:
-        return Outcome("killed", "was killed" if code is None else f"was killed (exit {code})", RED)
+        if code is None:
+            return Outcome("killed", "was killed", RED)
+        return Outcome(f"killed ({code})", f"was killed (exit {code})", RED)
     if status is LiveStatus.DEAD:
         return Outcome("dead", "died (no exit recorded)", RED, failed=True)
     return Outcome("unknown", "is in an unknown state", ORANGE)

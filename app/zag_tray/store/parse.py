@@ -88,6 +88,10 @@ _exact_document = msgspec.json.Decoder(_ZagDocument).decode
 _exact_list = msgspec.json.Decoder(list[ExactZagEntry]).decode  # type: ignore[valid-type]
 _convert = msgspec.convert
 
+_CONVERT_REFUSES: Final = (msgspec.ValidationError, UnicodeEncodeError)
+"""What msgspec.convert raises for a value that is not of the type: a lone surrogate (which
+only the stdlib parser lets through) is refused as text, not as a wrong type."""
+
 FAST_PARSER_REFUSES: Final = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
 """What msgspec raises for a document it will not take: the stdlib then decides (and words)."""
 
@@ -126,7 +130,7 @@ def parse_entry(raw: JSONValue) -> Parsed:
         return f"not an object but {json_type(raw)}"
     try:
         item: Any = _convert(raw, _AnyKeysZagEntry)
-    except msgspec.ValidationError:
+    except _CONVERT_REFUSES:
         return _rejection(raw)
     standard = raw.keys() == _STANDARD_SET  # zag's keys and nothing else: ``raw`` rebuilds it
     return _new_entry(item, item.parent_process_id, None if standard else raw)
@@ -141,9 +145,9 @@ def _rejection(raw: dict[str, JSONValue]) -> str:
             continue
         try:
             _convert(raw[field.name], field.type)
-        except msgspec.ValidationError:
+        except _CONVERT_REFUSES:
             return field.wrong()
-    return "not an entry zag can read"
+    return "holds text zag cannot read (a lone surrogate in a key)"
 
 
 def _from_exact(items: list[Any]) -> tuple[Parsed, ...]:

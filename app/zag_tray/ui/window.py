@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence
@@ -161,13 +161,20 @@ class AgentWindow(QMainWindow):
             self.agent_actions[key].setShortcut(sequence)
             self.agent_actions[key].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.view.addAction(self.agent_actions[key])
-        self.view.activated.connect(lambda *_: self.details.labels["id"].setFocus())  # Enter
+        to_details = QAction(self.view)  # Enter: on to the details (not a double click: that keeps the tree)
+        to_details.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        to_details.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        to_details.triggered.connect(self.details.labels["id"].setFocus)
+        self.view.addAction(to_details)
 
     # --- applying observations -------------------------------------------------------------
 
     def apply(self, observation: Observation) -> None:
         """Show ``observation``: rows change in place, so selection and expansion stay."""
         now = time.time()
+        if self._lingering:  # zag may record the end after the process is gone: show its record
+            for entry in _newer(observation, self.observation, self._lingering.keys()):
+                self._lingering[entry.id] = (entry, self._lingering[entry.id][1])
         for finished in observation.finished:
             self._lingering[finished.entry.id] = (finished.entry, now)
         if self._lingering:
@@ -401,3 +408,12 @@ class AgentWindow(QMainWindow):
 
 def _base64(data: QByteArray) -> str:
     return base64.b64encode(data.data()).decode("ascii")  # data() copies while ``data`` is alive
+
+
+def _newer(observation: Observation, before: Observation | None, ids: Collection[str]) -> Iterator[Entry]:
+    """The entries of ``ids`` that ``observation`` stores anew: from the reload's change, or,
+    after a full read (rare), from the snapshot (only while an agent lingers, 2 s)."""
+    if before is not None and observation.snapshot is before.snapshot:
+        return iter(())
+    added = observation.change.added if observation.change is not None else observation.snapshot.entries
+    return (e for e in added if e.id in ids)
