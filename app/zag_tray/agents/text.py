@@ -4,19 +4,46 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Final
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+HIDDEN_CHARACTERS: Final = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""C0 and C1 controls, DEL, line and paragraph separators, and the bidi marks, embeddings,
+overrides and isolates: what a terminal acts on (escape sequences) or a layout engine
+obeys (``/home/dev/\u202eslaicnanif`` reads as ``/home/dev/financials``)."""
+_HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+_BREAKS = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
 ELLIPSIS = "…"
 
 
+def visible(text: str) -> str:
+    """``text`` with every hidden character shown as an escape (``\\x1b``, ``\\u202e``), so
+    what reaches a terminal or a label is exactly what the store holds, nothing acted on."""
+    return _HIDDEN.sub(_escape, text)
+
+
+def has_hidden(text: str) -> bool:
+    """Does ``text`` hold a character :func:`visible` would escape?"""
+    return _HIDDEN.search(text) is not None
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+_SHORT: Final = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def one_line(text: str | None, limit: int = 80) -> str:
-    """Control characters and newlines folded to spaces, elided to ``limit`` characters.
+    """Line breaks and tabs folded to spaces, other hidden characters shown escaped
+    (:func:`visible`), elided to ``limit`` characters.
 
     Works on a bounded prefix, so a megabyte-long prompt costs nothing.
     """
     if not text:
         return ""
-    head = _CONTROL.sub(" ", text[: limit * 4]).strip()
+    head = visible(_BREAKS.sub(" ", text[: limit * 4])).strip()
     if len(head) <= limit and len(text) <= limit * 4:
         return head
     return head[: max(limit - 1, 0)].rstrip() + ELLIPSIS
