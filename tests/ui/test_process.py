@@ -60,3 +60,37 @@ def _quit_demo(proc: subprocess.Popen[str], state: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_tray_quits_on_sigterm_even_when_it_cannot_save(tmp_path: Path, base_dir: Path) -> None:
+    """Its config folder is a file: the window's layout cannot be saved, the quit goes on."""
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    (home / ".config" / "zag-tray").write_text("not a folder")
+    state = tmp_path / "tray-state.json"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "QT_QPA_PLATFORM": "offscreen",  # no tray here: the app runs as a window
+        "ZAG_TRAY_STATE_FILE": str(state),
+    }
+    with subprocess.Popen(
+        [sys.executable, "-m", "zag_tray", "--base-dir", str(base_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            deadline = time.monotonic() + 20
+            while not _up_with_its_window(state):
+                assert proc.poll() is None and time.monotonic() < deadline, "the tray did not come up"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+            assert proc.stderr is not None and "cannot save settings" in proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

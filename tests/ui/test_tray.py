@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,3 +163,36 @@ def test_the_window_is_built_when_first_opened_with_the_latest_state(
     assert tray.window.isVisible() and len(rows) == len(tray.observation.running)  # type: ignore[union-attr]
     assert {row[2] for row in rows} == {"running"}
     tray.window.hide()
+
+
+WRITER = """
+import json, os, sys, time
+path, seconds = sys.argv[1], float(sys.argv[2])
+doc = json.loads(open(path, "rb").read())
+tick, end = 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    tick += 1
+    doc["processes"][0]["prompt"] = f"tick {tick}"
+    with open(path + ".tmp", "w") as out:
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+    os.replace(path + ".tmp", path)
+    time.sleep(0.01)
+"""
+
+
+def test_a_store_written_100_times_a_second_still_shows_its_changes(
+    tray: TrayApp, live_sample: LiveSample, qtbot: QtBot
+) -> None:
+    """Each change restarted the wait for the writes to pause: none showed while they went on."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(live_sample.path), "20"])
+    try:
+
+        def shown() -> str:
+            assert tray.observation is not None
+            return tray.observation.snapshot.entries[0].prompt or ""
+
+        qtbot.waitUntil(lambda: shown().startswith("tick"), timeout=5000)
+        assert writer.poll() is None  # shown while the writes go on
+    finally:
+        writer.kill()
+        writer.wait()

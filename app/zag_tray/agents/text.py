@@ -11,6 +11,7 @@ HIDDEN_CHARACTERS: Final = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u20
 overrides and isolates: what a terminal acts on (escape sequences) or a layout engine
 obeys (``/home/dev/\u202eslaicnanif`` reads as ``/home/dev/financials``)."""
 _HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+_HIDDEN_BUT_LINES = re.compile(f"(?![\\n\\t])[{HIDDEN_CHARACTERS}]")
 _BREAKS = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
 ELLIPSIS = "…"
 
@@ -47,6 +48,28 @@ def one_line(text: str | None, limit: int = 80) -> str:
     if len(head) <= limit and len(text) <= limit * 4:
         return head
     return head[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+SHORT_FIELD: Final = 200
+"""Characters of an id, provider, model, root... shown before the rest is cut."""
+LONG_FIELD: Final = 4000
+"""Characters of a prompt or a result shown before the rest is cut (the whole is a copy away)."""
+
+
+def capped(text: str, limit: int, *, keep_lines: bool = False) -> str:
+    """``text`` shown whole up to ``limit`` characters, then "… (N more characters)"; hidden
+    characters escaped (line breaks and tabs kept with ``keep_lines``). Only the part shown is
+    ever looked at, so a 10 MB prompt costs what 4 kB does."""
+    head = text[:limit]
+    shown = pasteable(head) if keep_lines else visible(head)
+    rest = len(text) - len(head)
+    return shown if not rest else f"{shown}{ELLIPSIS} ({rest:,} more characters)"
+
+
+def pasteable(text: str) -> str:
+    """``text`` with hidden characters escaped except line breaks and tabs: a multi-line
+    prompt stays multi-line, and nothing in it acts on a terminal it is pasted into."""
+    return _HIDDEN_BUT_LINES.sub(_escape, text)
 
 
 def duration(seconds: float) -> str:

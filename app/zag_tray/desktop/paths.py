@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -103,16 +104,49 @@ def log_dir() -> Path:
     return guarded(Path(platformdirs().user_log_dir(APP_NAME, appauthor=False)))
 
 
-def runtime_dir() -> Path:
-    """Per-user, per-session files (the single-instance lock).
+def runtime_dir(candidate: Callable[[], str] | None = None) -> Path:
+    """Per-user, per-session files (the single-instance lock): a folder only we can change.
 
-    Without ``XDG_RUNTIME_DIR`` (a bare session, e.g. over ssh) platformdirs falls back
-    to ``/tmp/runtime-<uid>`` and warns on stderr; the fallback is right, so the
-    warning goes to the log instead of the user's terminal.
+    Without ``XDG_RUNTIME_DIR`` (a bare session, e.g. over ssh) platformdirs falls back to
+    ``/tmp/runtime-<uid>``, which another user can make first (then platformdirs raises, or,
+    in older versions, hands it over). Whatever it gives is checked here; a folder that is
+    not ours alone gives way to one in the tray's config folder. platformdirs' warning goes
+    to the log instead of the user's terminal. ``candidate``: where the folder would be
+    (platformdirs' choice).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        path = platformdirs().user_runtime_dir(APP_NAME, appauthor=False)
-    for warning in caught:
-        logging.getLogger(__name__).info("%s", warning.message)
-    return guarded(Path(path))
+    log = logging.getLogger(__name__)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = Path((candidate or _platform_runtime_dir)())
+        for warning in caught:
+            log.info("%s", warning.message)
+        if private_folder(path):
+            return guarded(path)
+        reason = f"{path} is not ours alone"
+    except OSError as exc:
+        reason = str(exc)
+    fallback = config_dir() / "run"
+    if not private_folder(fallback):
+        raise PermissionError(f"neither the runtime folder nor {fallback} is ours alone ({reason})")
+    log.warning("runtime folder: %s; using %s", reason, fallback)
+    return guarded(fallback)
+
+
+def _platform_runtime_dir() -> str:
+    return str(platformdirs().user_runtime_dir(APP_NAME, appauthor=False))
+
+
+def private_folder(path: Path) -> bool:
+    """Is ``path`` (made if missing) a real folder that we own and no one else can write to,
+    in a parent no other user can swap it out of?"""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        own, parent = os.lstat(path), os.lstat(path.parent)
+    except OSError:
+        return False
+    uid = os.getuid()
+    ours = stat.S_ISDIR(own.st_mode) and own.st_uid == uid and not own.st_mode & 0o077
+    # The parent: ours or root's, and either closed to others or sticky (as /tmp is).
+    kept = parent.st_uid in (uid, 0) and (not parent.st_mode & 0o022 or bool(parent.st_mode & stat.S_ISVTX))
+    return ours and kept

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from zag_tray.desktop.files import atomic_write
+from zag_tray.desktop.files import NotAFileError, atomic_write, read_small_file
 from zag_tray.desktop.paths import config_dir
 
 SETTINGS_NAME: Final = "settings.json"
+MAX_SETTINGS_BYTES: Final = 1 << 20
+"""Far more than the settings ever take; a larger file is not read (it could be /dev/zero)."""
 log = logging.getLogger(__name__)
 
 
@@ -54,8 +56,11 @@ def load_settings(path: Path | None = None) -> Settings:
     """The saved settings; defaults (and a logged warning) for whatever is missing or wrong."""
     path = path or settings_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_file(path, MAX_SETTINGS_BYTES).decode("utf-8")
     except FileNotFoundError:
+        return Settings()
+    except NotAFileError as exc:  # a FIFO, a device: not ours to move, nor to read
+        log.warning("settings file %s; using the defaults", exc)
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
         return _set_aside(path, f"cannot be read ({exc})")

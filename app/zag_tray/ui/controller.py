@@ -16,7 +16,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import title
-from zag_tray.agents.text import one_line, short_path
+from zag_tray.agents.text import has_hidden, one_line, pasteable, short_path, visible
 from zag_tray.agents.tree import descendants_deepest_first, find_node
 from zag_tray.desktop import terminal
 from zag_tray.procs import actions
@@ -26,6 +26,7 @@ from zag_tray.ui.worker import Worker
 
 FORCE_AFTER_MS = 5000
 MESSAGE_CHARS = 300
+HOLDS_HIDDEN = "holds control or direction characters"
 
 Confirm = Callable[[str, str], bool]
 """(title, plain-text question) -> accepted?"""
@@ -102,6 +103,8 @@ class AgentController(QObject):
             )
         if len(targets) > 12:
             lines.append(f"… and {len(targets) - 12} more")
+        if any(has_hidden(text or "") for t in targets for text in (t.id, t.provider, t.model, t.root)):
+            lines += ["", f"Careful: what zag stored here {HOLDS_HIDDEN}, shown escaped (\\u202e, \\x1b)."]
         return "\n".join(lines)
 
     def _on_done(self, result: object) -> None:
@@ -161,7 +164,21 @@ class AgentController(QObject):
             self.message.emit(f"{folder} does not exist yet (zag has not run here).")
 
     def copy_id(self, entry_id: str) -> None:
-        QGuiApplication.clipboard().setText(entry_id)
+        """The id to the clipboard; one holding control or direction characters goes escaped,
+        and the user is told (pasted into a terminal, they would act)."""
+        QGuiApplication.clipboard().setText(visible(entry_id))
+        if has_hidden(entry_id):
+            self.message.emit(
+                f"This id holds control or direction characters; copied as {one_line(entry_id, 80)}"
+            )
+
+    def copy_text(self, what: str, text: str) -> None:
+        """A whole field to the clipboard (line breaks kept, other hidden characters escaped)."""
+        QGuiApplication.clipboard().setText(pasteable(text))
+        if pasteable(text) != text:
+            self.message.emit(
+                f"The {what.replace('_', ' ')} holds control or direction characters; copied escaped"
+            )
 
     def _entry(self, entry_id: str) -> Entry | None:
         entry = self._stored(entry_id)

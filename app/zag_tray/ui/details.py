@@ -3,6 +3,7 @@ as plain text (the parent is a link that selects it), and its live status."""
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import NO_VALUE, outcome, runtime_text
 from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD, capped, one_line
 
 FIELDS = (
     "id",
@@ -38,14 +40,20 @@ _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionF
 
 
 class DetailsPane(QWidget):
-    """A form of :data:`FIELDS`; ``parent_clicked`` carries the parent id the user clicked."""
+    """A form of :data:`FIELDS`; ``parent_clicked`` carries the parent id the user clicked,
+    ``copy_requested`` a field's whole value (a value too long to show is cut, with a
+    "Copy all" button beside it)."""
 
     parent_clicked = Signal(str)
+    copy_requested = Signal(str, str)
+    """(field name, its whole value)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.form = form = QFormLayout(self)
         self.labels: dict[str, QLabel] = {}
+        self.copy_all: dict[str, QToolButton] = {}
+        self._values: dict[str, str] = {}
         for name in FIELDS:
             label = QLabel()
             if name == _LINK:
@@ -56,8 +64,16 @@ class DetailsPane(QWidget):
                 label.setTextFormat(Qt.TextFormat.PlainText)
                 label.setTextInteractionFlags(_SELECTABLE)
             label.setWordWrap(name == "prompt")
-            self.labels[name] = label
-            form.addRow(name.replace("_", " ") + ":", label)
+            copy = QToolButton()
+            copy.setText("Copy all")
+            copy.setToolTip(f"Copy the whole {name.replace('_', ' ')}")
+            copy.clicked.connect(functools.partial(self._copy, name))
+            copy.hide()
+            row = QHBoxLayout()
+            row.addWidget(label, 1)
+            row.addWidget(copy, 0, Qt.AlignmentFlag.AlignTop)
+            self.labels[name], self.copy_all[name] = label, copy
+            form.addRow(name.replace("_", " ") + ":", row)
 
     def add_buttons(self, actions: Mapping[str, QAction]) -> dict[str, QToolButton]:
         """A row of buttons under the fields, one per action (which it shows and follows)."""
@@ -72,21 +88,41 @@ class DetailsPane(QWidget):
         self.form.addRow(row)
         return buttons
 
+    def _copy(self, name: str) -> None:
+        self.copy_requested.emit(name, self._values[name])
+
     def show_entry(self, entry: Entry | None, status: LiveStatus, now: float) -> None:
         """Show ``entry`` (nothing for None) at live status ``status``."""
+        self._values = {}
         for name, label in self.labels.items():
+            value = None if entry is None else entry.raw.get(name)
+            whole = value if isinstance(value, str) else None
             label.setText("" if entry is None else _field_text(entry, status, name, now))
+            cut = whole is not None and len(whole) > _limit(name)
+            if cut:
+                self._values[name] = whole  # type: ignore[assignment]
+            self.copy_all[name].setVisible(cut)
+
+
+def _limit(name: str) -> int:
+    return LONG_FIELD if name in _LONG else SHORT_FIELD
 
 
 def _field_text(entry: Entry, status: LiveStatus, name: str, now: float) -> str:
+    """The field as shown: hidden characters escaped, cut to a length Qt lays out at once."""
     if name == "live":
         ran = runtime_text(entry, status, now)
         return outcome(entry, status).label + ("" if ran == NO_VALUE else f" for {ran}")
     value = entry.raw.get(name)
     if name == _LINK and isinstance(value, str):
-        escaped = html.escape(value, quote=True)
-        return f'<a href="{escaped}">{escaped}</a>'
-    return NO_VALUE if value is None else str(value)
+        escaped = html.escape(capped(value, SHORT_FIELD), quote=True)
+        return f'<a href="{html.escape(value, quote=True)}">{escaped}</a>'
+    if isinstance(value, str):
+        return capped(value, _limit(name), keep_lines=name in _LONG)
+    return NO_VALUE if value is None else capped(str(value), SHORT_FIELD)
+
+
+_LONG = frozenset({"prompt"})
 
 
 def status_line(store_path: str, observation: Observation) -> str:
@@ -100,5 +136,5 @@ def status_line(store_path: str, observation: Observation) -> str:
     if snapshot.skipped:
         parts.append(f"{len(snapshot.skipped)} invalid entries skipped")
     if observation.error:
-        parts.append(f"error: {observation.error}")
+        parts.append(f"error: {one_line(observation.error, 300)}")
     return "  ·  ".join(parts)

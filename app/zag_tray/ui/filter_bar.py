@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from zag_tray.agents.entry import Entry
+from zag_tray.agents.text import one_line
 from zag_tray.agents.tree import entry_matcher
 
 ALL_PROVIDERS = "All providers"
@@ -42,19 +43,22 @@ class FilterBar(QWidget):
 
     def matcher(self) -> Callable[[Entry], bool] | None:
         """What the filters keep (None: everything)."""
-        provider = self.provider.currentText()
-        return entry_matcher(self.text.text(), "" if provider == ALL_PROVIDERS else provider)
+        provider = self.provider.currentData()
+        return entry_matcher(self.text.text(), provider if isinstance(provider, str) else "")
 
     def set_providers(self, providers: Sequence[str]) -> None:
-        """The providers to choose from; the choice stays if it is still one of them."""
-        present = [self.provider.itemText(i) for i in range(1, self.provider.count())]
+        """The providers to choose from (each shown cut to a short line: any text zag stored
+        is measured by the combo box); the choice stays if it is still one of them."""
+        present = [self.provider.itemData(i) for i in range(1, self.provider.count())]
         if list(providers) == present:
             return
-        current = self.provider.currentText()
+        current = self.provider.currentData()
         self.provider.blockSignals(True)
         self.provider.clear()
-        self.provider.addItems([ALL_PROVIDERS, *providers])
-        self.provider.setCurrentText(current if current in providers else ALL_PROVIDERS)
+        self.provider.addItem(ALL_PROVIDERS, None)
+        for provider in providers:
+            self.provider.addItem(one_line(provider, 40), provider)
+        self.provider.setCurrentIndex(max(0, self.provider.findData(current)) if current in providers else 0)
         self.provider.blockSignals(False)
 
 

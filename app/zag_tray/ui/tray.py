@@ -125,6 +125,7 @@ class TrayApp(QObject):
         window.open_root_requested.connect(controller.open_root)
         window.open_terminal_requested.connect(controller.open_terminal)
         window.copy_id_requested.connect(controller.copy_id)
+        window.copy_text_requested.connect(controller.copy_text)
         window.refresh_requested.connect(self.watcher.refresh)
         window.settings_requested.connect(self.edit_settings)
         window.shown.connect(self._clear_attention)
@@ -305,8 +306,12 @@ class TrayApp(QObject):
         """Quit the app: Qt 6 first asks every window to close, so let ours agree."""
         if self._window is not None:
             self._window.allow_close = True
-        self.save_layout()
-        QApplication.quit()
+        try:
+            self.save_layout()
+        except Exception:  # a layout not saved never keeps the app from quitting
+            log.exception("could not save the window's layout")
+        finally:
+            QApplication.quit()
 
     def shutdown(self) -> None:
         self.watcher.stop()

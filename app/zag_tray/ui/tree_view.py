@@ -3,7 +3,10 @@ text over the empty tree saying why it is empty."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout
 
 from zag_tray.ui.columns import Column
@@ -48,6 +51,15 @@ class AgentTreeView(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         model.rowsInserted.connect(self._expand_new)
+
+    def on_enter(self, handler: Callable[[], object]) -> None:
+        """Return or Enter on the tree calls ``handler`` (the view's ``activated`` also fires on
+        a double click, and on a single click where the desktop says so: not that)."""
+        action = QAction(self)
+        action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(handler)
+        self.addAction(action)
 
     def say_why_empty(self, text: str) -> None:
         """Show ``text`` over the tree while it has no rows ("" hides it)."""

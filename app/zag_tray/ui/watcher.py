@@ -19,6 +19,7 @@ from zag_tray.ui.worker import Worker
 
 LIVENESS_MS = 3000
 DEBOUNCE_MS = 60
+"""How long after a store change the tray reads it: zag's save is a write and a rename."""
 
 
 class StoreWatcher(QObject):
@@ -86,7 +87,10 @@ class StoreWatcher(QObject):
         if self._stopped:
             return
         self._arm()
-        self._debounce.start()
+        # Not restarted by later events: a store written 100 times a second still shows
+        # within DEBOUNCE_MS and one read, instead of only when the writes pause.
+        if not self._debounce.isActive():
+            self._debounce.start()
 
     def _arm(self) -> None:
         """Watch the store's directory (and its parent, until it exists) and the store itself."""

@@ -67,6 +67,7 @@ class AgentWindow(QMainWindow):
     open_terminal_requested = Signal(str)
     settings_requested = Signal()
     copy_id_requested = Signal(str)
+    copy_text_requested = Signal(str, str)  # (field, whole text): too long to show, copied
     refresh_requested = Signal()
     shown = Signal()
 
@@ -127,6 +128,7 @@ class AgentWindow(QMainWindow):
     def _build_details(self) -> QWidget:
         self.details = DetailsPane()
         self.details.parent_clicked.connect(self.select_entry)
+        self.details.copy_requested.connect(self.copy_text_requested)
         self.agent_actions: dict[str, QAction] = {}
         for key, text in AGENT_ACTIONS:
             action = QAction(text, self)
@@ -161,11 +163,7 @@ class AgentWindow(QMainWindow):
             self.agent_actions[key].setShortcut(sequence)
             self.agent_actions[key].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.view.addAction(self.agent_actions[key])
-        to_details = QAction(self.view)  # Enter: on to the details (not a double click: that keeps the tree)
-        to_details.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
-        to_details.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        to_details.triggered.connect(self.details.labels["id"].setFocus)
-        self.view.addAction(to_details)
+        self.view.on_enter(self.details.labels["id"].setFocus)  # not a double click: the keys stay
 
     # --- applying observations -------------------------------------------------------------
 
