@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from zag_tray.agents.entry import Entry
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import rfc3339
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
+from zag_tray.procs.pinned import PIDFD_SIGNALS, PinnedProcess
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
@@ -107,7 +110,8 @@ def test_zag_itself_before_retargeting_is_running(agents: Spawn, tmp_path: Path)
     assert sleep
     zag = tmp_path / "zag"
     shutil.copy(sleep, zag)
-    # A nested zag inherits its parent agent's ZAG_PROCESS_ID until it retargets the entry.
+    # A nested zag inherits its parent agent's ZAG_PROCESS_ID and never shows its own entry's id
+    # (zag passes it to its agent only): it is this entry's zag because it predates the entry.
     proc = agents("parent-agent", argv=[str(zag), "30"])
     entry = entry_now(pid=proc.pid, parent="parent-agent")
     assert status_of(entry) is LiveStatus.RUNNING
@@ -156,6 +160,38 @@ def test_pid_reused_by_a_stranger_is_dead_for_a_fresh_checker(agents: Spawn) -> 
     stranger = _spawn_at_pid(agents, first.pid, None)
     assert status_of(entry) is LiveStatus.DEAD
     assert stranger.poll() is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="pidfds are Linux's")
+def test_signals_go_through_a_pidfd_on_linux(agents: Spawn) -> None:
+    proc = agents("agent-1")
+    assert PIDFD_SIGNALS
+    with PinnedProcess(proc.pid) as pinned:
+        assert pinned.through_pidfd
+    checker, entry = LivenessChecker(), entry_now(pid=proc.pid)
+    checker.signal(entry, signal.SIGTERM)
+    assert proc.wait(timeout=5) == -signal.SIGTERM
+
+
+@pytest.mark.parametrize("use_pidfd", [True, False], ids=["pidfd", "psutil re-check"])
+def test_a_process_replaced_between_its_check_and_the_signal_is_never_hit(
+    agents: Spawn, use_pidfd: bool
+) -> None:
+    _need_pid_control()
+    first = agents("agent-1")
+    checker, entry = LivenessChecker(), entry_now(pid=first.pid)
+    time.sleep(0.05)  # create times have a 10 ms granularity on Linux
+    with PinnedProcess(first.pid, use_pidfd=use_pidfd) as pinned:
+        assert pinned.through_pidfd is use_pidfd
+        checker.verified_process(entry)  # the check passes: this is the agent
+        first.kill()
+        first.wait()
+        second = _spawn_at_pid(agents, first.pid, "agent-1")  # same pid, same tag, not the agent
+        with pytest.raises(ProcessLookupError):
+            pinned.send(signal.SIGTERM)
+    assert second.poll() is None
+    second.kill()
+    assert second.wait(timeout=5) == -signal.SIGKILL  # it never had the SIGTERM
 
 
 def test_first_seen_memory_is_forgotten_with_the_entry(agents: Spawn) -> None:

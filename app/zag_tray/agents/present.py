@@ -72,6 +72,10 @@ def outcome(entry: Entry, status: LiveStatus) -> Outcome:
         return Outcome(f"killed ({code})", f"was killed (exit {code})", RED)
     if status is LiveStatus.DEAD:
         return Outcome("dead", "died (no exit recorded)", RED, failed=True)
+    if status is LiveStatus.UNVERIFIED:
+        # A live process at its pid the tray cannot prove is the agent (procs/liveness.py):
+        # neither running nor ended, and never signalled.
+        return Outcome("cannot verify", "cannot be verified", ORANGE)
     return Outcome("unknown", "is in an unknown state", ORANGE)
 
 

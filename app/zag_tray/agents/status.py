@@ -10,13 +10,20 @@ from zag_tray.agents.entry import Entry
 
 
 class LiveStatus(StrEnum):
-    """zag's live statuses; ``dead`` also covers a pid that is no longer the agent."""
+    """zag's live statuses; ``dead`` also covers a pid that is no longer the agent.
+
+    ``unverified`` is the tray's own: a live process holds the pid but cannot be
+    proved to be the agent (procs/liveness.py says why). It is not running (never
+    listed as running, never signalled) and not ended (never announced); shown as
+    "cannot verify", and ``unverified`` in ``--json``.
+    """
 
     RUNNING = "running"
     DEAD = "dead"
     EXITED = "exited"
     KILLED = "killed"
     UNKNOWN = "unknown"
+    UNVERIFIED = "unverified"
 
 
 _AS_STORED: Final = {"exited": LiveStatus.EXITED, "killed": LiveStatus.KILLED}

@@ -1,8 +1,9 @@
 """Stop, kill and kill-tree an agent, and the check behind "Open root".
 
 The order is zag's, made safe: refuse unless the agent is verifiably running,
-re-check the pid's identity right before each signal, signal, then record the
-kill in the store. Recording only touches entries still stored ``running``:
+then for each process pin it, check its identity again and signal it through
+the pin (procs/liveness.py ``LivenessChecker.signal``, a pidfd on Linux), then
+record the kill in the store. Recording only touches entries still stored ``running``:
 when zag's wrapper has meanwhile recorded the exit itself, what zag wrote stays.
 A failed write after a successful signal is reported in the outcome.
 """
@@ -13,6 +14,7 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import psutil
 
@@ -27,6 +29,9 @@ from zag_tray.store.write import update_entries
 
 STOP_SUPPORTED = hasattr(signal, "SIGHUP")
 """Stop is SIGHUP, which Windows does not have."""
+
+FORCE_SIGNAL: Final[int] = getattr(signal, "SIGKILL", signal.SIGTERM)
+"""``kill --force``; Windows has no SIGKILL, and psutil ends a process there either way."""
 
 MIN_ID_PREFIX = 4
 
@@ -70,12 +75,13 @@ def stop(store: Path, ident: str, checker: LivenessChecker) -> Entry:
     if not STOP_SUPPORTED:
         raise ActionError("stop is not available on Windows (it has no SIGHUP); use kill")
     entry = resolve_entry(_read(store), ident)
-    proc = _verified(checker, entry, force=False)
     try:
-        proc.send_signal(signal.SIGHUP)
-    except psutil.NoSuchProcess:
+        checker.signal(entry, signal.SIGHUP)
+    except NotVerifiedError as exc:
+        raise ActionError(str(exc)) from None
+    except ProcessLookupError:
         raise ActionError(f"agent {entry.id} exited before it could be stopped") from None
-    except psutil.AccessDenied:
+    except PermissionError:
         raise ActionError(f"not permitted to signal pid {entry.pid}") from None
     return entry
 
@@ -151,18 +157,14 @@ def _signal_all(
     failures: list[str] = []
     for target in targets:
         try:
-            proc = checker.verified_process(target, allow_killed=force)
-            if force:
-                proc.kill()
-            else:
-                proc.terminate()
+            proc = checker.signal(target, FORCE_SIGNAL if force else signal.SIGTERM, allow_killed=force)
         except NotVerifiedError as exc:
             if target.status == "running" and exc.verdict.status is not LiveStatus.DEAD:
                 failures.append(str(exc))
             continue  # already gone: nothing to signal, and zag's record (or ours) stands
-        except psutil.NoSuchProcess:
-            continue
-        except psutil.AccessDenied:
+        except ProcessLookupError:
+            continue  # gone between its check and the signal
+        except PermissionError:
             failures.append(f"not permitted to signal pid {target.pid} (agent {target.id})")
             continue
         signalled.append(target)
