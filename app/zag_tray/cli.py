@@ -3,25 +3,31 @@
 A thin layer over agents/, store/, procs/ and desktop/; the headless commands never
 import Qt (the tray is ui/, imported only to run it).
 Exit codes: 0 success, 1 the operation failed (one line on stderr), 2 usage.
+
+Every field of the store is written by other programs, and a terminal acts on what it is
+sent (clears the screen, sets its title, writes the clipboard). So nothing from the store,
+a process or an argument is printed raw: text goes through ``visible`` or ``one_line``
+(agents/text.py), JSON through ``json_text`` (agents/jsontext.py), which escapes the same
+characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from zag_tray import __version__
 from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import outcome, runtime_text, title
 from zag_tray.agents.status import LiveStatus, live_status
-from zag_tray.agents.text import one_line, short_path
-from zag_tray.agents.tree import Node, build_forest, find_node, walk
+from zag_tray.agents.text import one_line, short_path, visible
+from zag_tray.agents.tree import Node, build_forest, find_node
 from zag_tray.desktop.paths import BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
@@ -35,6 +41,13 @@ TERM_GRACE_SECONDS = 3.0
 
 class CliError(Exception):
     """A failure to report as one line on stderr with exit code 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes the arguments it rejects raw (``unrecognized arguments: ...``)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible(message))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,7 +99,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--base-dir",
         metavar="DIR",
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help="log debug messages to stderr"
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(  # its subcommands' parsers are of its class
         prog=PROG,
         parents=[common],
         description="A system-tray monitor for zag agents. With no command, runs the tray.",
@@ -153,7 +166,7 @@ def _load(args: argparse.Namespace) -> Snapshot:
         first = snapshot.skipped[0]
         print(
             f"{PROG}: warning: {len(snapshot.skipped)} invalid entries skipped "
-            f"(entry {first.index}: {first.reason})",
+            f"(entry {first.index}: {visible(first.reason)})",
             file=sys.stderr,
         )
     return snapshot
@@ -179,7 +192,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         _print_json([_node_json(root, checked) for root in roots])
     elif not roots:
         what = "agents" if args.all else "running agents"
-        print(f"No {what} in {snapshot.path}" + ("" if args.all else " (--all shows finished ones)"))
+        hint = "" if args.all else " (--all shows finished ones)"
+        print(f"No {what} in {visible(str(snapshot.path))}{hint}")
     else:
         for line in tree_lines(roots, checked, time.time()):
             print(line)
@@ -197,14 +211,21 @@ def _cmd_show(args: argparse.Namespace) -> int:
         checked = {**_checked(snapshot, checker), entry.id: verdict.status}
         _print_json(_node_json(node, checked))
         return 0
-    width = max(len(k) for k in entry.raw)
-    for key, value in entry.raw.items():
-        shown = "null" if value is None else value if isinstance(value, str) else json.dumps(value)
+    keys = [visible(key) for key in entry.raw]  # unknown keys are the store's too
+    width = min(max(map(len, keys)), 24)  # zag's longest is 17; a huge unknown key pads no line
+    for key, value in zip(keys, entry.raw.values(), strict=True):
+        shown = visible(value) if isinstance(value, str) else json_text(value, indent=False)
         print(f"{key:<{width}}  {shown}")
-    print(f"{'live':<{width}}  {verdict.status} ({verdict.reason})")
+    reason = visible(verdict.reason)  # it may quote another process's ZAG_PROCESS_ID
+    print(f"{'live':<{width}}  {outcome(entry, verdict.status).label} — {reason}")
     if node.children:
-        print(f"{'children':<{width}}  " + ", ".join(c.entry.id for c in node.children))
+        print(f"{'children':<{width}}  " + ", ".join(visible(c.entry.id) for c in node.children))
     return 0
+
+
+MAX_DRAWN_DEPTH: Final = 32
+"""Tree levels drawn as indentation; deeper agents are drawn at this depth, their own depth
+written before them (``└─ [9999] ...``). In full, a 10,000-deep chain was 150 MB of spaces."""
 
 
 def tree_lines(roots: list[Node], checked: Statuses, now: float) -> list[str]:
@@ -213,9 +234,11 @@ def tree_lines(roots: list[Node], checked: Statuses, now: float) -> list[str]:
     last_at_depth: list[bool] = []
     for depth, node, is_last in _walk_with_last(roots):
         del last_at_depth[depth:]
-        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:])
+        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:MAX_DRAWN_DEPTH])
         if depth:
             prefix += "└─ " if is_last else "├─ "
+        if depth > MAX_DRAWN_DEPTH:
+            prefix += f"[{depth}] "
         last_at_depth.append(is_last)
         lines.append(prefix + _describe(node.entry, live_status(node.entry, checked), now))
     return lines
@@ -234,7 +257,7 @@ def _walk_with_last(roots: list[Node]) -> list[tuple[int, Node, bool]]:
 
 def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
     parts = [
-        entry.id[:8],
+        visible(entry.id[:8]),
         f"{title(entry)} · {one_line(entry.command, 20)}",
         outcome(entry, status).label,
         f"pid {entry.pid}",
@@ -249,17 +272,24 @@ def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
 
 def _node_json(root: Node, checked: Statuses) -> dict[str, Any]:
     """The stored keys, in store order, plus ``live_status`` and ``children`` (iterative)."""
-    made: dict[int, dict[str, Any]] = {}
-    for _, node in walk([root]):
-        out = {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
-        made[id(node)] = out
-        if node is not root and node.parent is not None:
-            made[id(node.parent)]["children"].append(out)
-    return made[id(root)]
+    top = _node_dict(root, checked)
+    stack = [(root, top["children"])]  # a node, and the list its children's dicts go in
+    while stack:
+        node, into = stack.pop()
+        for child in node.children:
+            made = _node_dict(child, checked)
+            into.append(made)
+            if child.children:
+                stack.append((child, made["children"]))
+    return top
+
+
+def _node_dict(node: Node, checked: Statuses) -> dict[str, Any]:
+    return {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(value) + "\n")
 
 
 # --- kill / stop -----------------------------------------------------------------------------
@@ -269,7 +299,7 @@ def _cmd_kill(args: argparse.Namespace) -> int:
     outcome = actions.kill(_base(args).store, args.id, LivenessChecker(), tree=args.tree, force=args.force)
     for entry in outcome.signalled:
         verb = "SIGKILL sent to" if args.force else "SIGTERM sent to"
-        print(f"{verb} {entry.id} (pid {entry.pid}, {title(entry)})")
+        print(f"{verb} {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     for failure in outcome.failures:
         print(f"{PROG}: {one_line(failure, 400)}", file=sys.stderr)
     if outcome.write_error:
@@ -288,7 +318,7 @@ def _report_survivors(args: argparse.Namespace, outcome: KillOutcome) -> int:
 
 def _cmd_stop(args: argparse.Namespace) -> int:
     entry = actions.stop(_base(args).store, args.id, LivenessChecker())
-    print(f"SIGHUP sent to {entry.id} (pid {entry.pid}, {title(entry)})")
+    print(f"SIGHUP sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     return 0
 
 
@@ -299,14 +329,14 @@ def _cmd_where(args: argparse.Namespace) -> int:
     choice = _base(args)
     store = choice.store
     state = "present" if store.is_file() else "not there yet (no agents)"
-    print(f"base dir: {choice.path}")
-    print(f"reason:   {choice.reason}")
-    print(f"store:    {store} ({state})")
+    print(f"base dir: {visible(str(choice.path))}")  # paths and reasons may quote the environment
+    print(f"reason:   {visible(choice.reason)}")
+    print(f"store:    {visible(str(store))} ({state})")
     from zag_tray.desktop.logs import log_path  # not at the top: `list` starts without logging
     from zag_tray.desktop.settings import settings_path
 
-    print(f"settings: {settings_path()}")
-    print(f"log:      {log_path()}")
+    print(f"settings: {visible(str(settings_path()))}")
+    print(f"log:      {visible(str(log_path()))}")
     return 0
 
 

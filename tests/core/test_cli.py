@@ -85,7 +85,7 @@ def test_show_prints_every_field_and_the_reason(
     code, out, _ = cli(capsys, "show", "5f1c", "--base-dir", str(live_sample.base))
     assert code == 0
     assert 'future_field       {"kept": true}' in out
-    assert "live               running (ZAG_PROCESS_ID names this entry)" in out
+    assert "live               running — ZAG_PROCESS_ID names this entry" in out
     code, out, _ = cli(capsys, "show", ORCH, "--json", "--base-dir", str(live_sample.base))
     shown = json.loads(out)
     assert shown["id"] == ORCH and shown["live_status"] == "running" and len(shown["children"]) == 2
