@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,19 +16,21 @@ from hypothesis import strategies as st
 from tests.conftest import ORCH, SAMPLE, LiveSample
 from zag_tray.procs import actions
 from zag_tray.procs.liveness import LivenessChecker
-from zag_tray.store import write
+from zag_tray.store import swap
 from zag_tray.store.errors import StoreError, StoreWriteError
 from zag_tray.store.layout import serialise
 from zag_tray.store.parse import parse_entry
-from zag_tray.store.write import update_entries
+from zag_tray.store.write import Target, update_entries
 
 KILLED = {"status": "killed", "exit_code": None, "exited_at": "2026-03-28T10:30:00+00:00"}
+ORCH_AGENT = Target(ORCH, 42000)
+"""The sample's orchestrator: its id and the (placeholder) pid it names."""
 
 
 def test_update_changes_only_the_named_fields(tmp_path: Path) -> None:
     store = tmp_path / "processes.json"
     store.write_bytes(SAMPLE.read_bytes())
-    assert update_entries(store, {ORCH: KILLED}) == {ORCH}
+    assert update_entries(store, {ORCH_AGENT: KILLED}) == {ORCH_AGENT}
     doc = json.loads(SAMPLE.read_bytes())
     doc["processes"][1].update(KILLED)
     assert store.read_bytes() == serialise(doc)
@@ -38,7 +41,7 @@ def test_update_keeps_what_zag_already_recorded(tmp_path: Path) -> None:
     store = tmp_path / "processes.json"
     store.write_bytes(SAMPLE.read_bytes())
     exited = "0b7d3c1e-3f0a-4f5e-9d7b-1a2b3c4d5e01"
-    assert update_entries(store, {exited: KILLED}) == set()
+    assert update_entries(store, {Target(exited, 41000): KILLED}) == set()
     assert store.read_bytes() == SAMPLE.read_bytes()
 
 
@@ -48,7 +51,7 @@ def test_update_keeps_invalid_entries_and_unknown_keys(tmp_path: Path) -> None:
     doc["processes"].append("not even an object")
     store = tmp_path / "processes.json"
     store.write_bytes(serialise(doc))
-    update_entries(store, {ORCH: KILLED})
+    update_entries(store, {ORCH_AGENT: KILLED})
     after = json.loads(store.read_bytes())
     assert after["processes"][0] == {"id": "broken", "pid": -4, "odd": [1, {"x": None}]}
     assert after["processes"][-1] == "not even an object"
@@ -56,9 +59,9 @@ def test_update_keeps_invalid_entries_and_unknown_keys(tmp_path: Path) -> None:
 
 def test_update_never_touches_an_entry_zag_would_reject(tmp_path: Path) -> None:
     store = tmp_path / "processes.json"
-    store.write_text(json.dumps({"processes": [{"id": "bad", "status": "running", "pid": "x"}]}, indent=2))
+    store.write_text(json.dumps({"processes": [{"id": "bad", "status": "running", "pid": 1}]}, indent=2))
     before = store.read_bytes()
-    assert update_entries(store, {"bad": KILLED}) == set()
+    assert update_entries(store, {Target("bad", 1): KILLED}) == set()
     assert store.read_bytes() == before
 
 
@@ -66,19 +69,29 @@ def test_update_of_an_unreadable_store_writes_nothing(tmp_path: Path) -> None:
     store = tmp_path / "processes.json"
     store.write_bytes(b"{not json")
     with pytest.raises(StoreError, match="not valid JSON"):
-        update_entries(store, {ORCH: KILLED})
+        update_entries(store, {ORCH_AGENT: KILLED})
     assert store.read_bytes() == b"{not json"
     assert [p.name for p in tmp_path.iterdir()] == ["processes.json"]
 
 
-def test_update_of_an_entry_zag_cannot_encode_writes_nothing(tmp_path: Path) -> None:
+def test_update_never_touches_an_entry_holding_text_zag_cannot_read(tmp_path: Path) -> None:
     doc = json.loads(SAMPLE.read_bytes())
     doc["processes"][1]["prompt"] = "lone \ud800 surrogate"
     store = tmp_path / "processes.json"
     store.write_text(json.dumps(doc, indent=2))  # ASCII-escaped, so it can be stored at all
     before = store.read_bytes()
+    assert update_entries(store, {ORCH_AGENT: KILLED}) == set()
+    assert store.read_bytes() == before
+
+
+def test_update_of_a_store_that_cannot_be_re_encoded_writes_nothing(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    doc["processes"][0]["prompt"] = "lone \ud800 surrogate"
+    store = tmp_path / "processes.json"
+    store.write_text(json.dumps(doc))  # not zag's layout: it must be written whole
+    before = store.read_bytes()
     with pytest.raises(StoreWriteError, match="cannot be re-encoded"):
-        update_entries(store, {ORCH: KILLED})
+        update_entries(store, {ORCH_AGENT: KILLED})
     assert store.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["processes.json"]
 
@@ -87,7 +100,7 @@ def test_update_keeps_the_other_entries_bytes_verbatim(tmp_path: Path) -> None:
     original = SAMPLE.read_bytes().replace(b'"prompt": null', b'"prompt": "\\u00e9t\\u00e9"')
     store = tmp_path / "processes.json"
     store.write_bytes(original)
-    update_entries(store, {ORCH: KILLED})
+    update_entries(store, {ORCH_AGENT: KILLED})
     after = store.read_bytes()
     assert b'"prompt": "\\u00e9t\\u00e9"' in after  # not re-encoded to raw UTF-8
     assert json.loads(after)["processes"][1]["status"] == "killed"
@@ -98,7 +111,7 @@ def test_update_of_a_store_not_in_zags_layout_rewrites_it_in_zags_layout(tmp_pat
     doc = json.loads(SAMPLE.read_bytes())
     store = tmp_path / "processes.json"
     store.write_text(json.dumps(doc))  # compact, as a hand edit might leave it
-    update_entries(store, {ORCH: KILLED})
+    update_entries(store, {ORCH_AGENT: KILLED})
     doc["processes"][1].update(KILLED)
     assert store.read_bytes() == serialise(doc)
 
@@ -111,9 +124,9 @@ def test_failed_temp_write_reports_and_leaves_the_store(
     # A directory where the temp file must go: the OS refuses the exclusive create.
     blocked = tmp_path / ".processes.json.zag-tray.blocked.tmp"
     blocked.mkdir()
-    monkeypatch.setattr(write, "temp_beside", lambda path: blocked)
+    monkeypatch.setattr(swap, "temp_beside", lambda path: blocked)
     with pytest.raises(StoreWriteError, match="cannot write"):
-        update_entries(store, {ORCH: KILLED})
+        update_entries(store, {ORCH_AGENT: KILLED})
     assert store.read_bytes() == SAMPLE.read_bytes()
 
 
@@ -139,7 +152,7 @@ def test_write_back_stays_readable_by_zag_and_keeps_the_rest(
     doc["processes"].extend(noise)
     store = tmp_path / "processes.json"
     store.write_bytes(serialise(doc))
-    update_entries(store, {ORCH: KILLED})
+    update_entries(store, {ORCH_AGENT: KILLED})
     after = json.loads(store.read_bytes())
     expected = json.loads(serialise(doc))
     expected["processes"][1].update(KILLED)
@@ -246,6 +259,124 @@ def test_write_back_keeps_integers_beyond_64_bits_verbatim(tmp_path: Path) -> No
     doc["processes"][1]["future_count"] = 2**80
     store = tmp_path / "processes.json"
     store.write_bytes(serialise(doc))
-    update_entries(store, {ORCH: KILLED})
+    update_entries(store, {ORCH_AGENT: KILLED})
     doc["processes"][1].update(KILLED)
     assert store.read_bytes() == serialise(doc)
+
+
+ODD_NUMBERS = {"beyond_double": "1e400", "upper_e": "1E2", "below_double": "1.5e-400", "negative_zero": "-0"}
+"""Numbers a float would not give back: infinity, 100.0, 0.0 and 0."""
+
+
+def with_numbers(doc: dict[str, Any], numbers: dict[str, str]) -> bytes:
+    """``serialise(doc)`` where each string ``"@name"`` stands for the number ``numbers[name]``."""
+    data = serialise(doc)
+    for name, text in numbers.items():
+        data = data.replace(f'"@{name}"'.encode(), text.encode())
+    return data
+
+
+def strict_json(data: bytes) -> Any:
+    """``data`` parsed as serde_json would: no NaN or Infinity; numbers kept as their text."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(
+        data, parse_constant=refuse, parse_float=lambda t: ("n", t), parse_int=lambda t: ("n", t)
+    )
+
+
+def test_numbers_keep_their_text_in_every_entry(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    for item in doc["processes"][:3]:  # the target (1) and its neighbours
+        item["future"] = [f"@{name}" for name in ODD_NUMBERS]
+    store = tmp_path / "processes.json"
+    store.write_bytes(with_numbers(doc, ODD_NUMBERS))
+    assert update_entries(store, {ORCH_AGENT: KILLED}) == {ORCH_AGENT}
+    doc["processes"][1].update(KILLED)
+    assert store.read_bytes() == with_numbers(doc, ODD_NUMBERS)
+
+
+def test_a_store_not_in_zags_layout_is_rewritten_with_its_numbers_as_written(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    doc["processes"][0]["future"] = [f"@{name}" for name in ODD_NUMBERS]
+    doc["processes"][1]["future"] = "@upper_e"
+    compact = json.dumps(doc).encode()
+    for name, text in ODD_NUMBERS.items():
+        compact = compact.replace(f'"@{name}"'.encode(), text.encode())
+    store = tmp_path / "processes.json"
+    store.write_bytes(compact)
+    update_entries(store, {ORCH_AGENT: KILLED})
+    doc["processes"][1].update(KILLED)
+    assert store.read_bytes() == with_numbers(doc, ODD_NUMBERS)
+
+
+number_literals = st.from_regex(r"\A-?(0|[1-9][0-9]{0,3})(\.[0-9]{1,4})?([eE][+-]?[0-9]{1,4})?\Z")
+"""Any JSON number, from the everyday to far beyond a double's range."""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    placed=st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from(["future", "prompt_meta", "weights"]), number_literals),
+        min_size=1,
+        max_size=8,
+    ),
+    compact=st.booleans(),
+)
+def test_a_write_keeps_every_number_as_written(
+    tmp_path: Path, placed: list[tuple[int, str, str]], compact: bool
+) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    numbers = {}
+    for n, (at, key, text) in enumerate(placed):
+        numbers[str(n)] = text
+        doc["processes"][at].setdefault(key, []).append(f"@{n}")
+    original = with_numbers(doc, numbers)
+    store = tmp_path / "processes.json"
+    store.write_bytes(strict_json_compact(original) if compact else original)
+    update_entries(store, {ORCH_AGENT: KILLED})
+    doc["processes"][1].update(KILLED)
+    after = store.read_bytes()
+    assert after == with_numbers(doc, numbers)  # in zag's layout, and every byte but the fields
+    assert strict_json(after) == strict_json(with_numbers(doc, numbers))
+
+
+def strict_json_compact(data: bytes) -> bytes:
+    """``data`` without the layout's line breaks and indentation (strings hold none)."""
+    return b"".join(line.strip() for line in data.split(b"\n"))
+
+
+def with_repeated_key(data: bytes, entry_id: str) -> bytes:
+    """``data`` with the entry ``entry_id`` holding the key "future" twice (zag refuses it)."""
+    line = f'"id": "{entry_id}",'.encode()
+    return data.replace(line, line + b'\n      "future": 1,\n      "future": 2,', 1)
+
+
+def test_an_entry_with_a_repeated_key_is_kept_as_written(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    other = doc["processes"][0]["id"]
+    store = tmp_path / "processes.json"
+    store.write_bytes(with_repeated_key(serialise(doc), other))
+    update_entries(store, {ORCH_AGENT: KILLED})
+    doc["processes"][1].update(KILLED)
+    assert store.read_bytes() == with_repeated_key(serialise(doc), other)
+
+
+def test_a_store_rewritten_whole_keeps_an_entrys_repeated_key(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE.read_bytes())
+    other = doc["processes"][0]["id"]
+    store = tmp_path / "processes.json"
+    store.write_bytes(strict_json_compact(with_repeated_key(serialise(doc), other)))
+    update_entries(store, {ORCH_AGENT: KILLED})
+    doc["processes"][1].update(KILLED)
+    assert store.read_bytes() == with_repeated_key(serialise(doc), other)
+
+
+def test_an_entry_with_a_repeated_key_is_never_changed(tmp_path: Path) -> None:
+    store = tmp_path / "processes.json"
+    store.write_bytes(with_repeated_key(SAMPLE.read_bytes(), ORCH))
+    before = store.read_bytes()
+    assert update_entries(store, {ORCH_AGENT: KILLED}) == set()
+    assert store.read_bytes() == before

@@ -25,7 +25,7 @@ from zag_tray.agents.tree import build_forest, descendants_deepest_first, find_n
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
 from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
-from zag_tray.store.write import update_entries
+from zag_tray.store.write import Target, update_entries
 
 STOP_SUPPORTED = hasattr(signal, "SIGHUP")
 """Stop is SIGHUP, which Windows does not have."""
@@ -177,10 +177,10 @@ def _record_killed(store: Path, signalled: list[Entry]) -> tuple[frozenset[str],
         return frozenset(), None
     fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
     try:
-        changed = update_entries(store, {e.id: fields for e in signalled})
+        changed = update_entries(store, {Target(e.id, e.pid): fields for e in signalled})
     except StoreError as exc:
         return frozenset(), f"signal sent, but the store was not updated: {exc}"
-    return frozenset(changed), None
+    return frozenset(target.id for target in changed), None
 
 
 def _alive(proc: psutil.Process) -> bool:

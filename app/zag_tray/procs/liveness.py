@@ -22,7 +22,7 @@ verify", with the reason), never running, never signalled. In order:
    (entry id, pid) -> ``dead``: the pid was reused while we watched.
 7. its environment (readable and not empty):
    - ``ZAG_PROCESS_ID`` equal to the entry id -> this agent: zag passes it to
-     the agent it spawns and retargets the entry to (ZAG_SESSIONS.md 5.3), go
+     the agent it spawns and retargets the entry to (zag-agent/src/process_registration.rs in zag's source), go
      to 9;
    - any other value but the parent entry's id -> ``dead`` (another agent's);
    - missing, or the parent entry's id: zag itself, in the instant before it
@@ -271,7 +271,7 @@ def owner_problem(proc: psutil.Process) -> str | None:
 def started_by_zag(entry: Entry, proc: psutil.Process) -> bool:
     """Rule 8's equivalent check where the OS hides environments: ``proc``'s parent is a
     process named zag created no later than the entry (zag registers the entry, then
-    spawns the agent and retargets the entry to it: ZAG_SESSIONS.md 5.3)."""
+    spawns the agent and retargets the entry to it: zag-agent/src/process_registration.rs)."""
     try:
         parent = proc.parent()
         return (

@@ -1,201 +1,162 @@
-"""Write a change back into zag's store, so that zag can still read it.
+"""Write a change back into zag's store, so that zag can still read it and loses nothing.
 
-Only the named fields of the target entries change; every other byte stays
-(store/layout.py lets the writer find an entry's bytes and replace them in
-place), unknown keys and entries zag would reject included. The write is a
-temp file in the same directory plus an atomic replace, redone if the store
-changed between our read and our replace: zag has no lock, so compare-and-swap
-on inode, size and mtime is the best a second writer can do. On Linux the
-replace is a ``renameat2`` exchange, which shows what it displaced, so a save
-zag made during our rename is seen and the write redone.
+Only the named fields of the target entries change: in zag's layout every other byte
+stays (store/splice.py), unknown keys, numbers as written and entries zag would
+reject included; a store not in zag's layout is written whole in it. zag has no
+lock: each zag process loads, changes, writes a temp file and renames it over the
+store (zag-agent/src/process_store.rs in zag's source). The tray writes the same way, reads again if the
+store changed while it wrote, and looks at what its swap replaced (store/swap.py): on
+Linux an exchange leaves that file at our temp name. If it is the version we read, the
+write is done. If zag saved in between, that save is never put back or deleted: its
+entries are merged into what is now in place (store/edit.py) and written again, and
+its file is removed only once a write holding them is in place.
+A temp file a killed tray process left is carried over and removed the same way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import functools
-import itertools
-import os
-import stat
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from zag_tray.agents.entry import FileStamp, JSONValue
-from zag_tray.store.errors import StoreWriteError
-from zag_tray.store.layout import entry_bytes, serialise
-from zag_tray.store.parse import decode_stdlib, io_lock, parse_entry, processes_list
-from zag_tray.store.read import read_bytes
+from zag_tray.agents.entry import JSONValue
+from zag_tray.store import swap
+from zag_tray.store.edit import Held, Key, Known, Plan, Target, Version, load, plan, writable
+from zag_tray.store.errors import StoreError, StoreNotJsonError, StoreWriteError
+from zag_tray.store.splice import payload
+
+__all__ = ["WRITE_ATTEMPTS", "Target", "WriteStats", "stats", "update_entries"]
 
 WRITE_ATTEMPTS: Final = 50
 
-_tmp_counter = itertools.count()
+
+@dataclass(slots=True)
+class WriteStats:
+    """What the writes of this process did (the storm test and benchmarks report them)."""
+
+    writes: int = 0
+    """Versions put in place."""
+    merges: int = 0
+    """Saves of zag's displaced by one of ours and carried into the next."""
+    left_behind: int = 0
+    """Temp files of gone tray processes carried over and removed."""
+
+
+stats = WriteStats()
 
 
 def update_entries(
-    path: Path, updates: Mapping[str, Mapping[str, JSONValue]], *, only_if_status: str = "running"
-) -> set[str]:
-    """Set fields on the entries named by id, if their stored status is ``only_if_status``.
+    path: Path, updates: Mapping[Target, Mapping[str, JSONValue]], *, only_if_status: str = "running"
+) -> set[Target]:
+    """Set fields on the entries named by id and pid, if their stored status is ``only_if_status``.
 
-    Returns the ids actually changed (an entry zag already finished keeps what
-    zag wrote). Raises a ``StoreError`` and leaves the file untouched when
-    the store cannot be read, parsed, encoded or replaced.
+    Returns the targets recorded (an entry zag already finished keeps what zag
+    wrote). Raises a ``StoreError`` when the store cannot be read, parsed, encoded
+    or replaced; what zag saved is kept then too.
     """
-    for _ in range(WRITE_ATTEMPTS):
-        loaded = read_bytes(path)
-        if loaded is None:
-            raise StoreWriteError(f"{path}: the store disappeared; nothing written")
-        data, stamp = loaded
-        doc = decode_stdlib(path, data)  # exact integers of any size, so what we write back is verbatim
-        edits = _apply_updates(path, processes_list(doc, path), updates, only_if_status)
-        if not edits:
-            return set()
-        payload = _splice(data, edits) or _encode(path, serialise, doc)
-        if _replace_if_unchanged(path, payload, stamp):
-            return {entry_id for entry_id, _, _ in edits}
-    raise StoreWriteError(f"{path}: the store kept changing; gave up after {WRITE_ATTEMPTS} tries")
-
-
-_Edit = tuple[str, bytes, bytes]
-"""(entry id, the entry's bytes as zag writes them before the change, and after)."""
-
-
-def _apply_updates(
-    path: Path,
-    processes: list[JSONValue],
-    updates: Mapping[str, Mapping[str, JSONValue]],
-    only_if_status: str,
-) -> list[_Edit]:
-    edits: list[_Edit] = []
-    for item in processes:
-        if type(item) is not dict:
-            continue
-        fields = updates.get(item.get("id"))  # type: ignore[arg-type]
-        if fields is None or item.get("status") != only_if_status:
-            continue
-        if isinstance(parse_entry(item), str):
-            continue  # never touch an entry zag itself would reject
-        before = _encode(path, entry_bytes, item)
-        item.update(fields)
-        edits.append((item["id"], before, _encode(path, entry_bytes, item)))
-    return edits
-
-
-def _splice(data: bytes, edits: list[_Edit]) -> bytes | None:
-    """``data`` with each edited entry's bytes replaced, or None if ``data`` is not in zag's format.
-
-    zag's format is deterministic, so an entry's bytes can be found and
-    replaced without re-serialising the whole (possibly 60 MB) store; the
-    result equals a full re-serialisation. The bytes start at a line break and
-    hold raw line breaks, so they cannot match inside a JSON string.
-    """
-    for _, before, after in edits:
-        at = data.find(before)
-        if at < 0 or data.find(before, at + 1) >= 0:
-            return None
-        data = data[:at] + after + data[at + len(before) :]
-    return data
-
-
-def _encode(path: Path, encoder: Callable[[JSONValue], bytes], value: JSONValue) -> bytes:
-    """``encoder(value)``, or :class:`StoreWriteError` for a value zag's format cannot hold."""
+    if not all(writable(value) for fields in updates.values() for value in fields.values()):
+        raise ValueError(f"not JSON, so never written to zag's store: {updates}")
+    writer = _Writer(path, updates, only_if_status)
     try:
-        return encoder(value)
-    except (UnicodeEncodeError, RecursionError, ValueError) as exc:
-        message = f"{path}: the store cannot be re-encoded for zag ({exc}); nothing written"
-        raise StoreWriteError(message) from None
-
-
-def temp_beside(path: Path) -> Path:
-    """Where a new version of ``path`` is written before it is swapped in: the same folder
-    (a rename cannot cross file systems), a name of this process's own."""
-    return path.with_name(f".{path.name}.zag-tray.{os.getpid()}.{next(_tmp_counter)}.tmp")
-
-
-def _replace_if_unchanged(path: Path, payload: bytes, stamp: FileStamp) -> bool:
-    """Write ``payload`` beside ``path`` and put it in place if ``path`` is still ``stamp``."""
-    tmp = temp_beside(path)
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        mode = 0o644
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        # Hold the lock so no parse in another of our threads (which keeps the
-        # GIL for its whole length) stretches the window below.
-        with io_lock:
-            if _exchange() is not None:
-                result = _exchange_if_unchanged(tmp, path, stamp)
-                if result is not None:
-                    return result
-            return _rename_if_unchanged(tmp, path, stamp)
-    except OSError as exc:
-        raise StoreWriteError(f"{path}: cannot write: {exc.strerror or exc}; nothing written") from None
+        return writer.run()
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)  # after a swap this is the displaced old store
+        swap.done_with(*(each.path for each in writer.held))
 
 
-def _exchange_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool | None:
-    """Swap ``tmp`` and ``path`` atomically; swap back if what we displaced is not ``stamp``.
+class _Writer:
+    """One update: read, merge what is held, write, swap in, until our version is in place."""
 
-    A rename can take the better part of a millisecond on a journalling file
-    system, and zag may rename its own save in that time; a stat before the
-    rename cannot see that, but the file displaced by an exchange can be
-    checked. None means the file system cannot exchange.
-    """
-    exchange = _exchange()
-    assert exchange is not None
+    def __init__(
+        self, path: Path, updates: Mapping[Target, Mapping[str, JSONValue]], only_if_status: str
+    ) -> None:
+        self.path = path
+        self.updates = updates
+        self.only_if_status = only_if_status
+        self.held: list[Held] = []
+        self.known: Known | None = None
+        self.ours: dict[Key, JSONValue] = {}
+
+    def run(self) -> set[Target]:
+        for attempt in range(WRITE_ATTEMPTS):
+            current = self._read()
+            change = plan(current, self.held, self.known, self.updates, self.only_if_status, self.ours)
+            if attempt == 0:
+                if not change.recorded:
+                    return set()
+                self.held = _left_behind(self.path)
+                if self.held:
+                    change = plan(current, self.held, None, self.updates, self.only_if_status, self.ours)
+            if not change.changes:  # the store holds all of it already
+                self._carried()
+                return change.recorded
+            swapped = swap.put_in_place(self.path, self._payload(change), current.status, current.stamp)
+            if swapped is None:
+                continue
+            stats.writes += 1
+            self._carried()
+            if swapped.expected:
+                if swapped.displaced is not None:
+                    swap.remove(swapped.displaced)  # the version we read: all of it is in ours
+                return change.recorded
+            assert swapped.displaced is not None
+            self.held = [_displaced(self.path, swapped.displaced)]
+            self.known = change.known()
+            stats.merges += 1
+        kept = "".join(
+            f" (a save it displaced is kept as {each.path.name}, for the next write)"
+            for each in self.held
+            if not each.fill_only
+        )
+        raise StoreWriteError(
+            f"{self.path}: the store kept changing; gave up after {WRITE_ATTEMPTS} tries{kept}"
+        )
+
+    def _payload(self, change: Plan) -> bytes:
+        try:
+            return payload(change)
+        except (UnicodeEncodeError, RecursionError, ValueError) as exc:
+            message = f"{self.path}: the store cannot be re-encoded for zag ({exc}); nothing written"
+            raise StoreWriteError(message) from None
+
+    def _read(self) -> Version:
+        current = load(self.path)
+        if current is None:
+            raise StoreWriteError(f"{self.path}: the store disappeared; nothing written")
+        return current
+
+    def _carried(self) -> None:
+        """What is held is in place now (or already was): its files go."""
+        for each in self.held:
+            swap.remove(each.path)
+            stats.left_behind += each.fill_only
+        self.held = []
+
+
+def _displaced(path: Path, displaced: Path) -> Held:
     try:
-        exchange(tmp, path)
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        if exc.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
-            return None
-        raise
-    if FileStamp.of(os.stat(tmp)) == stamp:
-        return True
-    exchange(tmp, path)  # a newer store was displaced: put it back, then try again
-    return False
+        version = load(displaced)
+    except StoreError as exc:
+        swap.done_with(displaced)  # left for a later write to carry over, or for a person
+        raise StoreWriteError(
+            f"{path}: a save made meanwhile was displaced and cannot be read ({exc}); it is kept as"
+            f" {displaced.name}"
+        ) from None
+    if version is None:
+        raise StoreWriteError(f"{path}: a save made meanwhile was displaced, then removed by another program")
+    return Held(displaced, version)
 
 
-def _rename_if_unchanged(tmp: Path, path: Path, stamp: FileStamp) -> bool:
-    try:
-        current = FileStamp.of(os.stat(path))
-    except FileNotFoundError:
-        return False
-    if current != stamp:
-        return False
-    os.replace(tmp, path)
-    return True
-
-
-@functools.cache
-def _exchange() -> Callable[[Path, Path], None] | None:
-    """Linux ``renameat2(RENAME_EXCHANGE)`` through libc, where it exists."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes  # only once a write happens, not on every start
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return None
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-
-    def exchange(a: Path, b: Path) -> None:
-        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code), str(b))
-
-    return exchange
+def _left_behind(path: Path) -> list[Held]:
+    """Temp files of tray processes that are gone: each either a version displaced by an
+    exchange (carry the entries the store lacks) or an unfinished one of ours (garbage)."""
+    held = []
+    for leftover in swap.left_behind(path):
+        try:
+            version = load(leftover)
+        except StoreNotJsonError:
+            version = None  # cut short: only a write of ours can be unfinished
+        except StoreError:
+            continue  # not ours to judge: left as it is
+        held.append(Held(leftover, version, fill_only=True))
+    return held
