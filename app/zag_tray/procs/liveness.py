@@ -22,8 +22,8 @@ verify", with the reason), never running, never signalled. In order:
    (entry id, pid) -> ``dead``: the pid was reused while we watched.
 7. its environment (readable and not empty):
    - ``ZAG_PROCESS_ID`` equal to the entry id -> this agent: zag passes it to
-     the agent it spawns and retargets the entry to (zag-agent/src/process_registration.rs in zag's source), go
-     to 9;
+     the agent it spawns and retargets the entry to
+     (zag-agent/src/process_registration.rs in zag's source), go to 9;
    - any other value but the parent entry's id -> ``dead`` (another agent's);
    - missing, or the parent entry's id: zag itself, in the instant before it
      retargets the entry (for ``plan`` and ``review``, all along). zag never
