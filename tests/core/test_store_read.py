@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import SAMPLE
 from tests.factories import stored
-from zag_tray.agents.timestamps import parse_timestamp
+from zag_tray.agents.timestamps import parse_rfc3339
 from zag_tray.store.errors import (
     StoreNotJsonError,
     StoreNotRegularFileError,
@@ -58,12 +58,12 @@ def test_missing_store_is_no_agents(tmp_path: Path) -> None:
     ],
 )
 def test_rfc3339_times_with_any_fraction(text: str, expected: float) -> None:
-    assert parse_timestamp(text) == pytest.approx(expected)
+    assert parse_rfc3339(text) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("text", ["2026-03-28", "2026-03-28T10:00:00", "yesterday", ""])
 def test_times_without_offset_are_rejected(text: str) -> None:
-    assert parse_timestamp(text) is None
+    assert parse_rfc3339(text) is None
 
 
 def _entry(**overrides: object) -> dict[str, object]:
@@ -85,7 +85,7 @@ def _entry(**overrides: object) -> dict[str, object]:
         ({"prompt": ["a"]}, "prompt is neither a string nor null"),
         ({"exit_code": 1.0}, "exit_code is neither a 32-bit integer nor null"),
         ({"exit_code": 2**31}, "exit_code is neither a 32-bit integer nor null"),
-        ({"started_at": "last tuesday"}, "started_at is not an RFC 3339 time"),
+        ({"started_at": None}, "started_at is not a string"),
     ],
 )
 def test_entry_of_wrong_type_is_skipped_and_the_rest_shown(

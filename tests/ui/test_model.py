@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.tree import build_forest, walk
 from zag_tray.procs.monitor import Monitor
 from zag_tray.store.layout import serialise
+from zag_tray.store.parse import parse_entry
 from zag_tray.store.reader import StoreReader
 from zag_tray.ui.model import BATCH_ROWS, ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS_ROLE, AgentTreeModel, Column
 
@@ -122,6 +124,44 @@ def test_columns_show_plain_values() -> None:
     assert model.index(0, Column.STARTED).data(Qt.ItemDataRole.ToolTipRole).startswith("2026-03-28")
 
 
+@pytest.fixture
+def west_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time 8 hours behind UTC (a POSIX TZ rule: no time zone files needed)."""
+    monkeypatch.setenv("TZ", "XST8")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("west_of_utc")
+def test_a_start_the_local_calendar_cannot_hold_is_shown_as_stored() -> None:
+    """0001-01-01T00:00:00+00:00 is year 0 west of UTC: the tooltip raised ValueError."""
+    model = AgentTreeModel()
+    first, last = "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-23:59"
+    apply(model, [store_entry_at("first", first), store_entry_at("last", last)], {})
+    tips = {model.index(r, 0).data(ENTRY_ID_ROLE): model.index(r, Column.STARTED) for r in range(2)}
+    assert first in tips["first"].data(Qt.ItemDataRole.ToolTipRole)
+    assert last in tips["last"].data(Qt.ItemDataRole.ToolTipRole)
+
+
+@pytest.mark.parametrize("started_at", ["20260328T100000Z", "2026-W13-6T10:00:00Z", "yesterday"])
+def test_a_start_that_is_not_rfc3339_is_shown_as_given_and_sorts_as_the_oldest(started_at: str) -> None:
+    model = AgentTreeModel()
+    apply(model, [store_entry_at("odd", started_at), entry("z", None, 1), entry("y", None, 2)], {})
+    assert [model.index(r, 0).data(ENTRY_ID_ROLE) for r in range(3)] == ["y", "z", "odd"]
+    odd = model.index(2, Column.STARTED)
+    assert odd.data() == started_at  # no "ago": no time is worked out from it
+    assert started_at in odd.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(2, Column.RUNTIME).data() == "—"
+
+
+def store_entry_at(entry_id: str, started_at: str) -> Entry:
+    parsed = parse_entry({**stored(entry_id), "started_at": started_at})
+    assert isinstance(parsed, Entry), parsed
+    return parsed
+
+
 # --- the "All" view of a big store: batches of top-level rows, and changes applied alone ---------
 
 Edit = tuple[str, int, int]
@@ -151,8 +191,8 @@ def edit_store(items: list[dict[str, object]], edit: Edit, serial: int) -> None:
         target["prompt"] = f"prompt {serial}"
     elif kind == "reparent":
         target["parent_process_id"] = items[b % len(items)]["id"]
-    elif kind == "retime":
-        target["started_at"] = f"2026-03-28T11:{b % 60:02d}:00Z"
+    elif kind == "retime":  # now and then to a start zag cannot read as a time (the oldest)
+        target["started_at"] = f"2026-03-28T11:{b % 60:02d}:00Z" if b % 7 else f"at {b}"
     else:
         items.remove(target)
 

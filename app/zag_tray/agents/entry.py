@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any, Final
 
 import msgspec
 
-from zag_tray.agents.timestamps import parse_timestamp
+from zag_tray.agents.timestamps import parse_rfc3339
 
 JSONValue = Any
 """A value as ``json.loads`` returns it."""
@@ -51,7 +52,9 @@ class Entry(msgspec.Struct, frozen=True, gc=False):
     command: str
     prompt: str | None
     started_at: str
-    started: float
+    started: float | None
+    """``started_at`` as epoch seconds; None when it is not RFC 3339 (zag reads any string
+    there, and sorts such an entry as the oldest): shown as stored, with no time worked out."""
     status: str
     exit_code: int | None
     exited_at: str | None
@@ -72,12 +75,15 @@ class Entry(msgspec.Struct, frozen=True, gc=False):
     @property
     def ended(self) -> float | None:
         """``exited_at`` as epoch seconds (None if absent or not RFC 3339)."""
-        return None if self.exited_at is None else parse_timestamp(self.exited_at)
+        return None if self.exited_at is None else parse_rfc3339(self.exited_at)
 
     @property
     def sort_key(self) -> tuple[float, str]:
-        """zag's order, reversed: newest first by started_at, ties by id descending."""
-        return (self.started, self.id)
+        """zag's order, reversed: newest first by started_at, ties by id descending. A start
+        that is not RFC 3339 sorts as the oldest (zag compares an unreadable time as None,
+        below every time: ``list_recent`` in zag-agent/src/process_store.rs)."""
+        started = self.started
+        return (-math.inf if started is None else started, self.id)
 
 
 @dataclass(frozen=True, slots=True)

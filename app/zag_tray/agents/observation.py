@@ -15,10 +15,11 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Final
+from typing import Final, cast
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
 from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.agents.tree import Node, build_forest
 
 LATEST_FINISHED_KEPT: Final = 10
@@ -83,12 +84,20 @@ def _latest_finished(entries: Iterable[Entry]) -> tuple[Entry, ...]:
 
 
 def _ended(entries: Iterable[Entry]) -> Iterator[tuple[tuple[float, float, str], Entry]]:
-    """(:func:`_order`, entry) of the entries zag recorded as finished, at a time it can read."""
-    for entry in entries:
-        if entry.status in _FINISHED_STATUSES and entry.exited_at is not None:
-            ended = entry.ended  # parsed once: a first read has 100,000 of them
+    """(:func:`_order`, entry) of the entries zag recorded as finished, at a time it can read
+    (read all at once: a first read has 100,000 of them, each checked to be RFC 3339)."""
+    finished = [e for e in entries if e.status in _FINISHED_STATUSES and e.exited_at is not None]
+    for start in range(0, len(finished), _ENDS_AT_ONCE):
+        some = finished[start : start + _ENDS_AT_ONCE]
+        for entry, ended in zip(
+            some, parse_rfc3339_each([cast(str, e.exited_at) for e in some]), strict=True
+        ):
             if ended is not None:
-                yield (ended, entry.started, entry.id), entry
+                yield (ended, *entry.sort_key), entry
+
+
+_ENDS_AT_ONCE: Final = 2048
+"""End times read at once: enough to read them in C, few enough to leave no memory behind."""
 
 
 def _order(entry: Entry) -> tuple[float, float, str]:

@@ -32,11 +32,15 @@ def title(entry: Entry) -> str:
 
 def runtime(entry: Entry, status: LiveStatus, now: float) -> float | None:
     """Seconds the agent ran: until ``now`` while it runs, frozen at the recorded end once
-    it does not; None when it ended with no end recorded (it died, or zag's record is odd)."""
+    it does not; None when it ended with no end recorded (it died, or zag's record is odd)
+    or its start is not an RFC 3339 time (no time is worked out from such a text)."""
+    started = entry.started
+    if started is None:
+        return None
     if status is LiveStatus.RUNNING:
-        return max(0.0, now - entry.started)
+        return max(0.0, now - started)
     ended = entry.ended
-    return None if ended is None else max(0.0, ended - entry.started)
+    return None if ended is None else max(0.0, ended - started)
 
 
 def runtime_text(entry: Entry, status: LiveStatus, now: float) -> str:
@@ -133,7 +137,7 @@ def tooltip(observation: Observation | None, now: float) -> str:
     top_by = Counter(n.entry.provider for n in top)
     for provider, count in sorted(all_by.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"{one_line(provider, 16)}: {count} ({top_by.get(provider, 0)} top-level)")
-    oldest = min(running, key=lambda e: e.started)
+    oldest = min(running, key=lambda e: e.sort_key)  # an unknown start counts as the oldest
     lines.append(
         f"longest: {title(oldest)}, "
         f"{runtime_text(oldest, LiveStatus.RUNNING, now)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"

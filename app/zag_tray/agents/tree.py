@@ -10,6 +10,7 @@ iterative: a 10,000-deep chain needs no recursion. Newest first at every level.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
@@ -58,8 +59,11 @@ def _build(entries: list[Entry]) -> list[Node]:
 
 
 def _newest_first(nodes: list[Node], entries: list[Entry]) -> list[Node]:
-    """Nodes by started_at descending, ties by id descending (zag's order, reversed)."""
+    """Nodes by started_at descending, ties by id descending (zag's order, reversed); a
+    start that is not RFC 3339 as the oldest (``Entry.sort_key``)."""
     started = list(map(_STARTED, entries))
+    if None in started:
+        started = [-math.inf if moment is None else moment for moment in started]
     if len(set(started)) == len(started):  # the usual case (zag records nanoseconds): a sort in C
         order = sorted(range(len(nodes)), key=started.__getitem__, reverse=True)
         return [nodes[i] for i in order]

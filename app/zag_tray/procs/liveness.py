@@ -183,7 +183,7 @@ class LivenessChecker:
             return _unverified(f"pid {pid} cannot be inspected"), None
         if state == psutil.STATUS_ZOMBIE:
             return _dead(f"pid {pid} is a zombie (exited, not reaped)"), None
-        if created < entry.started - CREATE_TIME_SLACK:
+        if entry.started is not None and created < entry.started - CREATE_TIME_SLACK:
             return _dead(f"pid {pid} belongs to a process created before this entry"), None
         with self._lock:
             first = self._first_seen.setdefault((entry.id, pid), created)
@@ -224,6 +224,8 @@ def _identity(entry: Entry, proc: psutil.Process, created: float) -> Verdict:
             return _dead(f"pid {pid} belongs to agent {tagged}")
         if not _is_zag(proc):
             return _dead(f"pid {pid} belongs to a process that is neither this agent nor zag")
+        if entry.started is None:  # started_at is not RFC 3339: no telling which zag wrote it
+            return _unverified(f"pid {pid} is a zag, and this entry's start time is not a time")
         if created > entry.started + CREATE_TIME_SLACK:
             return _dead(
                 f"pid {pid} is a zag started after this entry was written, not the one that wrote it"
@@ -277,6 +279,7 @@ def started_by_zag(entry: Entry, proc: psutil.Process) -> bool:
         return (
             parent is not None
             and _is_zag(parent)
+            and entry.started is not None
             and parent.create_time() <= entry.started + CREATE_TIME_SLACK
         )
     except psutil.Error:

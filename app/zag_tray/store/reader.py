@@ -18,7 +18,7 @@ from zag_tray.agents.entry import Entry, FileStamp, SkippedEntry, Snapshot, Snap
 from zag_tray.desktop.memory import release_free_memory
 from zag_tray.store import layout
 from zag_tray.store.errors import StoreError, StoreUnreadableError
-from zag_tray.store.parse import Parsed, parse_document, parse_list
+from zag_tray.store.parse import Parsed, parse_document, parse_entries
 from zag_tray.store.read import open_store, read_all, split_into, split_parsed
 
 
@@ -148,7 +148,7 @@ class StoreReader:
                 end = stop
             piece = view[start:end]
             try:
-                parsed = parse_list(self.path, b"[{" + piece.tobytes() + b"}]")
+                parsed = parse_entries(self.path, piece.tobytes())
             except StoreError:
                 return None  # let the full parse find (and word) what is wrong
             clean = not any(type(p) is str for p in parsed)

@@ -55,6 +55,8 @@ def cell_text(entry: Entry, status: LiveStatus, column: Column, now: float, stop
     if column is Column.COMMAND:
         return one_line(entry.command, 20)
     if column is Column.STARTED:
+        if entry.started is None:
+            return one_line(entry.started_at, 40)  # not RFC 3339: shown as stored, no time math
         return f"{duration(now - entry.started)} ago"
     if column is Column.RUNTIME:
         return runtime_text(entry, status, now)
@@ -65,7 +67,7 @@ def cell_text(entry: Entry, status: LiveStatus, column: Column, now: float, stop
 
 def cell_tooltip(entry: Entry, column: Column) -> str | None:
     if column is Column.STARTED:
-        return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        return started_tooltip(entry)
     if column is Column.PROMPT and entry.prompt:
         return plain_tooltip(one_line(entry.prompt, 500))
     if column is Column.ROOT and entry.root:
@@ -73,12 +75,24 @@ def cell_tooltip(entry: Entry, column: Column) -> str | None:
     return None
 
 
+def started_tooltip(entry: Entry) -> str:
+    """When the agent started, in local time; as stored where that is not an RFC 3339 time
+    or not a time the local calendar holds (0001-01-01T00:00:00+00:00 is year 0 west of
+    UTC, which raised ValueError)."""
+    if entry.started is not None:
+        try:
+            return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        except (ValueError, OverflowError, OSError):
+            pass
+    return plain_tooltip(one_line(entry.started_at, 500))
+
+
 def sort_value(entry: Entry, status: LiveStatus, column: Column, now: float) -> Any:
     """What ``column`` sorts ``entry`` by (an unknown runtime sorts below every known one)."""
     if column is Column.PID:
         return entry.pid
     if column is Column.STARTED:
-        return entry.started
+        return entry.sort_key[0]  # an unknown start sorts as the oldest
     if column is Column.RUNTIME:
         seconds = runtime(entry, status, now)
         return -1.0 if seconds is None else seconds
