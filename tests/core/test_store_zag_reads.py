@@ -19,6 +19,7 @@ from zag_tray.store.errors import StoreError, StoreNotJsonError, StoreWrongShape
 from zag_tray.store.layout import serialise
 from zag_tray.store.read import MAX_STORE_BYTES, read_store
 from zag_tray.store.reader import StoreReader
+from zag_tray.store.write import Target, update_entries
 
 
 def both_reads(store: Path) -> Snapshot:
@@ -217,3 +218,20 @@ def _bytes_read() -> int:
     """What this process has read through system calls so far (Linux's rchar)."""
     fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
     return int(fields["rchar"])
+
+
+def test_an_integer_of_thousands_of_digits_reads_as_zag_reads_it(tmp_path: Path) -> None:
+    """serde_json reads it (as a float); Python's int() refuses past 4,300 digits, which made
+    the whole store unreadable. In an unknown key it is kept; as a pid it is a wrong type."""
+    huge = "9" * 5000
+    good, bad = stored("kept-1"), stored("bad-pid", pid=1)
+    text = serialise({"processes": [good, bad]}).decode()
+    text = text.replace('"root": null', f'"root": null, "extra": {huge}', 1)
+    text = text.replace('"pid": 1,', f'"pid": {huge},', 1)
+    store = tmp_path / "processes.json"
+    store.write_text(text, encoding="utf-8")
+    snapshot = read_store(store)
+    assert [e.id for e in snapshot.entries] == ["kept-1"]
+    assert [s.reason for s in snapshot.skipped] == ["pid is not an unsigned 32-bit integer"]
+    assert update_entries(store, {Target("kept-1", 100): {"status": "killed"}}) == {Target("kept-1", 100)}
+    assert f'"extra": {huge}' in store.read_text(encoding="utf-8")  # written back as written

@@ -21,7 +21,7 @@ from typing import Final, NamedTuple
 
 from zag_tray.agents.entry import FileStamp, JSONValue
 from zag_tray.store.errors import StoreNotJsonError, StoreWriteError
-from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys, serialise
+from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys, json_integer, serialise
 from zag_tray.store.parse import decode_stdlib, io_lock, parse_entry, processes_list
 from zag_tray.store.read import open_store, read_all
 
@@ -80,7 +80,7 @@ def decode_keeping_text(path: Path, data: bytes) -> JSONValue:
             return json.loads(
                 text,
                 parse_float=_float,
-                parse_int=_int,
+                parse_int=json_integer,
                 parse_constant=_no_constant,
                 object_pairs_hook=_object,
             )
@@ -92,10 +92,6 @@ def decode_keeping_text(path: Path, data: bytes) -> JSONValue:
 def _float(text: str) -> float:
     number = float(text)
     return number if repr(number) == text else NumberText(text)
-
-
-def _int(text: str) -> int | float:
-    return NumberText(text) if text == "-0" else int(text)  # -0 is the one integer int() rewrites
 
 
 def _no_constant(name: str) -> JSONValue:

@@ -32,7 +32,7 @@ import msgspec
 from zag_tray.agents.entry import STANDARD_KEYS, Entry, JSONValue
 from zag_tray.agents.timestamps import parse_rfc3339, parse_rfc3339_each
 from zag_tray.store.errors import StoreNotJsonError, StoreTooDeepError, StoreWrongShapeError
-from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys
+from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys, json_integer
 
 U32_MAX: Final = 2**32 - 1
 I32_MIN: Final = -(2**31)
@@ -391,7 +391,7 @@ def decode_stdlib(path: Path, data: bytes) -> JSONValue:
     try:
         with io_lock:
             return json.loads(
-                text, parse_constant=_reject_constant, parse_int=_integer, object_pairs_hook=_object
+                text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=_object
             )
     except json.JSONDecodeError as exc:
         raise StoreNotJsonError(
@@ -405,10 +405,6 @@ def decode_stdlib(path: Path, data: bytes) -> JSONValue:
 
 def _reject_constant(name: str) -> float:
     raise ValueError(name)
-
-
-def _integer(text: str) -> int | float:
-    return NumberText(text) if text == "-0" else int(text)  # the one integer int() rewrites
 
 
 def _object(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
