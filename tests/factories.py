@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,17 @@ from zag_tray.agents.status import LiveStatus
 from zag_tray.demo import make_entry, write_store
 from zag_tray.store.parse import parse_entry
 
-__all__ = ["entry", "entry_now", "make_entry", "observation", "stored", "write_one", "write_store"]
+__all__ = [
+    "entries_in",
+    "entry",
+    "entry_now",
+    "files_beside",
+    "make_entry",
+    "observation",
+    "stored",
+    "write_one",
+    "write_store",
+]
 
 STORE = Path("/tmp/x/processes.json")
 
@@ -69,3 +80,13 @@ def observation(
     entries = tuple(entries)
     facts = SnapshotFacts.of(Snapshot(STORE, entries, skipped))
     return observe(facts, dict(checked or {}), before, error=error)
+
+
+def entries_in(store: Path) -> dict[str, dict[str, Any]]:
+    """The store's entries as written, by id (the last of a repeated id)."""
+    return {e["id"]: e for e in json.loads(store.read_bytes())["processes"]}
+
+
+def files_beside(store: Path) -> list[str]:
+    """The names of the other files in the store's folder (temp files left behind)."""
+    return sorted(p.name for p in store.parent.iterdir() if p != store)

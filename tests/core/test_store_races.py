@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ORCH, SAMPLE, WORKER
-from tests.factories import make_entry, write_store
+from tests.factories import entries_in, files_beside, make_entry, write_store
 from zag_tray.store import swap
 from zag_tray.store.layout import serialise
 from zag_tray.store.write import Target, stats, update_entries
@@ -55,21 +55,6 @@ def set_status(entry_id: str, status: str) -> Change:
     return change
 
 
-def stored(store: Path) -> dict[str, dict[str, Any]]:
-    return {e["id"]: e for e in json.loads(store.read_bytes())["processes"]}
-
-
-def others(store: Path) -> list[str]:
-    return sorted(p.name for p in store.parent.iterdir() if p != store)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    path = tmp_path / "processes.json"
-    path.write_bytes(SAMPLE.read_bytes())
-    return path
-
-
 def saves_around_our_exchange(monkeypatch: pytest.MonkeyPatch, before: Change, after: Change) -> None:
     """zag saves ``before`` right before our first exchange and ``after`` right after it:
     the two moments a save of zag's can be displaced, then moved away by a swap back."""
@@ -90,7 +75,7 @@ def test_saves_zag_makes_around_our_exchange_are_kept(store: Path, monkeypatch: 
     saves_around_our_exchange(monkeypatch, add("saved-before-our-swap"), add("saved-right-after-it"))
     merges = stats.merges
     assert update_entries(store, {ORCH_AGENT: KILLED}) == {ORCH_AGENT}
-    after = stored(store)
+    after = entries_in(store)
     assert {"saved-before-our-swap", "saved-right-after-it"} <= after.keys()
     assert after[ORCH]["status"] == "killed"
     assert set(after) == {e["id"] for e in json.loads(SAMPLE.read_bytes())["processes"]} | {
@@ -98,7 +83,7 @@ def test_saves_zag_makes_around_our_exchange_are_kept(store: Path, monkeypatch: 
         "saved-right-after-it",
     }
     assert stats.merges == merges + 1
-    assert others(store) == []
+    assert files_beside(store) == []
 
 
 def test_a_change_zag_saves_meanwhile_is_kept_and_its_exit_record_wins(
@@ -106,9 +91,9 @@ def test_a_change_zag_saves_meanwhile_is_kept_and_its_exit_record_wins(
 ) -> None:
     saves_around_our_exchange(monkeypatch, set_status(WORKER, "exited"), set_status(ORCH, "exited"))
     assert update_entries(store, {ORCH_AGENT: KILLED}) == set()
-    after = stored(store)
+    after = entries_in(store)
     assert (after[WORKER]["status"], after[ORCH]["status"]) == ("exited", "exited")
-    assert others(store) == []
+    assert files_beside(store) == []
 
 
 RUNNING = [ORCH, WORKER, "8c4d5e6f-7a8b-4c9d-0e1f-2a3b4c5d6e05", "9d5e6f7a-8b9c-4d0e-1f2a-3b4c5d6e7f06"]
@@ -141,14 +126,14 @@ def test_whatever_zag_saves_around_our_exchange_is_kept(
     with pytest.MonkeyPatch.context() as monkeypatch:
         saves_around_our_exchange(monkeypatch, applied(before), applied(after))
         recorded = update_entries(store, {ORCH_AGENT: KILLED})
-    final = stored(store)
+    final = entries_in(store)
     zag_did = before + after
     assert {entry_id for what, entry_id in zag_did if what == "add"} <= final.keys()
     assert all(final[entry_id]["status"] == "exited" for what, entry_id in zag_did if what == "exit")
     orch_exited = ("exit", ORCH) in zag_did
     assert final[ORCH]["status"] == ("exited" if orch_exited else "killed")
     assert recorded == (set() if orch_exited else {ORCH_AGENT})
-    assert others(store) == []
+    assert files_beside(store) == []
 
 
 STORM_SECONDS = 2.0
@@ -287,7 +272,7 @@ def storm(base: Path, killer: str) -> dict[str, Any]:
     polled = json.loads(reader.communicate(timeout=60)[0])
     written = [json.loads(out.read_text()) for out in outs]
     killed = json.loads(kills.stdout)
-    final = stored(store)
+    final = entries_in(store)
     added = [entry_id for each in written for entry_id in each["added"]]
     return {
         "written": len(added),
@@ -317,5 +302,5 @@ def test_without_an_exchange_the_write_is_a_rename_after_a_check(
 
     monkeypatch.setattr(swap, "exchange", no_exchange)
     assert update_entries(store, {ORCH_AGENT: KILLED}) == {ORCH_AGENT}
-    assert stored(store)[ORCH]["status"] == "killed"
-    assert others(store) == []
+    assert entries_in(store)[ORCH]["status"] == "killed"
+    assert files_beside(store) == []

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE
 from zag_tray.agents.entry import STANDARD_KEYS, Snapshot, SnapshotChange
+from zag_tray.store.decode import decode_stdlib, store_processes
 from zag_tray.store.errors import StoreError
 from zag_tray.store.layout import RepeatedKeys, serialise
-from zag_tray.store.parse import decode, decode_stdlib, parse_document, parse_entry, store_processes
+from zag_tray.store.parse import decode, parse_document, parse_entry
 from zag_tray.store.read import read_store
 from zag_tray.store.reader import StoreReader
 

@@ -15,28 +15,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import ORCH, SAMPLE
-from tests.factories import make_entry, write_store
+from tests.factories import entries_in, files_beside, make_entry, write_store
 from zag_tray.store.errors import StoreError
 from zag_tray.store.layout import serialise
 from zag_tray.store.write import Target, update_entries
 
 KILLED = {"status": "killed", "exit_code": None, "exited_at": "2026-03-28T10:30:00+00:00"}
 ORCH_AGENT = Target(ORCH, 42000)
-
-
-def stored(store: Path) -> dict[str, dict[str, Any]]:
-    return {e["id"]: e for e in json.loads(store.read_bytes())["processes"]}
-
-
-def others(store: Path) -> list[str]:
-    return sorted(p.name for p in store.parent.iterdir() if p != store)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    path = tmp_path / "processes.json"
-    path.write_bytes(SAMPLE.read_bytes())
-    return path
 
 
 def gone_pid() -> int:
@@ -58,7 +43,7 @@ def test_next_write_removes_temp_files_of_dead_tray_processes_only(
     of_zag = store.with_name(f".processes.json.{gone}.1.tmp")
     of_zag.write_bytes(SAMPLE.read_bytes())
     update_entries(store, {ORCH_AGENT: KILLED})
-    assert others(store) == sorted([of_a_live_tray.name, of_zag.name])
+    assert files_beside(store) == sorted([of_a_live_tray.name, of_zag.name])
 
 
 def test_a_save_left_at_a_dead_tray_temp_name_is_carried_over(store: Path) -> None:
@@ -68,10 +53,10 @@ def test_a_save_left_at_a_dead_tray_temp_name_is_carried_over(store: Path) -> No
     displaced = store.with_name(f".processes.json.zag-tray.{gone}.7.tmp")
     displaced.write_bytes(serialise(doc))
     update_entries(store, {ORCH_AGENT: KILLED})
-    after = stored(store)
+    after = entries_in(store)
     assert after["only-in-the-displaced-save"]["pid"] == 9
     assert after[ORCH]["status"] == "killed"
-    assert others(store) == []
+    assert files_beside(store) == []
 
 
 def test_a_write_of_nothing_leaves_temp_files_alone(store: Path) -> None:
@@ -79,7 +64,7 @@ def test_a_write_of_nothing_leaves_temp_files_alone(store: Path) -> None:
     leftover = store.with_name(f".processes.json.zag-tray.{gone}.0.tmp")
     leftover.write_bytes(b"{")
     assert update_entries(store, {Target("no-such-agent", 1): KILLED}) == set()
-    assert others(store) == [leftover.name]
+    assert files_beside(store) == [leftover.name]
 
 
 def test_a_store_of_another_user_keeps_its_owner_group_and_mode(base_dir: Path) -> None:
@@ -91,8 +76,8 @@ def test_a_store_of_another_user_keeps_its_owner_group_and_mode(base_dir: Path) 
     assert update_entries(store, {Target("theirs", 42): KILLED}) == {Target("theirs", 42)}
     status = os.stat(store)
     assert (status.st_uid, status.st_gid, status.st_mode & 0o7777) == (4242, 4343, 0o600)
-    assert stored(store)["theirs"]["status"] == "killed"
-    assert others(store) == []
+    assert entries_in(store)["theirs"]["status"] == "killed"
+    assert files_beside(store) == []
 
 
 def as_user(uid: int, work: Any) -> str:
@@ -142,6 +127,6 @@ def test_a_store_whose_owner_cannot_be_kept_is_refused() -> None:
         )
         assert store.read_bytes() == before
         assert os.stat(store).st_uid == 4242
-        assert others(store) == []
+        assert files_beside(store) == []
     finally:
         shutil.rmtree(shared)

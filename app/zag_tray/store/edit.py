@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Final, NamedTuple
 
 from zag_tray.agents.entry import FileStamp, JSONValue
-from zag_tray.store.errors import StoreNotJsonError, StoreWriteError
-from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys, json_integer, serialise
-from zag_tray.store.parse import decode_stdlib, io_lock, parse_entry, processes_list
+from zag_tray.store.decode import decode_stdlib, store_processes
+from zag_tray.store.layout import NumberText, serialise
+from zag_tray.store.parse import parse_entry
 from zag_tray.store.read import open_store, read_all
 
 
@@ -62,49 +62,9 @@ def load(path: Path) -> Version | None:
         data = read_all(path, fd)
     finally:
         os.close(fd)
-    doc = decode_keeping_text(path, data)
-    processes = processes_list(doc, path)
-    if isinstance(doc, RepeatedKeys) and [k for k, _ in doc.pairs].count("processes") > 1:
-        raise StoreWriteError(f'{path}: has "processes" twice, which zag cannot read; nothing written')
+    doc = decode_stdlib(path, data)
+    processes = store_processes(doc, path)
     return Version(path, data, FileStamp.of(status), status, doc, processes)
-
-
-def decode_keeping_text(path: Path, data: bytes) -> JSONValue:
-    """bytes -> JSON value, every number and repeated key as written; the verdict on a
-    document that is not JSON is store/parse.py's, worded once there."""
-    try:
-        if data.startswith(UTF8_BOM):
-            raise ValueError("a byte-order mark")
-        text = data.decode("utf-8")
-        with io_lock:
-            return json.loads(
-                text,
-                parse_float=_float,
-                parse_int=json_integer,
-                parse_constant=_no_constant,
-                object_pairs_hook=_object,
-            )
-    except (ValueError, RecursionError):
-        decode_stdlib(path, data)  # raises the reason
-        raise StoreNotJsonError(f"{path}: not valid JSON") from None
-
-
-def _float(text: str) -> float:
-    number = float(text)
-    return number if repr(number) == text else NumberText(text)
-
-
-def _no_constant(name: str) -> JSONValue:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _object(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
-    members = dict(pairs)
-    if len(members) == len(pairs):
-        return members
-    repeated = RepeatedKeys(members)
-    repeated.pairs = pairs
-    return repeated
 
 
 @dataclass(frozen=True, slots=True)

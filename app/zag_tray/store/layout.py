@@ -52,20 +52,6 @@ class NumberText(float):
         return number
 
 
-def json_integer(text: str) -> int | float:
-    """A JSON integer as the stdlib parser's ``parse_int``: an ``int``, or, where an int would
-    not give its text back, a :class:`NumberText`: ``-0``, and one of more digits than
-    Python converts (4,300), which serde_json still reads (as a float: no typed field of
-    zag's takes it, an unknown key keeps it)."""
-    if text == "-0" or len(text) > _INT_DIGITS:
-        return NumberText(text)
-    return int(text)
-
-
-_INT_DIGITS: Final = 4000
-"""Below Python's limit on int() of a string (4,300 digits), with room for a sign."""
-
-
 class RepeatedKeys(dict[str, JSONValue]):
     """An object that holds a key more than once, kept with every pair as written.
 

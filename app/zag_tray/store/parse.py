@@ -17,9 +17,7 @@ repeated key and each ``-0`` (:func:`decode_stdlib`): both ways give one verdict
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import repeat
@@ -31,8 +29,8 @@ import msgspec
 
 from zag_tray.agents.entry import STANDARD_KEYS, Entry, JSONValue
 from zag_tray.agents.timestamps import parse_rfc3339, parse_rfc3339_each
-from zag_tray.store.errors import StoreNotJsonError, StoreTooDeepError, StoreWrongShapeError
-from zag_tray.store.layout import UTF8_BOM, NumberText, RepeatedKeys, json_integer
+from zag_tray.store.decode import decode_stdlib, io_lock, json_type, store_processes
+from zag_tray.store.layout import RepeatedKeys
 
 U32_MAX: Final = 2**32 - 1
 I32_MIN: Final = -(2**31)
@@ -119,11 +117,6 @@ only the stdlib parser lets through) is refused as text, not as a wrong type."""
 
 FAST_PARSER_REFUSES: Final = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
 """What msgspec raises for a document it will not take: the stdlib then decides (and words)."""
-
-io_lock = threading.Lock()
-"""Held while we parse and while we compare-and-swap (store/write.py), so a parse in one
-of our threads (which keeps the GIL for its whole length) never stretches another
-thread's compare-and-swap window."""
 
 Parsed = Entry | str
 """An entry, or why zag's reader would reject it."""
@@ -313,48 +306,6 @@ _NEGATIVE_ZERO: Final = re.compile(rb"-0[\s,\]}]").search
 """``-0``, which msgspec reads as 0 (also matches text in a string: then the stdlib reads)."""
 
 
-def store_processes(doc: JSONValue, path: Path) -> list[JSONValue]:
-    """The ``processes`` list of a store zag can read, or why not: :func:`processes_list`,
-    and the keys of the store's own object as serde_json reads them."""
-    if type(doc) is RepeatedKeys and [key for key, _ in doc.pairs].count("processes") > 1:
-        raise StoreWrongShapeError(f'{path}: has "processes" twice, which zag cannot read')
-    processes = processes_list(doc, path)
-    if not all(key.isascii() for key in doc):
-        try:
-            "".join(doc).encode("utf-8")
-        except UnicodeEncodeError:
-            raise StoreNotJsonError(f"{path}: a key holds a lone surrogate, which zag cannot read") from None
-    return processes
-
-
-def processes_list(doc: JSONValue, path: Path) -> list[JSONValue]:
-    """The ``processes`` list of a decoded store, or :class:`StoreWrongShapeError`."""
-    if not isinstance(doc, dict):
-        raise StoreWrongShapeError(
-            f'{path}: expected an object with a "processes" list, found {json_type(doc)}'
-        )
-    processes = doc.get("processes")
-    if not isinstance(processes, list):
-        found = 'no "processes" key' if "processes" not in doc else json_type(processes)
-        raise StoreWrongShapeError(f'{path}: expected a "processes" list, found {found}')
-    return processes
-
-
-def json_type(value: JSONValue) -> str:
-    names = {
-        dict: "an object",
-        RepeatedKeys: "an object",
-        list: "a list",
-        str: "a string",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        NumberText: "a number",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)
-
-
 def decode(path: Path, data: bytes) -> JSONValue:
     """bytes -> JSON value, with zag's (serde_json's) strictness: what :func:`decode_stdlib`
     returns, by msgspec (much faster) where its answer is certainly the same."""
@@ -373,44 +324,3 @@ def _decode(path: Path, data: bytes) -> tuple[JSONValue, bool]:
     if flat and _no_key_twice(data, commas, *texts) and _NEGATIVE_ZERO(data) is None:
         return {"processes": flat}, True
     return decode_stdlib(path, data), False
-
-
-def decode_stdlib(path: Path, data: bytes) -> JSONValue:
-    """bytes -> JSON value by the stdlib, every error worded: exact integers of any size,
-    an object with a repeated key as a :class:`~zag_tray.store.layout.RepeatedKeys` (all
-    its pairs kept) and ``-0`` as a :class:`~zag_tray.store.layout.NumberText`, which
-    serde_json reads as a float."""
-    if data.startswith(UTF8_BOM):
-        raise StoreNotJsonError(f"{path}: starts with a UTF-8 byte-order mark, which zag cannot read")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise StoreNotJsonError(f"{path}: not UTF-8 (invalid byte at offset {exc.start})") from None
-    if not text.strip():
-        raise StoreNotJsonError(f"{path}: is empty, not JSON")
-    try:
-        with io_lock:
-            return json.loads(
-                text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=_object
-            )
-    except json.JSONDecodeError as exc:
-        raise StoreNotJsonError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    except ValueError as exc:  # raised by _reject_constant
-        raise StoreNotJsonError(f"{path}: not valid JSON ({exc} is not a JSON number)") from None
-    except RecursionError:
-        raise StoreTooDeepError(f"{path}: nested too deeply to be a zag store") from None
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(name)
-
-
-def _object(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
-    members = dict(pairs)
-    if len(members) == len(pairs):
-        return members
-    repeated = RepeatedKeys(members)
-    repeated.pairs = pairs
-    return repeated

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Final
 
 from zag_tray.agents.entry import JSONValue
-from zag_tray.store.edit import Plan, Version, decode_keeping_text
+from zag_tray.store.decode import decode_stdlib
+from zag_tray.store.edit import Plan, Version
 from zag_tray.store.errors import StoreError
 from zag_tray.store.layout import (
     BETWEEN,
@@ -87,7 +88,7 @@ def _pieces(current: Version) -> list[bytes] | None:
 def _is_piece_of(piece: bytes, item: JSONValue) -> bool:
     """Whether ``piece`` is exactly ``item``'s members (the same keys in the same order)."""
     try:
-        parsed = decode_keeping_text(_PIECE, b"{" + piece + b"}")
+        parsed = decode_stdlib(_PIECE, b"{" + piece + b"}")
     except StoreError:
         return False
     if type(parsed) is not type(item) or parsed != item:

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Final
 
 from zag_tray.agents.entry import FileStamp
+from zag_tray.store.decode import io_lock
 from zag_tray.store.errors import StoreWriteError
-from zag_tray.store.parse import io_lock
 
 _UNSUPPORTED: Final = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV)
 """What renameat2 says where the OS or the file system cannot exchange."""

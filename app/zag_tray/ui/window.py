@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence
@@ -36,25 +36,12 @@ from zag_tray.agents.tree import (
     sorted_forest,
 )
 from zag_tray.desktop.memory import release_free_memory
-from zag_tray.procs.actions import STOP_SUPPORTED
+from zag_tray.ui.agent_actions import AgentActions
 from zag_tray.ui.columns import Column, sort_value
 from zag_tray.ui.details import DetailsPane, status_line
 from zag_tray.ui.filter_bar import FilterBar, Note
 from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
 from zag_tray.ui.tree_view import AgentTreeView
-
-AGENT_ACTIONS = (
-    ("open_root", "Open root"),
-    ("open_terminal", "Terminal here"),
-    ("copy_id", "Copy ID"),
-    ("stop", "Stop"),
-    ("kill", "Kill…"),
-    ("kill_tree", "Kill tree…"),
-)
-"""The actions on the selected agent: one QAction each, shared by the buttons, the context
-menu and the keys."""
-ALWAYS_ENABLED = frozenset({"copy_id", "open_root", "open_terminal"})
-"""Actions that also make sense for an agent that is not running."""
 
 
 class AgentWindow(QMainWindow):
@@ -129,12 +116,9 @@ class AgentWindow(QMainWindow):
         self.details = DetailsPane()
         self.details.parent_clicked.connect(self.select_entry)
         self.details.copy_requested.connect(self.copy_text_requested)
-        self.agent_actions: dict[str, QAction] = {}
-        for key, text in AGENT_ACTIONS:
-            action = QAction(text, self)
-            action.triggered.connect(self._action_slot(key))
-            action.setVisible(key != "stop" or STOP_SUPPORTED)
-            self.agent_actions[key] = action
+        self.actions_on_agent = AgentActions(self, self.selected_id)
+        self.actions_on_agent.requested.connect(self._act)
+        self.agent_actions = self.actions_on_agent.by_key
         self.buttons = self.details.add_buttons(self.agent_actions)
         pane = QWidget()
         outer = QVBoxLayout(pane)
@@ -298,35 +282,24 @@ class AgentWindow(QMainWindow):
         if entry is not None and observation is not None:
             status = observation.status_of(entry)
         self.details.show_entry(entry, status, time.time())
-        running = status is LiveStatus.RUNNING
-        for key, action in self.agent_actions.items():
-            action.setEnabled(entry is not None and (running or key in ALWAYS_ENABLED))
-        if entry is not None and observation is not None:
-            node = find_node(observation.running_forest, entry.id)
-            count = len(descendants_deepest_first(node)) + 1 if node else 1
-            label = f"Kill tree ({count})…"
-            self.agent_actions["kill_tree"].setText(label)
-            self.agent_actions["kill_tree"].setIconText(label)
-            self.agent_actions["kill_tree"].setEnabled(running and count > 1)
+        node = (
+            None if entry is None or observation is None else find_node(observation.running_forest, entry.id)
+        )
+        tree_size = len(descendants_deepest_first(node)) + 1 if node else 1
+        self.actions_on_agent.enable_for(entry is not None, status is LiveStatus.RUNNING, tree_size)
 
     # --- actions -----------------------------------------------------------------------------
 
-    def _act(self, action: str) -> None:
-        entry_id = self.selected_id()
-        if entry_id is None:
-            return
-        if action == "kill":
-            self.kill_requested.emit(entry_id, False)
-        elif action == "kill_tree":
-            self.kill_requested.emit(entry_id, True)
-        elif action == "stop":
-            self.stop_requested.emit(entry_id)
-        elif action == "open_root":
-            self.open_root_requested.emit(entry_id)
-        elif action == "open_terminal":
-            self.open_terminal_requested.emit(entry_id)
-        elif action == "copy_id":
-            self.copy_id_requested.emit(entry_id)
+    def _act(self, action: str, entry_id: str) -> None:
+        if action in ("kill", "kill_tree"):
+            self.kill_requested.emit(entry_id, action == "kill_tree")
+        else:
+            {
+                "stop": self.stop_requested,
+                "open_root": self.open_root_requested,
+                "open_terminal": self.open_terminal_requested,
+                "copy_id": self.copy_id_requested,
+            }[action].emit(entry_id)
 
     def context_menu_for(self, index: QModelIndex) -> QMenu:
         """The row's context menu: the same actions as the buttons under the tree."""
@@ -339,9 +312,6 @@ class AgentWindow(QMainWindow):
         index = self.view.indexAt(pos)
         if index.isValid():
             self.context_menu_for(index).exec(self.view.viewport().mapToGlobal(pos))
-
-    def _action_slot(self, key: str) -> Callable[[], None]:
-        return lambda: self._act(key)
 
     @Slot(int, Qt.SortOrder)
     def sort_by(self, column: int, order: Qt.SortOrder) -> None:

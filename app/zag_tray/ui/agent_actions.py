@@ -1,0 +1,55 @@
+"""The actions on the agent selected in the window: one QAction each, shared by the buttons
+under the tree, the row's context menu and the keys (Delete, Ctrl+C)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+
+from zag_tray.procs.actions import STOP_SUPPORTED
+
+ACTIONS = (
+    ("open_root", "Open root"),
+    ("open_terminal", "Terminal here"),
+    ("copy_id", "Copy ID"),
+    ("stop", "Stop"),
+    ("kill", "Kill…"),
+    ("kill_tree", "Kill tree…"),
+)
+ALWAYS_ENABLED = frozenset({"copy_id", "open_root", "open_terminal"})
+"""Actions that also make sense for an agent that is not running."""
+
+
+class AgentActions(QObject):
+    """Emits ``requested`` (action key, entry id) for the agent ``selected()`` names."""
+
+    requested = Signal(str, str)
+
+    def __init__(self, parent: QObject, selected: Callable[[], str | None]) -> None:
+        super().__init__(parent)
+        self._selected = selected
+        self.by_key: dict[str, QAction] = {}
+        for key, text in ACTIONS:
+            action = QAction(text, parent)
+            action.triggered.connect(functools.partial(self._request, key))
+            action.setVisible(key != "stop" or STOP_SUPPORTED)
+            self.by_key[key] = action
+
+    def enable_for(self, selected: bool, running: bool, tree_size: int) -> None:
+        """What the selected agent allows: a running one everything, another only what does
+        not signal it; Kill tree says how many agents it would end."""
+        for key, action in self.by_key.items():
+            action.setEnabled(selected and (running or key in ALWAYS_ENABLED))
+        label = f"Kill tree ({tree_size})…"
+        tree = self.by_key["kill_tree"]
+        tree.setText(label)
+        tree.setIconText(label)  # a tool button shows the icon text
+        tree.setEnabled(selected and running and tree_size > 1)
+
+    def _request(self, key: str) -> None:
+        entry_id = self._selected()
+        if entry_id is not None:
+            self.requested.emit(key, entry_id)
