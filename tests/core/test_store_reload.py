@@ -13,7 +13,7 @@ from tests.conftest import SAMPLE
 from zag_tray.agents.entry import STANDARD_KEYS, Snapshot, SnapshotChange
 from zag_tray.store.decode import decode_stdlib, store_processes
 from zag_tray.store.errors import StoreError
-from zag_tray.store.layout import RepeatedKeys, serialise
+from zag_tray.store.layout import NumberText, RepeatedKeys, serialise
 from zag_tray.store.parse import decode, parse_document, parse_entry
 from zag_tray.store.read import read_store
 from zag_tray.store.reader import StoreReader
@@ -142,6 +142,8 @@ def shape(value: object) -> object:
         return ("dict", [(k, shape(v)) for k, v in value.items()])
     if isinstance(value, list | tuple):
         return [shape(v) for v in value]
+    if isinstance(value, NumberText) and not value.text.lstrip("-").isdigit():
+        return ("float", repr(float(value)))  # a fraction or exponent kept as written: a float all the same
     return (type(value).__name__, repr(value))
 
 

@@ -14,7 +14,8 @@ from tests.factories import entry, observation
 from zag_tray.agents.entry import Entry, SkippedEntry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.status import LiveStatus
-from zag_tray.ui.model import ENDED_COLOUR, ENTRY_ID_ROLE, NEW_COLOUR, Column
+from zag_tray.ui.columns import ENDED_COLOUR, NEW_COLOUR
+from zag_tray.ui.model import ENTRY_ID_ROLE, Column
 from zag_tray.ui.window import AgentWindow
 
 RUN, EXIT = LiveStatus.RUNNING, LiveStatus.EXITED

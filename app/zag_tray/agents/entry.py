@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
 from zag_tray.agents.timestamps import parse_rfc3339
+
+if TYPE_CHECKING:
+    import os
 
 JSONValue = Any
 """A value as ``json.loads`` returns it."""

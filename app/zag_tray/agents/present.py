@@ -112,9 +112,16 @@ def menu_label(entry: Entry, now: float) -> str:
 
 def finished_label(entry: Entry, status: LiveStatus, now: float) -> str:
     """A finished agent in the tray menu: who, how it ended, after how long."""
+    return f"{title(entry)} — {state_line(entry, status, now)}"
+
+
+def state_line(entry: Entry, status: LiveStatus, now: float) -> str:
+    """ "running for 4m12s", "exited (3) after 4m12s", "dead": the state and how long."""
     seconds = runtime(entry, status, now)
-    after = "" if seconds is None else f" after {duration(seconds)}"
-    return f"{title(entry)} — {outcome(entry, status).label}{after}"
+    if seconds is None:
+        return outcome(entry, status).label
+    joint = "for" if status is LiveStatus.RUNNING else "after"
+    return f"{outcome(entry, status).label} {joint} {duration(seconds)}"
 
 
 def tooltip(observation: Observation | None, now: float) -> str:

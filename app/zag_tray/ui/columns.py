@@ -10,10 +10,14 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.present import STOPPING, Outcome, outcome, runtime, runtime_text, title
+from zag_tray.agents.present import GREEN, RED, STOPPING, Outcome, outcome, runtime, runtime_text, title
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import duration, one_line, short_path
+from zag_tray.ui.icons import dot_icon
 from zag_tray.ui.plain import plain_tooltip
 
 
@@ -38,6 +42,28 @@ HEADERS = {
     Column.ROOT: "Root",
     Column.PROMPT: "Prompt",
 }
+
+
+def tint(colour: str) -> QColor:
+    """A row highlight: the outcome colour, faint enough to read text on."""
+    faint = QColor(colour)
+    faint.setAlpha(70)
+    return faint
+
+
+NEW_COLOUR = tint(GREEN)
+ENDED_COLOUR = tint(RED)
+
+
+def cell_data(entry: Entry, status: LiveStatus, column: Column, role: int, now: float, stopping: bool) -> Any:
+    """What a cell shows for ``role``: its text, its tooltip, the status dot."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return cell_text(entry, status, column, now, stopping)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return cell_tooltip(entry, column)
+    if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
+        return dot_icon(row_outcome(entry, status, stopping).colour)
+    return None
 
 
 def row_outcome(entry: Entry, status: LiveStatus, stopping: bool) -> Outcome:

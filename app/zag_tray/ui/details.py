@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWi
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.present import NO_VALUE, outcome, runtime_text
+from zag_tray.agents.present import NO_VALUE, state_line
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD, capped, one_line
 
@@ -111,8 +111,7 @@ def _limit(name: str) -> int:
 def _field_text(entry: Entry, status: LiveStatus, name: str, now: float) -> str:
     """The field as shown: hidden characters escaped, cut to a length Qt lays out at once."""
     if name == "live":
-        ran = runtime_text(entry, status, now)
-        return outcome(entry, status).label + ("" if ran == NO_VALUE else f" for {ran}")
+        return state_line(entry, status, now)
     value = entry.raw.get(name)
     if name == _LINK and isinstance(value, str):
         escaped = html.escape(capped(value, SHORT_FIELD), quote=True)

@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.tree import Node
-from zag_tray.ui.columns import HEADERS, Column, cell_text, cell_tooltip, row_outcome
-from zag_tray.ui.icons import dot_icon
+from zag_tray.ui.columns import ENDED_COLOUR, HEADERS, NEW_COLOUR, Column, cell_data
 from zag_tray.ui.rows import Item, newest_first_position, plan_change, renumber, top_of
 
 StatusOf = Callable[[Entry], LiveStatus]
@@ -40,9 +39,6 @@ Index = QModelIndex | QPersistentModelIndex
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 LIVE_STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
-
-NEW_COLOUR = QColor(46, 160, 67, 70)
-ENDED_COLOUR = QColor(215, 58, 73, 70)
 
 
 class AgentTreeModel(QAbstractItemModel):
@@ -149,13 +145,6 @@ class AgentTreeModel(QAbstractItemModel):
         item: Item = index.internalPointer()
         entry = item.entry
         assert entry is not None
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(entry, item.status, column, self._now, entry.id in self.stopping)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return cell_tooltip(entry, column)
-        if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
-            return dot_icon(row_outcome(entry, item.status, entry.id in self.stopping).colour)
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(item.highlight) if item.highlight and self._now < item.highlight_until else None
         if role == ENTRY_ID_ROLE:
@@ -164,7 +153,8 @@ class AgentTreeModel(QAbstractItemModel):
             return entry
         if role == LIVE_STATUS_ROLE:
             return item.status.value
-        return None
+        stopping = entry.id in self.stopping
+        return cell_data(entry, item.status, Column(index.column()), role, self._now, stopping)
 
     # --- applying a new forest -------------------------------------------------------------
 
