@@ -204,7 +204,13 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many end-to-end tests ran, so a CI log shows they were not skipped."""
+    """Say how many end-to-end tests ran, so a CI log shows they were not skipped; print the
+    figures tests measured (``record_property("storm", ...)``), so a CI log has them."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, figures in getattr(report, "user_properties", []):
+            if isinstance(figures, dict):
+                for label, values in figures.items():
+                    terminalreporter.write_line(f"{name}, {label}: {values}")
     counts = {}
     for outcome in ("passed", "failed", "error", "skipped"):
         reports = terminalreporter.stats.get(outcome, [])

@@ -21,6 +21,7 @@ __all__ = [
     "make_entry",
     "observation",
     "stored",
+    "with_member",
     "write_one",
     "write_store",
 ]
@@ -90,3 +91,11 @@ def entries_in(store: Path) -> dict[str, dict[str, Any]]:
 def files_beside(store: Path) -> list[str]:
     """The names of the other files in the store's folder (temp files left behind)."""
     return sorted(p.name for p in store.parent.iterdir() if p != store)
+
+
+def with_member(store: Path, member: str) -> Path:
+    """``store`` (in zag's layout) with ``member`` (raw JSON text, ``"key": value``) after the
+    last key of every entry: for values json.dumps would not write as they are."""
+    text = store.read_text(encoding="utf-8")
+    store.write_text(text.replace('"parent_session_id": null', f'"parent_session_id": null,\n      {member}'))
+    return store

@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE
-from tests.factories import make_entry, stored, write_store
+from tests.factories import make_entry, stored, with_member, write_store
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.text import HIDDEN_CHARACTERS
 
@@ -343,3 +343,17 @@ def test_list_of_a_10000_deep_chain_stays_small(chain: Path) -> None:
     assert code == 0 and len(lines) == CHAIN and len(out) < 4_000_000
     assert lines[0].startswith("chain-00  ") and lines[1].startswith("└─ chain-00  ")
     assert lines[-1].lstrip(" │").startswith("└─ [9999] chain-09  ")
+
+
+@pytest.mark.parametrize(
+    "args", [["show", "odd-agent"], ["show", "odd-agent", "--json"], ["list", "--all", "--json"]]
+)
+def test_a_lone_surrogate_zag_reads_is_shown_escaped(base_dir: Path, run: Run, args: list[str]) -> None:
+    store = write_store(base_dir, [stored("odd-agent", status="exited", exit_code=0)])
+    with_member(store, '"extra": "\\ud800"')
+    code, output = run("--base-dir", str(base_dir), *args)
+    assert code == 0, output
+    assert b"\\ud800" in output  # escaped: UTF-8 cannot hold it, a terminal never sees it
+    if "--json" in args:
+        parsed = json.loads(output)
+        assert (parsed[0] if isinstance(parsed, list) else parsed)["extra"] == "\ud800"  # the same value

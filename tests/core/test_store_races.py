@@ -45,7 +45,8 @@ def zag_save(store: Path, change: Change) -> None:
 
 
 def add(entry_id: str) -> Change:
-    return lambda processes: processes.append(make_entry(pid=7, entry_id=entry_id, status="exited"))
+    """zag's ``add``: a new agent, stored running."""
+    return lambda processes: processes.append(make_entry(pid=7, entry_id=entry_id))
 
 
 def set_status(entry_id: str, status: str) -> Change:
@@ -168,8 +169,8 @@ while time.monotonic() < start + seconds:
     entry_id = f"{name}-{len(added)}"
     doc["processes"].append({"id": entry_id, "pid": 1, "session_id": None, "provider": "codex",
         "model": "gpt-5", "command": "exec", "prompt": None, "started_at": "2026-03-28T10:00:00Z",
-        "status": "exited", "exit_code": 0, "exited_at": "2026-03-28T10:00:01Z", "root": None,
-        "parent_process_id": None, "parent_session_id": None})
+        "status": "running", "exit_code": None, "exited_at": None, "root": None,
+        "parent_process_id": None, "parent_session_id": None})  # zag's add: a new agent, running
     tmp = f"{os.path.dirname(store)}/.processes.json.{os.getpid()}.{len(added)}.tmp"
     with open(tmp, "wb") as f:
         f.write(msgspec.json.format(msgspec.json.encode(doc), indent=2))
@@ -285,10 +286,12 @@ def storm(base: Path, killer: str) -> dict[str, Any]:
     }
 
 
-def test_a_storm_of_zag_saves_loses_no_more_entries_with_tray_kills_than_with_zags(tmp_path: Path) -> None:
+def test_a_storm_of_zag_saves_loses_no_more_entries_with_tray_kills_than_with_zags(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     zag = storm(tmp_path / "zag", "zag")
     tray = storm(tmp_path / "tray", "tray")
-    print(f"\nstorm, kills by one more zag: {zag}\nstorm, kills by the tray:     {tray}")
+    record_property("storm", {"kills by one more zag": zag, "kills by the tray": tray})  # in the summary
     assert zag["written"] > 100 and tray["written"] > 100 and tray["kills"] > 20, (zag, tray)
     assert zag["unreadable"] == tray["unreadable"] == 0, (zag, tray)
     assert tray["lost"] <= zag["lost"], (zag, tray)

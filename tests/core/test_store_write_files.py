@@ -49,13 +49,26 @@ def test_next_write_removes_temp_files_of_dead_tray_processes_only(
 def test_a_save_left_at_a_dead_tray_temp_name_is_carried_over(store: Path) -> None:
     gone = gone_pid()
     doc = json.loads(SAMPLE.read_bytes())
-    doc["processes"].append(make_entry(pid=9, entry_id="only-in-the-displaced-save", status="exited"))
+    doc["processes"].append(make_entry(pid=9, entry_id="only-in-the-displaced-save"))
     displaced = store.with_name(f".processes.json.zag-tray.{gone}.7.tmp")
     displaced.write_bytes(serialise(doc))
     update_entries(store, {ORCH_AGENT: KILLED})
     after = entries_in(store)
     assert after["only-in-the-displaced-save"]["pid"] == 9
     assert after[ORCH]["status"] == "killed"
+    assert files_beside(store) == []
+
+
+def test_entries_gc_removed_since_a_save_was_left_behind_stay_removed(store: Path) -> None:
+    """zag's ``gc`` removes finished entries, never running ones (ZAG_SESSIONS.md 5.2), and zag's
+    ``add`` stores a new agent running: what a left-behind save holds beyond the store and is
+    finished was removed since, not lost by our swap."""
+    gone = gone_pid()
+    doc = json.loads(SAMPLE.read_bytes())
+    doc["processes"].append(make_entry(pid=9, entry_id="removed-by-gc", status="exited", exit_code=0))
+    store.with_name(f".processes.json.zag-tray.{gone}.7.tmp").write_bytes(serialise(doc))
+    update_entries(store, {ORCH_AGENT: KILLED})
+    assert "removed-by-gc" not in entries_in(store)
     assert files_beside(store) == []
 
 

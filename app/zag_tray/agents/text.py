@@ -6,10 +6,13 @@ import re
 from pathlib import Path
 from typing import Final
 
-HIDDEN_CHARACTERS: Final = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+HIDDEN_CHARACTERS: Final = (
+    "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+)
 """C0 and C1 controls, DEL, line and paragraph separators, and the bidi marks, embeddings,
 overrides and isolates: what a terminal acts on (escape sequences) or a layout engine
-obeys (``/home/dev/\u202eslaicnanif`` reads as ``/home/dev/financials``)."""
+obeys (``/home/dev/\u202eslaicnanif`` reads as ``/home/dev/financials``); and lone
+surrogates, which JSON can escape but UTF-8 cannot hold (printing one raised)."""
 _HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
 _HIDDEN_BUT_LINES = re.compile(f"(?![\\n\\t])[{HIDDEN_CHARACTERS}]")
 _BREAKS = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")

@@ -56,11 +56,14 @@ class KillOutcome:
 
 
 def resolve_entry(snapshot: Snapshot, ident: str) -> Entry:
-    """The entry with this id, or with this unique id prefix (at least 4 characters)."""
+    """The entry with this id, or with this unique id prefix (at least 4 characters). Of
+    entries sharing an id, the last one stored running, else the last (zag's ``add`` appends):
+    once one of them is killed, the other can still be acted on."""
     ident = ident.strip()
     exact = [e for e in snapshot.entries if e.id == ident]
     if exact:
-        return exact[-1]
+        running = [e for e in exact if e.status == "running"]
+        return (running or exact)[-1]
     if len(ident) >= MIN_ID_PREFIX:
         matches = {e.id: e for e in snapshot.entries if e.id.startswith(ident)}
         if len(matches) == 1:

@@ -155,8 +155,11 @@ def keys_of(items: Iterable[JSONValue]) -> list[Key]:
 
 
 def _merge(held: Sequence[Held], known: Known | None, result: Plan) -> None:
-    """Every entry of the held versions that the current one lacks is appended; one that
-    both hold is taken from the held version when only that one changed it since ``known``."""
+    """Every entry stored running in a held version that the current one lacks is appended
+    (zag's ``add`` stores a new agent running; a finished one missing from the store was
+    removed since, by ``zag gc``, which never removes a running one: ZAG_SESSIONS.md 5.2);
+    one that both hold is taken from the held version when only that one changed it since
+    ``known``."""
     at = {key: n for n, key in enumerate(result.keys)}
     current = result.current.processes
     for each in held:
@@ -166,12 +169,16 @@ def _merge(held: Sequence[Held], known: Known | None, result: Plan) -> None:
         for key, item in zip(keys_of(items), items, strict=True):
             n = at.get(key)
             if n is None:
-                if not (each.fill_only and key in result.appended):
+                if _stored_running(item) and not (each.fill_only and key in result.appended):
                     result.appended[key] = item
             elif not each.fill_only and known is not None:
                 mine = current[n]
                 if item != mine and known.has(key, mine) and not known.has(key, item):
                     result.replaced[n] = item
+
+
+def _stored_running(item: JSONValue) -> bool:
+    return type(item) is dict and item.get("status") == "running"
 
 
 def _apply(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Final
 
@@ -74,8 +75,22 @@ def serialise(doc: JSONValue) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-_quote = json.JSONEncoder(ensure_ascii=False).encode
-"""A string as JSON, as serde_json writes it (the same escapes, non-ASCII raw)."""
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _quote(text: str) -> str:
+    """A string as JSON, as serde_json writes it (the same escapes, non-ASCII raw); a lone
+    surrogate, which only an unknown key zag skips can hold, as the escape it was read from
+    (UTF-8 cannot hold it raw)."""
+    quoted = _encode(text)
+    if quoted.isascii():
+        return quoted
+    return _LONE_SURROGATE.sub(_escaped, quoted)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _write(value: JSONValue, newline: str, out: list[str]) -> None:
