@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMenu
 from pytestqt.qtbot import QtBot
 
 from tests.factories import entry, observation, write_one
+from zag_tray.agents.present import tooltip
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD
 from zag_tray.procs.liveness import LivenessChecker
@@ -98,3 +99,27 @@ def _ignore_all() -> MenuHandlers:
         return None
 
     return MenuHandlers(*(ignore,) * 13)
+
+
+def test_a_huge_parent_id_is_cut_in_its_link_and_the_link_still_selects_the_parent(
+    window: AgentWindow, qtbot: QtBot
+) -> None:
+    parent_id = "p" * 1_000_000
+    child = entry("child", parent_id, 1)
+    window.apply(
+        observation([entry(parent_id), child], {parent_id: LiveStatus.RUNNING, "child": LiveStatus.RUNNING})
+    )
+    assert window.select_entry("child")
+    assert len(window.details.labels["parent_process_id"].text()) < SHORT_FIELD + 100
+    with qtbot.waitSignal(window.details.parent_clicked) as clicked:
+        window.details.labels["parent_process_id"].linkActivated.emit("parent")
+    assert clicked.args == [parent_id]
+
+
+def test_thousands_of_providers_keep_the_tooltip_and_the_menu_header_short() -> None:
+    agents = [entry(f"a{n}", provider=f"provider-{n}") for n in range(5000)]
+    seen = observation(agents, {f"a{n}": LiveStatus.RUNNING for n in range(5000)})
+    assert len(tooltip(seen, seen.observed_at)) < 1000
+    menu = QMenu()
+    populate(menu, seen, _ignore_all(), now=seen.observed_at)
+    assert len(menu.actions()[0].text()) < 300

@@ -10,6 +10,7 @@ the length before anything else looks at it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -140,10 +141,12 @@ def tooltip(observation: Observation | None, now: float) -> str:
     lines.append(
         f"zag-tray: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
     )
-    all_by = Counter(e.provider for e in running)
     top_by = Counter(n.entry.provider for n in top)
-    for provider, count in sorted(all_by.items(), key=lambda kv: (-kv[1], kv[0])):
+    counted = by_provider(running)
+    for provider, count in counted[:PROVIDERS_LISTED]:
         lines.append(f"{one_line(provider, 16)}: {count} ({top_by.get(provider, 0)} top-level)")
+    if len(counted) > PROVIDERS_LISTED:
+        lines.append(f"… and {len(counted) - PROVIDERS_LISTED} more providers")
     oldest = min(running, key=lambda e: e.sort_key)  # an unknown start counts as the oldest
     lines.append(
         f"longest: {title(oldest)}, "
@@ -155,7 +158,18 @@ def tooltip(observation: Observation | None, now: float) -> str:
 def running_summary(observation: Observation) -> str:
     """ "4 agents running (2 claude, 1 codex, 1 ollama)": the menu's header."""
     running = observation.running
-    ordered = sorted(Counter(e.provider for e in running).items(), key=lambda item: (-item[1], item[0]))
-    detail = ", ".join(f"{n} {one_line(p, 16)}" for p, n in ordered)
+    counted = by_provider(running)
+    listed = [f"{n} {one_line(p, 16)}" for p, n in counted[:PROVIDERS_LISTED]]
+    if len(counted) > PROVIDERS_LISTED:
+        listed.append(f"{len(counted) - PROVIDERS_LISTED} more providers")
     noun = "agent" if len(running) == 1 else "agents"
-    return f"{len(running)} {noun} running" + (f" ({detail})" if detail else "")
+    return f"{len(running)} {noun} running" + (f" ({', '.join(listed)})" if listed else "")
+
+
+PROVIDERS_LISTED: Final = 5
+"""Providers named in the tooltip and the menu's header; the rest are counted."""
+
+
+def by_provider(entries: Iterable[Entry]) -> list[tuple[str, int]]:
+    """(provider, agents) pairs, the most agents first, then by name."""
+    return sorted(Counter(e.provider for e in entries).items(), key=lambda item: (-item[1], item[0]))

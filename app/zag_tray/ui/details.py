@@ -54,12 +54,13 @@ class DetailsPane(QWidget):
         self.labels: dict[str, QLabel] = {}
         self.copy_all: dict[str, QToolButton] = {}
         self._values: dict[str, str] = {}
+        self._parent: str | None = None  # the parent id the link selects (not in the link: uncapped)
         for name in FIELDS:
             label = QLabel()
             if name == _LINK:
                 label.setTextFormat(Qt.TextFormat.RichText)  # a link; its text is escaped
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-                label.linkActivated.connect(self.parent_clicked)
+                label.linkActivated.connect(self._parent_link)
             else:
                 label.setTextFormat(Qt.TextFormat.PlainText)
                 label.setTextInteractionFlags(_SELECTABLE)
@@ -88,12 +89,18 @@ class DetailsPane(QWidget):
         self.form.addRow(row)
         return buttons
 
+    def _parent_link(self, _: str) -> None:
+        parent = self._parent
+        if parent is not None:
+            self.parent_clicked.emit(parent)
+
     def _copy(self, name: str) -> None:
         self.copy_requested.emit(name, self._values[name])
 
     def show_entry(self, entry: Entry | None, status: LiveStatus, now: float) -> None:
         """Show ``entry`` (nothing for None) at live status ``status``."""
         self._values = {}
+        self._parent = None if entry is None else entry.parent_process_id
         for name, label in self.labels.items():
             value = None if entry is None else entry.raw.get(name)
             whole = value if isinstance(value, str) else None
@@ -115,7 +122,7 @@ def _field_text(entry: Entry, status: LiveStatus, name: str, now: float) -> str:
     value = entry.raw.get(name)
     if name == _LINK and isinstance(value, str):
         escaped = html.escape(capped(value, SHORT_FIELD), quote=True)
-        return f'<a href="{html.escape(value, quote=True)}">{escaped}</a>'
+        return f'<a href="parent">{escaped}</a>'
     if isinstance(value, str):
         return capped(value, _limit(name), keep_lines=name in _LONG)
     return NO_VALUE if value is None else capped(str(value), SHORT_FIELD)
