@@ -19,6 +19,8 @@ from hypothesis import settings
 from zag_tray.demo import spawn_agent
 from zag_tray.desktop import paths
 
+pytest_plugins = ["tests.dbus_session"]  # session_bus, notification_server
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of shared/fixtures
 SAMPLE = FIXTURES / "processes.sample.json"
 
@@ -62,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "XDG_RUNTIME_DIR",
         "ZAG_TRAY_BASE_DIR",
         "ZAG_PROCESS_ID",
+        "DBUS_SESSION_BUS_ADDRESS",  # the user's desktop: tests bring a bus of their own
     ):
         os.environ.pop(var, None)
     os.environ["XDG_RUNTIME_DIR"] = str(_FAKE_HOME / "run")  # the single-instance lock lives here

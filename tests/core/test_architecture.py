@@ -29,7 +29,13 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 docs/architecture.md's table. Only the entry point (cli) imports ui, to run the tray;
 agents imports nothing of ours."""
 
-ONLY_IN = {"PySide6": {"ui"}, "shiboken6": {"ui"}, "psutil": {"procs"}, "platformdirs": {"desktop"}}
+ONLY_IN = {
+    "PySide6": {"ui"},
+    "shiboken6": {"ui"},
+    "psutil": {"procs"},
+    "platformdirs": {"desktop"},
+    "jeepney": {"desktop"},
+}
 """Third-party packages and the one part of ours allowed to import each."""
 
 AGENTS_MAY_USE = frozenset(

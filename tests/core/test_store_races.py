@@ -192,10 +192,14 @@ targets = json.loads(sys.argv[5])
 killed = {"status": "killed", "exit_code": None, "exited_at": "2026-03-28T10:30:00+00:00"}
 if mode == "tray":
     from pathlib import Path
+    from zag_tray.store.errors import StoreError
     from zag_tray.store.write import Target, stats, update_entries
 
     def kill(entry_id, pid):
-        return bool(update_entries(Path(store), {Target(entry_id, pid): killed}))
+        try:
+            return bool(update_entries(Path(store), {Target(entry_id, pid): killed}))
+        except StoreError:  # the store kept changing: the tray reports the kill unrecorded
+            return False
 else:
     import msgspec
 
@@ -263,14 +267,21 @@ def storm(base: Path, killer: str) -> dict[str, Any]:
         for n, out in enumerate(outs)
     ]
     reader = subprocess.Popen([*python, POLLING_READER, str(store), *timing], stdout=subprocess.PIPE)
-    kills = subprocess.run(
-        [*python, KILLER, str(store), killer, *timing, json.dumps(targets)],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    assert all(writer.wait(timeout=60) == 0 for writer in writers)
-    polled = json.loads(reader.communicate(timeout=60)[0])
+    try:
+        kills = subprocess.run(
+            [*python, KILLER, str(store), killer, *timing, json.dumps(targets)],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert kills.returncode == 0, kills.stderr.decode()
+        assert all(writer.wait(timeout=60) == 0 for writer in writers)
+        polled = json.loads(reader.communicate(timeout=60)[0])
+    finally:
+        for proc in (*writers, reader):
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
     written = [json.loads(out.read_text()) for out in outs]
     killed = json.loads(kills.stdout)
     final = entries_in(store)

@@ -17,11 +17,13 @@ from zag_tray.agents.present import failed, sentence
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One desktop notification; ``entry_id`` is the agent a click should show, if only one."""
+    """One desktop notification; ``entry_id`` is the agent a click should show, if only one;
+    ``urgent`` when an agent failed or died (the server shows it above the others)."""
 
     title: str
     text: str
     entry_id: str | None
+    urgent: bool = False
 
 
 def notice_for(finished: Sequence[Finished], now: float) -> Notice | None:
@@ -30,8 +32,9 @@ def notice_for(finished: Sequence[Finished], now: float) -> Notice | None:
         return None
     if len(finished) == 1:
         one = finished[0]
-        heading = "Agent failed" if failed(one) else "Agent finished"
-        return Notice(heading, sentence(one.entry, one.status, now), one.entry.id)
-    bad = sum(map(failed, finished))
-    text = f"{len(finished)} agents finished" + (f", {bad} failed or died" if bad else "")
-    return Notice("zag-tray", text, None)
+        bad = failed(one)
+        heading = "Agent failed" if bad else "Agent finished"
+        return Notice(heading, sentence(one.entry, one.status, now), one.entry.id, bad)
+    failures = sum(map(failed, finished))
+    text = f"{len(finished)} agents finished" + (f", {failures} failed or died" if failures else "")
+    return Notice("zag-tray", text, None, failures > 0)

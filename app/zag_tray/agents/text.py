@@ -75,6 +75,17 @@ def pasteable(text: str) -> str:
     return _HIDDEN_BUT_LINES.sub(_escape, text)
 
 
+_MARKUP: Final = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
+def markup_inert(text: str) -> str:
+    """``text`` with ``<``, ``>`` and ``&`` as look-alikes (‹ › ＆): for the tray icon's
+    tooltip, which some hosts render as markup (waybar: Pango, from the StatusNotifierItem's
+    ToolTip) and others as plain text, and nothing tells which; so it reads the same in both
+    and never acts as markup."""
+    return text.translate(_MARKUP)
+
+
 def duration(seconds: float) -> str:
     """A compact duration: 42s, 4m12s, 3h05m, 2d04h."""
     total = max(int(seconds), 0)

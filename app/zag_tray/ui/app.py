@@ -17,6 +17,7 @@ from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
 from zag_tray.ui.controller import AgentController
+from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.tray import TrayApp, ask
 from zag_tray.ui.watcher import StoreWatcher
 from zag_tray.ui.window import AgentWindow
@@ -24,7 +25,9 @@ from zag_tray.ui.window import AgentWindow
 log = logging.getLogger(__name__)
 
 
-def build_tray(choice: BaseDirChoice, settings_file: Path | None = None) -> TrayApp:
+def build_tray(
+    choice: BaseDirChoice, settings_file: Path | None = None, notifier: Notifier | None = None
+) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
     checker = LivenessChecker()
@@ -38,6 +41,7 @@ def build_tray(choice: BaseDirChoice, settings_file: Path | None = None) -> Tray
         load_settings(settings_file),
         settings_file,
         autostart_for(),
+        notifier or Notifier(),
     )
 
 

@@ -18,9 +18,10 @@ from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
-from zag_tray.agents.notices import Notice, notice_for
+from zag_tray.agents.notices import Notice
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import failed, tooltip
+from zag_tray.agents.text import markup_inert
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.settings import Settings, save_settings
@@ -28,6 +29,8 @@ from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
+from zag_tray.ui.notifier import Notifier
+from zag_tray.ui.plain import balloon_text
 from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.watcher import StoreWatcher
 from zag_tray.ui.window import AgentWindow
@@ -61,10 +64,11 @@ class TrayApp(QObject):
         settings: Settings,
         settings_file: Path,
         autostart: Autostart,
+        notifier: Notifier,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.watcher, self.controller = watcher, controller
+        self.watcher, self.controller, self.notifier = watcher, controller, notifier
         self._make_window = make_window
         self._window: AgentWindow | None = None  # built when first needed: most days it never is
         self.autostart = autostart
@@ -73,8 +77,7 @@ class TrayApp(QObject):
         self.observation: Observation | None = None
         self.attention = False
         self.notices: list[Notice] = []
-        """Every notification sent (what the user was told), newest last."""
-        self._clicked_shows: str | None = None  # the agent the last notification is about
+        """Every notice about finished agents (what the user was told), newest last."""
         self.look = IconLook(IconState.IDLE)
         self.collector = GuiThreadCollector(self)
         self.icon = QSystemTrayIcon(tray_icon(self.look), self)
@@ -82,14 +85,16 @@ class TrayApp(QObject):
         self.menu.aboutToShow.connect(self.rebuild_menu)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        self.icon.setToolTip(tooltip(None, time.time()))
+        self.icon.setToolTip(markup_inert(tooltip(None, time.time())))
         self._single_click = QTimer(self, singleShot=True)
         self._single_click.timeout.connect(self._show_menu_at_cursor)
         self._menu_pos = QPoint()
         watcher.observed.connect(self.apply)
         controller.message.connect(self.show_message)
         controller.stopping.connect(self._mark_stopping)
-        self.icon.messageClicked.connect(self._message_clicked)
+        self.icon.messageClicked.connect(notifier.balloon_clicked)
+        notifier.clicked.connect(self._notification_clicked)
+        notifier.balloon.connect(self._balloon)
         self.handlers = MenuHandlers(
             details=self.show_details,
             open_root=controller.open_root,
@@ -153,6 +158,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         self.collector.start()
+        self.notifier.start()
         self.icon.show()
         self.write_state()
         self.watcher.start()
@@ -165,9 +171,10 @@ class TrayApp(QObject):
             self.attention = True
         self.observation = observation
         if finished and self.settings.notifications:
-            notice = notice_for(finished, time.time())
+            notice = self.notifier.announce(finished, time.time())
             if notice is not None:
-                self.notify(notice)
+                self.notices.append(notice)
+                log.info("notification: %s", notice.text)
         self.controller.observation = observation
         if self._window is not None:
             self._window.apply(observation)
@@ -183,7 +190,7 @@ class TrayApp(QObject):
             if look != self.look:
                 self.look = look
                 self.icon.setIcon(tray_icon(look))
-        self.icon.setToolTip(tooltip(observation, time.time()))
+        self.icon.setToolTip(markup_inert(tooltip(observation, time.time())))
         self.write_state()
 
     @Slot()
@@ -197,20 +204,19 @@ class TrayApp(QObject):
         populate(self.menu, self.observation, self.handlers, time.time(), options)
         self._clear_attention()
 
-    def notify(self, notice: Notice) -> None:
-        """A desktop notification; a click on it shows the agent (or the window)."""
-        self.notices.append(notice)
-        log.info("notification: %s", notice.text)
-        self._clicked_shows = notice.entry_id
-        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
-            self.icon.showMessage(notice.title, notice.text, QSystemTrayIcon.MessageIcon.Information, 10000)
-
-    @Slot()
-    def _message_clicked(self) -> None:
-        if self._clicked_shows is not None:
-            self.show_details(self._clicked_shows)
+    @Slot(object)
+    def _notification_clicked(self, entry_id: str | None) -> None:
+        if entry_id is not None:
+            self.show_details(entry_id)
         else:
             self.open_window()
+
+    @Slot(str, str, bool)
+    def _balloon(self, title: str, text: str, urgent: bool) -> None:
+        """A notice on the icon, where no notification server is on the session bus."""
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            kind = QSystemTrayIcon.MessageIcon.Critical if urgent else QSystemTrayIcon.MessageIcon.Information
+            self.icon.showMessage(title, balloon_text(text), kind, 10000)
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -258,11 +264,12 @@ class TrayApp(QObject):
 
     @Slot(str)
     def show_message(self, text: str) -> None:
+        """An action's result or error: in the open window's status bar, and as a notification
+        (a dialog where neither a window nor a tray is there to show it)."""
         if self._window is not None:
             self._window.show_note(text)
-        self._clicked_shows = None
-        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
-            self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.Warning, 8000)
+        if self.notifier.through_server or self.icon.isVisible():
+            self.notifier.message(text)
         elif not self.window_visible():
             QMessageBox.warning(None, "zag-tray", text)
 
@@ -314,6 +321,7 @@ class TrayApp(QObject):
             QApplication.quit()
 
     def shutdown(self) -> None:
+        self.notifier.stop()
         self.watcher.stop()
         self.controller.wait()
         self.icon.hide()
