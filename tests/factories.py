@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from zag_tray.agents.entry import Entry, SkippedEntry, Snapshot
-from zag_tray.agents.observation import Observation, SnapshotFacts, observe
+from zag_tray.agents.observation import EndFacts, Observation, SnapshotFacts, observe
 from zag_tray.agents.status import LiveStatus
 from zag_tray.demo import make_entry, write_store
 from zag_tray.store.parse import parse_entry
@@ -75,12 +75,13 @@ def observation(
     error: str | None = None,
     skipped: tuple[SkippedEntry, ...] = (),
     before: Observation | None = None,
+    ends: EndFacts | None = None,
 ) -> Observation:
     """An observation of ``entries`` with the live statuses ``checked`` (by id; an entry stored
     running and not named there is unknown), as procs/monitor.py would make it."""
     entries = tuple(entries)
     facts = SnapshotFacts.of(Snapshot(STORE, entries, skipped))
-    return observe(facts, dict(checked or {}), before, error=error)
+    return observe(facts, dict(checked or {}), before, error=error, ends=ends or EndFacts())
 
 
 def entries_in(store: Path) -> dict[str, dict[str, Any]]:

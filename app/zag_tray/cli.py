@@ -36,7 +36,6 @@ from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
 
 PROG = "zag-tray"
-TERM_GRACE_SECONDS = 3.0
 
 
 class CliError(Exception):
@@ -298,22 +297,22 @@ def _print_json(value: Any) -> None:
 def _cmd_kill(args: argparse.Namespace) -> int:
     outcome = actions.kill(_base(args).store, args.id, LivenessChecker(), tree=args.tree, force=args.force)
     for entry in outcome.signalled:
-        verb = "SIGKILL sent to" if args.force else "SIGTERM sent to"
-        print(f"{verb} {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
+        print(f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     for failure in outcome.failures:
         print(f"{PROG}: {one_line(failure, 400)}", file=sys.stderr)
     if outcome.write_error:
         raise CliError(outcome.write_error)
-    return _report_survivors(args, outcome) if outcome.ok else 1
+    if outcome.still_running:
+        raise CliError(_still_running(args, outcome))
+    return 0 if outcome.ok else 1
 
 
-def _report_survivors(args: argparse.Namespace, outcome: KillOutcome) -> int:
-    alive = actions.wait_gone(outcome.processes, TERM_GRACE_SECONDS)
-    if not alive:
-        return 0
-    pids = ", ".join(str(p.pid) for p in alive)
-    hint = "" if args.force else f"; `{PROG} kill {args.id} --force` sends SIGKILL"
-    raise CliError(f"still alive after {TERM_GRACE_SECONDS:.0f} s: pid {pids}{hint}")
+def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
+    """Not recorded killed: it is not (an agent is recorded killed once its process is gone)."""
+    agents = ", ".join(f"{visible(e.id[:8])} (pid {e.pid})" for e in outcome.still_running[:10])
+    more = f" and {len(outcome.still_running) - 10} more" if len(outcome.still_running) > 10 else ""
+    hint = "" if args.force else f"; `{PROG} kill {visible(args.id)} --force` sends SIGKILL"
+    return f"still running {actions.TERM_GRACE_SECONDS:.0f} s after {outcome.signal}: {agents}{more}{hint}"
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.factories import entry_now, write_one
+from zag_tray.agents.timestamps import now_rfc3339
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError
 from zag_tray.procs.liveness import LivenessChecker
@@ -76,19 +76,33 @@ def test_kill_refuses_unknown_and_ambiguous_ids(live_sample: LiveSample) -> None
         actions.kill(live_sample.path, "5f1", LivenessChecker())  # too short to be a prefix
 
 
-def test_force_kill_after_sigterm_was_ignored(base_dir: Path, handler_agent: HandlerAgent) -> None:
+def test_an_agent_that_ignores_sigterm_is_not_recorded_killed_until_a_force_kill_ends_it(
+    base_dir: Path, handler_agent: HandlerAgent
+) -> None:
     stubborn, marker = handler_agent("stubborn", "SIGTERM", "ignore")
     store = write_one(base_dir, "stubborn", stubborn.pid)
-    outcome = actions.kill(store, "stubborn", LivenessChecker())
-    assert actions.wait_gone(outcome.processes, 0.5) != []
+    outcome = actions.kill(store, "stubborn", LivenessChecker(), wait=0.5)
     assert marker.read_text() == "SIGTERM"
+    assert [e.id for e in outcome.still_running] == ["stubborn"] and outcome.recorded == frozenset()
+    assert json.loads(store.read_bytes())["processes"][0]["status"] == "running"  # it is, still
+    forced = actions.kill(store, "stubborn", LivenessChecker(), force=True)
+    assert forced.signal == "SIGKILL" and forced.recorded == {"stubborn"} and forced.still_running == ()
+    assert stubborn.wait(timeout=5) is not None  # gone (the kill waited for it: its exit code is psutil's)
     assert json.loads(store.read_bytes())["processes"][0]["status"] == "killed"
+
+
+def test_a_force_kill_ends_an_agent_zag_recorded_killed_that_ignored_it(
+    base_dir: Path, handler_agent: HandlerAgent
+) -> None:
+    """zag's ``ps kill`` records the kill, then signals: an agent that ignores SIGTERM runs on."""
+    stubborn, _ = handler_agent("stubborn", "SIGTERM", "ignore")
+    store = write_one(base_dir, "stubborn", stubborn.pid, status="killed", exited_at=now_rfc3339())
     recorded = store.read_bytes()
     forced = actions.kill(store, "stubborn", LivenessChecker(), force=True)
-    assert [e.id for e in forced.signalled] == ["stubborn"] and forced.recorded == frozenset()
-    stubborn.wait(timeout=5)
-    assert stubborn.returncode == -signal.SIGKILL
-    assert store.read_bytes() == recorded  # the first kill's record stands
+    assert [e.id for e in forced.signalled] == ["stubborn"] and forced.signal == "SIGKILL"
+    assert forced.recorded == frozenset() and forced.still_running == ()
+    assert stubborn.wait(timeout=5) is not None
+    assert store.read_bytes() == recorded  # zag's record stands
 
 
 def test_force_refuses_a_killed_entry_whose_process_is_gone(base_dir: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.core.test_store_read import BAD_STORES
-from tests.factories import write_one
+from tests.factories import entries_in, write_one
 from zag_tray.cli import main
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -115,11 +115,14 @@ def test_kill_of_a_stubborn_agent_says_use_force(
     write_one(base_dir, "stubborn-agent", proc.pid)
     code, _, err = cli(capsys, "kill", "stubborn-agent", "--base-dir", str(base_dir))
     assert code == 1
-    assert (
-        f"still alive after 3 s: pid {proc.pid}; `zag-tray kill stubborn-agent --force` sends SIGKILL" in err
+    assert err == (
+        f"zag-tray: still running 3 s after SIGTERM: stubborn (pid {proc.pid}); "
+        "`zag-tray kill stubborn-agent --force` sends SIGKILL\n"
     )
+    assert entries_in(base_dir / "processes.json")["stubborn-agent"]["status"] == "running"  # it is
     code, _, err = cli(capsys, "kill", "stubborn-agent", "--force", "--base-dir", str(base_dir))
     assert code == 0, err
+    assert entries_in(base_dir / "processes.json")["stubborn-agent"]["status"] == "killed"
     # The in-process CLI waited for (and so reaped) its own child; the pid is simply gone.
     assert not psutil.pid_exists(proc.pid) or psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
 

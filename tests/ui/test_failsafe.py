@@ -53,7 +53,7 @@ def test_an_observation_that_raises_is_an_error_and_the_next_one_runs(
 
 
 class Broken(LivenessChecker):
-    def verified_process(self, entry: Entry, *, allow_killed: bool = False) -> object:  # type: ignore[override]
+    def verified_process(self, entry: Entry, *, allow_ended: bool = False) -> object:  # type: ignore[override]
         raise RuntimeError("injected failure")
 
 

@@ -64,7 +64,9 @@ def test_direction_overrides_are_shown_where_the_user_decides(
     assert window.details.labels["root"].text() == "/home/dev/\\u202eslaicnanif"
     asked: list[str] = []
     controller = AgentController(
-        write_one(base_dir, "rtl", 999_999), LivenessChecker(), lambda _, text: asked.append(text) or False
+        write_one(base_dir, "rtl", 999_999),
+        LivenessChecker(),
+        lambda question: asked.append(question.text) or False,
     )
     controller.observation = seen
     controller.kill("rtl")
@@ -98,7 +100,7 @@ def _ignore_all() -> MenuHandlers:
     def ignore(*_: object) -> None:
         return None
 
-    return MenuHandlers(*(ignore,) * 13)
+    return MenuHandlers(*(ignore,) * 14)
 
 
 def test_a_huge_parent_id_is_cut_in_its_link_and_the_link_still_selects_the_parent(

@@ -13,11 +13,14 @@ from pytestqt.qtbot import QtBot
 from tests import factories
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
 from tests.factories import entry, write_one
+from zag_tray.agents.present import outcome
 from zag_tray.agents.status import LiveStatus
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
+from zag_tray.procs.stopping import StopTracker
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
+from zag_tray.ui.questions import Question
 
 
 def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
@@ -32,6 +35,7 @@ def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
         stop=record("stop"),
         kill=record("kill"),
         kill_tree=record("kill_tree"),
+        force_kill=record("force_kill"),
         open_window=record("open_window"),
         open_folder=record("open_folder"),
         set_notifications=record("set_notifications"),  # type: ignore[arg-type]
@@ -102,44 +106,58 @@ def test_menu_text_is_literal(base_dir: Path, agents: object, qtbot: QtBot) -> N
 def controller_for(
     sample: LiveSample, answer: bool, opened: list[QUrl] | None = None
 ) -> tuple[AgentController, list[str]]:
-    """A controller on ``sample`` whose confirmations answer ``answer``; the questions it asked."""
+    """A controller on ``sample`` whose confirmations answer ``answer``; the questions it asked.
+    Its observations come from a monitor sharing its stop tracker (``settle``)."""
     asked: list[str] = []
 
-    def confirm(title: str, text: str) -> bool:
-        asked.append(text)
+    def confirm(question: Question) -> bool:
+        asked.append(question.text)
         return answer
 
     recorder = opened if opened is not None else []
+    monitor = Monitor(sample.path)
     controller = AgentController(
-        sample.path, LivenessChecker(), confirm, open_url=lambda url: recorder.append(url) or True
+        sample.path,
+        LivenessChecker(),
+        confirm,
+        open_url=lambda url: recorder.append(url) or True,
+        tracker=monitor.tracker,
     )
-    controller.observation = Monitor(sample.path).observe()
+    controller.observation = monitor.observe()
+    controller.settle = lambda: setattr(controller, "observation", monitor.observe())  # type: ignore[attr-defined]
     return controller, asked
 
 
 def stored_status(sample: LiveSample, entry_id: str) -> str:
-    return next(e["status"] for e in json.loads(sample.path.read_bytes())["processes"] if e["id"] == entry_id)
+    return stored_status_of(sample.path, entry_id)
+
+
+def stored_status_of(store: Path, entry_id: str) -> str:
+    return next(e["status"] for e in json.loads(store.read_bytes())["processes"] if e["id"] == entry_id)
 
 
 def test_kill_with_confirmation_ends_the_agent_and_records_it(live_sample: LiveSample, qtbot: QtBot) -> None:
     controller, asked = controller_for(live_sample, answer=True)
-    with qtbot.waitSignal(controller.stopping, timeout=10000) as signalled:
+    with qtbot.waitSignal(controller.signalled, timeout=10000):
         controller.kill(ORPHAN)
-    assert signalled.args == [{ORPHAN}]
-    assert "Kill 1 agent?" in asked[0] and "pid " in asked[0]
+    assert "Kill agent?" in asked[0] and "pid " in asked[0]
     assert "/home/dev/docs" in asked[0]
     live_sample.procs[ORPHAN].wait(timeout=5)
+    assert stored_status(live_sample, ORPHAN) == "running"  # not before the tray saw it gone
+    controller.settle()  # type: ignore[attr-defined]
     assert stored_status(live_sample, ORPHAN) == "killed"
     assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD))
 
 
 def test_kill_tree_ends_the_subtree_and_no_bystander(live_sample: LiveSample, qtbot: QtBot) -> None:
     controller, asked = controller_for(live_sample, answer=True)
-    with qtbot.waitSignal(controller.stopping, timeout=10000):
+    with qtbot.waitSignal(controller.signalled, timeout=10000):
         controller.kill(ORCH, tree=True)
     assert "Kill 3 agents?" in asked[0]
     for entry_id in (ORCH, WORKER, GRANDCHILD):
         live_sample.procs[entry_id].wait(timeout=5)
+    controller.settle()  # type: ignore[attr-defined]
+    for entry_id in (ORCH, WORKER, GRANDCHILD):
         assert stored_status(live_sample, entry_id) == "killed"
     assert live_sample.alive(ORPHAN) and stored_status(live_sample, ORPHAN) == "running"
 
@@ -160,7 +178,7 @@ def test_kill_of_a_dead_agent_is_a_message(base_dir: Path, qtbot: QtBot) -> None
     from tests.conftest import SAMPLE
 
     (base_dir / "processes.json").write_bytes(SAMPLE.read_bytes())
-    controller = AgentController(base_dir / "processes.json", LivenessChecker(), lambda *_: True)
+    controller = AgentController(base_dir / "processes.json", LivenessChecker(), lambda _: True)
     controller.observation = Monitor(base_dir / "processes.json").observe()
     with qtbot.waitSignal(controller.message, timeout=10000) as said:
         controller.kill(ORCH)
@@ -186,21 +204,38 @@ def test_open_root_opens_only_an_existing_directory(
         assert opened == [] and len(messages) == 1
 
 
-def test_force_kill_is_offered_when_sigterm_is_ignored(
-    base_dir: Path, handler_agent: object, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+def test_an_agent_that_ignores_sigterm_stays_running_with_force_kill_on_offer(
+    base_dir: Path, handler_agent: object, qtbot: QtBot
 ) -> None:
-    import zag_tray.ui.controller as controller_module
-
-    monkeypatch.setattr(controller_module, "FORCE_AFTER_MS", 300)  # 5 s in the app
     proc, _ = handler_agent("stubborn", "SIGTERM", "ignore")  # type: ignore[operator]
     store = write_one(base_dir, "stubborn", proc.pid)
-    titles: list[str] = []
-    controller = AgentController(store, LivenessChecker(), lambda title, _: titles.append(title) or True)
-    controller.observation = Monitor(store).observe()
-    controller.kill("stubborn")
+    questions: list[Question] = []
+    monitor = Monitor(store, tracker=StopTracker(grace=0.3))  # 5 s in the app
+    controller = AgentController(
+        store, LivenessChecker(), lambda q: questions.append(q) or True, tracker=monitor.tracker
+    )
+    controller.observation = monitor.observe()
+    with qtbot.waitSignal(controller.signalled, timeout=10000):
+        controller.kill("stubborn")
+    seen = monitor.observe()
+    assert [e.id for e in seen.running] == ["stubborn"]  # still counted, still shown
+    assert outcome(seen.running[0], seen.state_of(seen.running[0])).label == "stopping…"
+    qtbot.waitUntil(lambda: monitor.observe().ends.stopping["stubborn"].overdue, timeout=5000)
+    seen = controller.observation = monitor.observe()
+    assert outcome(seen.running[0], seen.state_of(seen.running[0])).label == "still running after SIGTERM"
+    assert stored_status_of(store, "stubborn") == "running" and proc.poll() is None
+    menu = QMenu()
+    calls: list[tuple[str, str]] = []
+    populate(menu, seen, handlers(calls), now=seen.observed_at)
+    agent = tree_of(menu)[1]
+    assert isinstance(agent, tuple) and agent[1][-1] == "Force kill…"
+    controller.kill("stubborn", force=True)
     qtbot.waitUntil(lambda: proc.poll() is not None, timeout=10000)
-    assert titles == ["Kill agent", "Force kill"]
-    assert proc.returncode == -9
+    assert [q.title for q in questions] == ["Kill agent", "Force kill"]
+    assert "is still running" in questions[1].text and "after SIGTERM" in questions[1].text
+    assert questions[1].accept == "Force kill"
+    monitor.observe()
+    assert stored_status_of(store, "stubborn") == "killed"
 
 
 def test_kill_from_the_tray_menu_goes_through_confirmation(
@@ -211,7 +246,7 @@ def test_kill_from_the_tray_menu_goes_through_confirmation(
 
     tray = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file)
     asked: list[str] = []
-    tray.controller.confirm = lambda title, text: asked.append(text) or True
+    tray.controller.confirm = lambda question: asked.append(question.text) or True
     tray.start()
     qtbot.waitUntil(lambda: tray.observation is not None, timeout=5000)
     tray.rebuild_menu()
@@ -220,7 +255,7 @@ def test_kill_from_the_tray_menu_goes_through_confirmation(
     next(a for a in orphan_menu.actions() if a.text() == "Kill…").trigger()
     live_sample.procs[ORPHAN].wait(timeout=10)
     qtbot.waitUntil(lambda: stored_status(live_sample, ORPHAN) == "killed", timeout=5000)
-    assert len(asked) == 1 and "Kill 1 agent?" in asked[0]
+    assert len(asked) == 1 and "Kill agent?" in asked[0]
     tray.shutdown()
 
 

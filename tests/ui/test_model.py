@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.factories import entry, stored
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import PLAIN, AgentState, LiveStatus
 from zag_tray.agents.tree import build_forest, walk
 from zag_tray.procs.monitor import Monitor
 from zag_tray.store.layout import serialise
@@ -27,8 +27,8 @@ from zag_tray.ui.model import BATCH_ROWS, ENTRY_ID_ROLE, ENTRY_ROLE, LIVE_STATUS
 RUN, EXIT, DEAD = LiveStatus.RUNNING, LiveStatus.EXITED, LiveStatus.DEAD
 
 
-def status_by_id(statuses: dict[str, LiveStatus]) -> Callable[[Entry], LiveStatus]:
-    return lambda e: statuses.get(e.id, LiveStatus.UNKNOWN)
+def status_by_id(statuses: dict[str, LiveStatus]) -> Callable[[Entry], AgentState]:
+    return lambda e: PLAIN[statuses.get(e.id, LiveStatus.UNKNOWN)]
 
 
 def apply(model: AgentTreeModel, entries: list[Entry], statuses: dict[str, LiveStatus]) -> None:
@@ -229,17 +229,17 @@ def test_a_change_applied_alone_shows_what_a_full_apply_shows(
     model = AgentTreeModel(batch_rows=batch)  # many top-level rows not yet fetched
     qtmodeltester.check(model)  # Qt's own tester checks every signal the model sends
     first = monitor.observe()
-    model.apply(build_forest(first.snapshot.entries), first.status_of, source=first.snapshot)
+    model.apply(build_forest(first.snapshot.entries), first.state_of, source=first.snapshot)
     serials = iter(range(len(steps) * 3))  # a new agent, a new id
     for step in steps:
         for edit in step:
             edit_store(items, edit, next(serials))
         path.write_bytes(serialise({"processes": items}))
         seen = monitor.observe()
-        if not model.apply_change(seen.snapshot, seen.change, seen.status_of):
-            model.apply(build_forest(seen.snapshot.entries), seen.status_of, source=seen.snapshot)
+        if not model.apply_change(seen.snapshot, seen.change, seen.state_of):
+            model.apply(build_forest(seen.snapshot.entries), seen.state_of, source=seen.snapshot)
         fresh = AgentTreeModel()
-        fresh.apply(build_forest(seen.snapshot.entries), seen.status_of)
+        fresh.apply(build_forest(seen.snapshot.entries), seen.state_of)
         assert every_row(model) == every_row(fresh)
 
 
@@ -250,14 +250,14 @@ def test_zags_usual_writes_take_the_short_road(tmp_path: Path) -> None:
     path.write_bytes(serialise({"processes": items}))
     monitor, model = Monitor(path), AgentTreeModel()
     first = monitor.observe()
-    model.apply(build_forest(first.snapshot.entries), first.status_of, source=first.snapshot)
+    model.apply(build_forest(first.snapshot.entries), first.state_of, source=first.snapshot)
     inserted: list[int] = []
     model.rowsInserted.connect(lambda parent, first_row, last_row: inserted.append(first_row))
     for edit in (lambda: items.append(store_entry(99, "e010")), lambda: items[5].update(pid=7)):
         edit()
         path.write_bytes(serialise({"processes": items}))
         seen = monitor.observe()
-        assert model.apply_change(seen.snapshot, seen.change, seen.status_of)
+        assert model.apply_change(seen.snapshot, seen.change, seen.state_of)
     assert inserted == [0]  # the new worker, first (newest) under e010
     assert model.entry("e005").pid == 7  # type: ignore[union-attr]
     assert model.index_of_id("e099").parent().data(ENTRY_ID_ROLE) == "e010"

@@ -110,7 +110,7 @@ def test_agents_ending_one_after_another_grow_one_notification(
     running.finish(("b", "exited", 1))
     second = notification_server.wait_for(2, qtbot.waitUntil)[1]
     assert second.replaces_id == first.notification_id == second.notification_id
-    assert second.body == "2 agents finished, 1 failed or died"
+    assert second.body == "2 agents ended: 1 finished, 1 failed or died"
     notification_server.close(second.notification_id)  # dismissed: what ends next is news
     qtbot.waitUntil(lambda: tray.notifier.batch_open() is False, timeout=5000)
     running.finish(("c", "exited", 0))

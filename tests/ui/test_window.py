@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -12,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.factories import entry, observation
 from zag_tray.agents.entry import Entry, SkippedEntry
-from zag_tray.agents.observation import Observation
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.observation import EndFacts, Observation
+from zag_tray.agents.status import LiveStatus, Stopping
 from zag_tray.ui.columns import ENDED_COLOUR, NEW_COLOUR
 from zag_tray.ui.model import ENTRY_ID_ROLE, Column
 from zag_tray.ui.window import AgentWindow
@@ -37,8 +38,9 @@ def observe(
     error: str | None = None,
     skipped: tuple[SkippedEntry, ...] = (),
     before: Observation | None = None,
+    ends: EndFacts | None = None,
 ) -> Observation:
-    return observation(entries, statuses or STATUSES, error=error, skipped=skipped, before=before)
+    return observation(entries, statuses or STATUSES, error=error, skipped=skipped, before=before, ends=ends)
 
 
 @pytest.fixture
@@ -117,12 +119,18 @@ def test_new_rows_are_green_and_finished_rows_red_for_a_moment(window: AgentWind
     qtbot.waitUntil(lambda: not window.model.index_of_id("w2").isValid(), timeout=4000)
 
 
-def test_stopping_is_shown_until_the_agent_is_gone(window: AgentWindow) -> None:
-    window.mark_stopping({"w2"})
-    status = window.model.index_of_id("w2").siblingAtColumn(Column.STATUS)
-    assert status.data() == "stopping…"
-    window.apply(observe(tuple(e for e in ENTRIES if e.id != "w2")))
-    assert "w2" not in window.model.stopping
+def test_stopping_is_shown_until_the_agent_is_gone_with_force_kill_on_offer(window: AgentWindow) -> None:
+    def status() -> str:
+        return str(window.model.index_of_id("w2").siblingAtColumn(Column.STATUS).data())
+
+    signalled = Stopping("SIGTERM", 1000.0, by_user=True)
+    window.apply(observe(ends=EndFacts(stopping={"w2": signalled})))
+    window.select_entry("w2")
+    assert status() == "stopping…" and window.agent_actions["force_kill"].isEnabled()
+    window.apply(observe(ends=EndFacts(stopping={"w2": dataclasses.replace(signalled, overdue=True)})))
+    assert status() == "still running after SIGTERM" and window.agent_actions["force_kill"].isEnabled()
+    window.apply(observe(ends=EndFacts(ended_by={"w2": "SIGTERM"})))
+    assert status() == "running" and not window.agent_actions["force_kill"].isVisible()
 
 
 def test_details_are_plain_text_and_the_parent_link_selects_it(window: AgentWindow) -> None:

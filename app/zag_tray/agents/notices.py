@@ -3,16 +3,19 @@
 An agent is *finished* between two observations when it was running in the
 first and is not in the second (agents/observation.py works that out): zag
 recorded an exit (``exited``), a kill (``killed``), or nothing at all while its
-process is gone (``dead``).
+process is gone (``dead``). What the user's own stop or kill ended is said as
+such ("was killed", "4 agents killed"), never as a failure or a death.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zag_tray.agents.observation import Finished
 from zag_tray.agents.present import failed, sentence
+from zag_tray.agents.status import LiveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +29,38 @@ class Notice:
     urgent: bool = False
 
 
+HEADINGS = {"failed": "Agent failed", "killed": "Agent killed", "stopped": "Agent stopped"}
+KINDS = ("finished", "killed", "stopped", "failed")
+"""How an end is counted, in the order a mixed batch names them."""
+
+
+def kind_of(finished: Finished) -> str:
+    """finished, killed (by anyone: the user, or zag's ``ps kill``), stopped (the user's
+    SIGHUP), or failed (a non-zero exit or a death)."""
+    if failed(finished):
+        return "failed"
+    if finished.state.ended_by == "SIGHUP":
+        return "stopped"
+    if finished.state.ended_by is not None or finished.status is LiveStatus.KILLED:
+        return "killed"
+    return "finished"
+
+
 def notice_for(finished: Sequence[Finished], now: float) -> Notice | None:
     """One notice for everything that finished at once (None for nothing)."""
     if not finished:
         return None
     if len(finished) == 1:
         one = finished[0]
-        bad = failed(one)
-        heading = "Agent failed" if bad else "Agent finished"
-        return Notice(heading, sentence(one.entry, one.status, now), one.entry.id, bad)
-    failures = sum(map(failed, finished))
-    text = f"{len(finished)} agents finished" + (f", {failures} failed or died" if failures else "")
-    return Notice("zag-tray", text, None, failures > 0)
+        kind = kind_of(one)
+        heading = HEADINGS.get(kind, "Agent finished")
+        return Notice(heading, sentence(one.entry, one.state, now), one.entry.id, kind == "failed")
+    kinds = Counter(map(kind_of, finished))
+    words = {"failed": "failed or died"}
+    if len(kinds) == 1:
+        (kind,) = kinds
+        text = f"{len(finished)} agents {words.get(kind, kind)}"
+    else:
+        parts = [f"{kinds[k]} {words.get(k, k)}" for k in KINDS if kinds[k]]
+        text = f"{len(finished)} agents ended: " + ", ".join(parts)
+    return Notice("zag-tray", text, None, kinds["failed"] > 0)

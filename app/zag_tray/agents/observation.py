@@ -18,9 +18,9 @@ from operator import itemgetter
 from typing import Final, cast
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
-from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.status import PLAIN, AgentState, LiveStatus, Stopping, live_status
 from zag_tray.agents.timestamps import parse_rfc3339_each
-from zag_tray.agents.tree import Node, build_forest
+from zag_tray.agents.tree import Lineage, Node, build_forest
 
 LATEST_FINISHED_KEPT: Final = 10
 """Finished agents an observation remembers, latest first: more than the menu lists."""
@@ -32,7 +32,26 @@ class Finished:
     """An agent that stopped running between two observations, and how."""
 
     entry: Entry
-    status: LiveStatus
+    state: AgentState
+
+    @property
+    def status(self) -> LiveStatus:
+        return self.state.status
+
+
+@dataclass(frozen=True, slots=True)
+class EndFacts:
+    """What the tray saw of agents ending, beyond what the store records (procs/monitor.py)."""
+
+    stopping: Mapping[str, Stopping] = dataclasses.field(default_factory=dict)
+    """Running agents being stopped, by id: by the user's own signal, or recorded ended by
+    zag while their process still verifiably runs."""
+    alive_ended: tuple[Entry, ...] = ()
+    """Entries zag recorded killed or exited whose process verifiably still runs: running."""
+    gone_at: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    """When the tray saw the process of an entry stored running gone (zag recorded no end)."""
+    ended_by: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Agents the user's own stop or kill ended, by id: the signal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +65,8 @@ class SnapshotFacts:
     providers: tuple[str, ...]
     latest_finished: tuple[Entry, ...]
     """The entries zag recorded as exited or killed that ended last, latest first."""
+    lineage: Lineage = dataclasses.field(compare=False)
+    """Parents across the whole store, for running agents whose parent is not running."""
 
     @classmethod
     def of(
@@ -61,7 +82,7 @@ class SnapshotFacts:
             latest = _latest_after_change(before.latest_finished, change)
         if latest is None:
             latest = _latest_finished(entries)
-        return cls(snapshot, stored_running, providers, latest)
+        return cls(snapshot, stored_running, providers, latest, Lineage(entries))
 
 
 def _latest_after_change(latest: tuple[Entry, ...], change: SnapshotChange) -> tuple[Entry, ...] | None:
@@ -124,6 +145,7 @@ class Observation:
     observed_at: float = dataclasses.field(default_factory=time.time)
     change: SnapshotChange | None = None
     """How ``snapshot`` differs from the snapshot read before it, when the reader knows."""
+    ends: EndFacts = EndFacts()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -137,9 +159,23 @@ class Observation:
         """The live status of any entry of the snapshot (agents/status.py)."""
         return live_status(entry, self.checked)
 
+    def state_of(self, entry: Entry) -> AgentState:
+        """Everything that decides how ``entry`` is shown (agents/present.py)."""
+        status = live_status(entry, self.checked)
+        ends, entry_id = self.ends, entry.id
+        stopping, gone_at, ended_by = ends.stopping, ends.gone_at, ends.ended_by
+        if entry_id not in stopping and entry_id not in gone_at and entry_id not in ended_by:
+            return PLAIN[status]  # nearly every entry of a big store
+        return AgentState(status, stopping.get(entry_id), gone_at.get(entry_id), ended_by.get(entry_id))
+
     def finished_since(self, since: float) -> list[Entry]:
-        """Entries zag recorded as exited or killed at ``since`` or later, the latest first."""
-        return [e for e in self.facts.latest_finished if (e.ended or 0.0) >= since]
+        """Agents that ended at ``since`` or later, the latest first: those zag recorded as
+        exited or killed, and those the tray saw die (their process gone, no end recorded)."""
+        gone_at = self.ends.gone_at
+        recorded = [(e.ended or 0.0, e) for e in self.facts.latest_finished if (e.ended or 0.0) >= since]
+        died = [(gone_at[e.id], e) for e in self.facts.stored_running if e.id in gone_at]
+        both = recorded + [(at, e) for at, e in died if at >= since and self.status_of(e) is LiveStatus.DEAD]
+        return [e for _, e in sorted(both, key=lambda pair: (pair[0], pair[1].sort_key), reverse=True)]
 
     def failed(self, error: str) -> Observation:
         """This observation's views, now, with ``error``: what is shown when a later
@@ -154,35 +190,46 @@ def observe(
     *,
     error: str | None = None,
     change: SnapshotChange | None = None,
+    ends: EndFacts = EndFacts(),  # frozen: safe to share
 ) -> Observation:
     """The observation of ``facts`` with the live statuses ``checked``; what finished is
     worked out against ``before`` (nothing, without one: what was over at start-up is never
     announced)."""
     running = tuple(e for e in facts.stored_running if checked.get(e.id) is LiveStatus.RUNNING)
-    finished = _finished_between(before, running, facts.snapshot, checked)
-    return Observation(facts, checked, running, tuple(build_forest(running)), finished, error, change=change)
+    running = _one_per_session(running + ends.alive_ended, facts.lineage)
+    forest = tuple(build_forest(running, facts.lineage))
+    seen = Observation(facts, checked, running, forest, (), error, change=change, ends=ends)
+    finished = _finished_between(before, seen)
+    return dataclasses.replace(seen, finished=finished) if finished else seen
 
 
-def _finished_between(
-    before: Observation | None,
-    running: tuple[Entry, ...],
-    snapshot: Snapshot,
-    checked: Mapping[str, LiveStatus],
-) -> tuple[Finished, ...]:
+def _one_per_session(running: tuple[Entry, ...], lineage: Lineage) -> tuple[Entry, ...]:
+    """One agent per zag session: ``zag spawn`` records a child twice (its spawn entry, left
+    ``running`` for good, and the child's own registration: ZAG_SESSIONS.md 5.4), and a
+    resumed session is a new entry. A session runs as its newest entry: an older one whose
+    process still lives is not another agent."""
+    sessions = {e.session_id for e in running if e.session_id is not None}
+    if not sessions:
+        return running
+    newest = lineage.newest_in_sessions(sessions)
+    return tuple(e for e in running if e.session_id is None or newest.get(e.session_id) is e)
+
+
+def _finished_between(before: Observation | None, now: Observation) -> tuple[Finished, ...]:
     if before is None:
         return ()
-    still = {e.id for e in running}
+    still = {e.id for e in now.running}
     gone = [e.id for e in before.running if e.id not in still]
     if not gone:
         return ()
     wanted = set(gone)
-    latest = {e.id: e for e in snapshot.entries if e.id in wanted}  # the last of duplicate ids
+    latest = {e.id: e for e in now.snapshot.entries if e.id in wanted}  # the last of duplicate ids
     finished = []
     for entry_id in gone:
         entry = latest.get(entry_id)
         if entry is None:
             continue  # no longer stored at all: nothing to say about it
-        status = live_status(entry, checked)
-        if status in (LiveStatus.EXITED, LiveStatus.KILLED, LiveStatus.DEAD):
-            finished.append(Finished(entry, status))
+        state = now.state_of(entry)
+        if state.status in (LiveStatus.EXITED, LiveStatus.KILLED, LiveStatus.DEAD):
+            finished.append(Finished(entry, state))
     return tuple(finished)

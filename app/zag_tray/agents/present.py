@@ -10,13 +10,13 @@ the length before anything else looks at it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Finished, Observation
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import AgentState, LiveStatus, Stopping, as_state
 from zag_tray.agents.text import duration, one_line, short_path
 
 GREEN: Final = "#2ea043"
@@ -31,21 +31,23 @@ def title(entry: Entry) -> str:
     return f"{one_line(entry.provider, 20)} · {one_line(entry.model, 30)}"
 
 
-def runtime(entry: Entry, status: LiveStatus, now: float) -> float | None:
-    """Seconds the agent ran: until ``now`` while it runs, frozen at the recorded end once
-    it does not; None when it ended with no end recorded (it died, or zag's record is odd)
-    or its start is not an RFC 3339 time (no time is worked out from such a text)."""
+def runtime(entry: Entry, state: AgentState | LiveStatus, now: float) -> float | None:
+    """Seconds the agent ran: until ``now`` while it runs, frozen at its end once it does not
+    (the recorded end, else the moment the tray saw its process gone); None when no end is
+    known (it died before the tray looked) or its start is not an RFC 3339 time (no time is
+    worked out from such a text)."""
+    state = as_state(state)
     started = entry.started
     if started is None:
         return None
-    if status is LiveStatus.RUNNING:
+    if state.status is LiveStatus.RUNNING:
         return max(0.0, now - started)
-    ended = entry.ended
+    ended = entry.ended if entry.ended is not None else state.gone_at
     return None if ended is None else max(0.0, ended - started)
 
 
-def runtime_text(entry: Entry, status: LiveStatus, now: float) -> str:
-    seconds = runtime(entry, status, now)
+def runtime_text(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
+    seconds = runtime(entry, state, now)
     return NO_VALUE if seconds is None else duration(seconds)
 
 
@@ -60,11 +62,19 @@ class Outcome:
     failed: bool = False
 
 
-def outcome(entry: Entry, status: LiveStatus) -> Outcome:
-    """The outcome of ``entry`` at live status ``status``."""
-    code = entry.exit_code
+def outcome(entry: Entry, state: AgentState | LiveStatus) -> Outcome:
+    """The outcome of ``entry`` in ``state``. Colours: running green; being stopped or not
+    verifiable orange; a clean exit and a kill grey (neutral: the user's own doing, or zag's
+    record of one); a non-zero exit red; a death (no exit recorded) orange. Only a non-zero
+    exit and a death are failures, and never what the user's own stop or kill ended."""
+    state = as_state(state)
+    status, code = state.status, entry.exit_code
     if status is LiveStatus.RUNNING:
-        return Outcome("running", "is running", GREEN)
+        return (
+            Outcome("running", "is running", GREEN) if state.stopping is None else _stopping(state.stopping)
+        )
+    if state.ended_by is not None:
+        return _ended_by_user(state.ended_by, status, code)
     if status is LiveStatus.EXITED:
         if code is None:
             return Outcome("exited", "finished", GREY)
@@ -73,10 +83,10 @@ def outcome(entry: Entry, status: LiveStatus) -> Outcome:
         return Outcome(f"exited ({code})", f"failed (exit {code})", RED, failed=True)
     if status is LiveStatus.KILLED:
         if code is None:
-            return Outcome("killed", "was killed", RED)
-        return Outcome(f"killed ({code})", f"was killed (exit {code})", RED)
+            return Outcome("killed", "was killed", GREY)
+        return Outcome(f"killed ({code})", f"was killed (exit {code})", GREY)
     if status is LiveStatus.DEAD:
-        return Outcome("dead", "died (no exit recorded)", RED, failed=True)
+        return Outcome("dead", "died (no exit recorded)", ORANGE, failed=True)
     if status is LiveStatus.UNVERIFIED:
         # A live process at its pid the tray cannot prove is the agent (procs/liveness.py):
         # neither running nor ended, and never signalled.
@@ -84,20 +94,36 @@ def outcome(entry: Entry, status: LiveStatus) -> Outcome:
     return Outcome("unknown", "is in an unknown state", ORANGE)
 
 
+def _stopping(stopping: Stopping) -> Outcome:
+    if not stopping.by_user:  # zag recorded the end, the process runs on
+        return Outcome(f"still running (recorded {stopping.signal})", "is still running", ORANGE)
+    if stopping.overdue:
+        return Outcome(
+            f"still running after {stopping.signal}", f"is still running after {stopping.signal}", ORANGE
+        )
+    return Outcome("stopping…", "is stopping", ORANGE)
+
+
+def _ended_by_user(signal: str, status: LiveStatus, code: int | None) -> Outcome:
+    """An end the user's own stop (SIGHUP) or kill caused: never a failure, whatever exit
+    code it left; labelled as the store records it, or by the signal while it records none."""
+    phrase = "was stopped" if signal == "SIGHUP" else "was killed"
+    recorded = {LiveStatus.EXITED: "exited", LiveStatus.KILLED: "killed"}.get(status)
+    if recorded is None:
+        return Outcome("stopped" if signal == "SIGHUP" else "killed", phrase, GREY)
+    return Outcome(recorded if code is None else f"{recorded} ({code})", phrase, GREY)
+
+
 def failed(finished: Finished) -> bool:
     """Did it die or fail (what turns the attention dot on)?"""
-    return outcome(finished.entry, finished.status).failed
+    return outcome(finished.entry, finished.state).failed
 
 
-STOPPING: Final = Outcome("stopping…", "is stopping", ORANGE)
-"""A running agent the user has just signalled, until it is gone."""
-
-
-def sentence(entry: Entry, status: LiveStatus, now: float) -> str:
+def sentence(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
     """ "codex · gpt-5 finished (exit 0) after 4m12s — ~/proj"."""
-    seconds = runtime(entry, status, now)
+    seconds = runtime(entry, state, now)
     after = "" if seconds is None else f" after {duration(seconds)}"
-    return f"{title(entry)} {outcome(entry, status).phrase}{after}{where(entry)}"
+    return f"{title(entry)} {outcome(entry, state).phrase}{after}{where(entry)}"
 
 
 def where(entry: Entry) -> str:
@@ -105,29 +131,52 @@ def where(entry: Entry) -> str:
     return f" — {one_line(short_path(entry.root), 60)}" if entry.root else ""
 
 
-def menu_label(entry: Entry, now: float) -> str:
-    """A running agent in the tray menu: who, what it was asked, for how long."""
+def menu_label(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
+    """A running agent in the tray menu: who, what it was asked, for how long (and whether
+    it is being stopped)."""
+    state = as_state(state)
     prompt = one_line(entry.prompt, 40) or "(no prompt)"
-    return f"{title(entry)} — {prompt} — {runtime_text(entry, LiveStatus.RUNNING, now)}"
+    label = f"{title(entry)} — {prompt} — {runtime_text(entry, state, now)}"
+    return label if state.stopping is None else f"{label} — {outcome(entry, state).label}"
 
 
-def finished_label(entry: Entry, status: LiveStatus, now: float) -> str:
+def finished_label(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
     """A finished agent in the tray menu: who, how it ended, after how long."""
-    return f"{title(entry)} — {state_line(entry, status, now)}"
+    return f"{title(entry)} — {state_line(entry, state, now)}"
 
 
-def state_line(entry: Entry, status: LiveStatus, now: float) -> str:
+def state_line(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
     """ "running for 4m12s", "exited (3) after 4m12s", "dead": the state and how long."""
-    seconds = runtime(entry, status, now)
+    state = as_state(state)
+    seconds = runtime(entry, state, now)
     if seconds is None:
-        return outcome(entry, status).label
-    joint = "for" if status is LiveStatus.RUNNING else "after"
-    return f"{outcome(entry, status).label} {joint} {duration(seconds)}"
+        return outcome(entry, state).label
+    joint = "for" if state.status is LiveStatus.RUNNING else "after"
+    return f"{outcome(entry, state).label} {joint} {duration(seconds)}"
 
 
-def tooltip(observation: Observation | None, now: float) -> str:
+def attention_line(unseen: Sequence[Finished]) -> str:
+    """Why the icon has its dot: "1 failed since you looked: codex · gpt-5 failed (exit 3)"."""
+    if not unseen:
+        return ""
+    if len(unseen) == 1:
+        one = unseen[0]
+        return f"1 failed since you looked: {title(one.entry)} {outcome(one.entry, one.state).phrase}"
+    return f"{len(unseen)} failed or died since you looked"
+
+
+def still_running_line(entry: Entry, stopping: Stopping, now: float) -> str:
+    """What the user is told once a signalled agent outlives the grace period."""
+    waited = duration(max(now - stopping.since, 0.0))
+    return (
+        f"{title(entry)} is still running {waited} after {stopping.signal}: "
+        "Force kill is in its menu and in the window"
+    )
+
+
+def tooltip(observation: Observation | None, now: float, attention: str = "") -> str:
     """The tray icon's tooltip: counts by provider (all and top-level) and the
-    longest-running agent, or the error."""
+    longest-running agent, or the error; why the icon has its dot, if it has one."""
     if observation is None:
         return "zag-tray: reading the store…"
     lines = []
@@ -136,11 +185,15 @@ def tooltip(observation: Observation | None, now: float) -> str:
     running = observation.running
     if not running:
         lines.append("zag-tray: no agents running")
+        if attention:
+            lines.append(attention)
         return "\n".join(lines)
     top = observation.running_forest
     lines.append(
         f"zag-tray: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
     )
+    if attention:
+        lines.append(attention)
     top_by = Counter(n.entry.provider for n in top)
     counted = by_provider(running)
     for provider, count in counted[:PROVIDERS_LISTED]:

@@ -1,17 +1,23 @@
-"""The agent forest: entries grouped under their parent entry (``parent_process_id``).
+"""The agent forest: entries grouped under their parent entry.
 
 An entry's tree parent is the entry whose id equals its ``parent_process_id``
-when that entry is in the given set; otherwise it is a root. With duplicate
-ids the last one in the file is the parent (zag's ``add`` appends). A cycle
-(self-parents included) is cut at its oldest member, which becomes a root, so
-the result does not depend on the order of the input. Everything here is
-iterative: a 10,000-deep chain needs no recursion. Newest first at every level.
+when that entry is in the given set, else the entry holding its
+``parent_session_id`` as its session (``zag spawn`` records a child's parent
+both ways, and an orchestrator's entry may be gone: ZAG_SESSIONS.md 5.4);
+otherwise it is a root. Given the whole store (:class:`Lineage`), an entry whose
+parent is not in the set goes under its nearest ancestor that is, through
+finished or dead ones: a worker of a dead orchestrator's running worker stays
+under the running one. With duplicate ids (or sessions) the last one in the file
+is the parent (zag's ``add`` appends). A cycle (self-parents included) is cut at
+its oldest member, which becomes a root, so the result does not depend on the
+order of the input. Everything here is iterative: a 10,000-deep chain needs no
+recursion. Newest first at every level.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from operator import attrgetter
 from typing import Any
 
@@ -31,22 +37,65 @@ class Node:
 
 
 # Entry fields read in C, not in a Python loop.
-_ID, _STARTED, _PARENT_ID = attrgetter("id"), attrgetter("started"), attrgetter("parent_process_id")
+_ID, _STARTED = attrgetter("id"), attrgetter("started")
 
 
-def build_forest(entries: Iterable[Entry]) -> list[Node]:
-    """Root nodes, newest first; each node's children newest first."""
-    return _build(list(entries))
+class Lineage:
+    """Who is whose parent across the whole store, and the newest entry of a session: looked
+    up in indexes built the first time they are needed (most stores never need them)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = entries
+        self._by_id: dict[str, Entry] | None = None
+        self._by_session: dict[str, Entry] | None = None
+
+    def parent(self, entry: Entry) -> Entry | None:
+        """The entry ``entry``'s parent links name: by id first, then by session."""
+        if self._by_id is None:
+            self._by_id = {e.id: e for e in self._entries}
+            self._by_session = {e.session_id: e for e in self._entries if e.session_id is not None}
+        assert self._by_session is not None
+        found = None if entry.parent_process_id is None else self._by_id.get(entry.parent_process_id)
+        if found is None and entry.parent_session_id is not None:
+            found = self._by_session.get(entry.parent_session_id)
+        return None if found is entry else found
+
+    def newest_in_sessions(self, sessions: Set[str]) -> dict[str, Entry]:
+        """The newest entry of each of ``sessions`` (by start, as zag orders them)."""
+        newest: dict[str, Entry] = {}
+        for entry in self._entries:
+            session = entry.session_id
+            if session in sessions and (session not in newest or entry.sort_key > newest[session].sort_key):
+                newest[session] = entry  # type: ignore[index]
+        return newest
 
 
-def _build(entries: list[Entry]) -> list[Node]:
+_ANCESTORS_WALKED = 10_000
+"""How far up the store a parent is looked for (a chain that long is a cycle, or absurd)."""
+
+
+def build_forest(entries: Iterable[Entry], lineage: Lineage | None = None) -> list[Node]:
+    """Root nodes, newest first; each node's children newest first (see the module's rule)."""
+    return _build(list(entries), lineage)
+
+
+def _build(entries: list[Entry], lineage: Lineage | None) -> list[Node]:
     nodes = list(map(Node, entries))
     by_id = dict(zip(map(_ID, entries), nodes, strict=True))  # file order: the last duplicate wins
-    for node, parent_id in zip(nodes, map(_PARENT_ID, entries), strict=True):
-        if parent_id is not None:
-            parent = by_id.get(parent_id)
-            if parent is not None and parent is not node:
-                node.parent = parent
+    by_session: dict[str, Node] | None = None
+    for node, entry in zip(nodes, entries, strict=True):
+        parent_id, parent_session = entry.parent_process_id, entry.parent_session_id
+        if parent_id is None and parent_session is None:
+            continue
+        parent = None if parent_id is None else by_id.get(parent_id)
+        if parent is None and parent_session is not None:
+            if by_session is None:
+                by_session = {n.entry.session_id: n for n in nodes if n.entry.session_id is not None}
+            parent = by_session.get(parent_session)
+        if parent is None and lineage is not None:
+            parent = _nearest_shown(entry, lineage, by_id)
+        if parent is not None and parent is not node:
+            node.parent = parent
     _break_cycles(nodes)
     # Visit the nodes newest first once, so every list fills in order and none needs a sort.
     roots: list[Node] = []
@@ -56,6 +105,21 @@ def _build(entries: list[Entry]) -> list[Node]:
         else:
             node.parent.children.append(node)
     return roots
+
+
+def _nearest_shown(entry: Entry, lineage: Lineage, shown: dict[str, Node]) -> Node | None:
+    """The nearest ancestor of ``entry`` in the store that is shown, through those that are not."""
+    seen = {entry.id}
+    ancestor = lineage.parent(entry)
+    for _ in range(_ANCESTORS_WALKED):
+        if ancestor is None or ancestor.id in seen:
+            return None
+        node = shown.get(ancestor.id)
+        if node is not None:
+            return node
+        seen.add(ancestor.id)
+        ancestor = lineage.parent(ancestor)
+    return None
 
 
 def _newest_first(nodes: list[Node], entries: list[Entry]) -> list[Node]:

@@ -34,6 +34,10 @@ FORCE_SIGNAL: Final[int] = getattr(signal, "SIGKILL", signal.SIGTERM)
 """``kill --force``; Windows has no SIGKILL, and psutil ends a process there either way."""
 
 MIN_ID_PREFIX = 4
+TERM_GRACE_SECONDS: Final = 3.0
+"""How long a kill waits for its processes to go before it reports who still runs."""
+ENDED: Final = frozenset({"killed", "exited"})
+"""Recorded ends a force kill looks past, where the process verifiably still runs."""
 
 
 class ActionError(Exception):
@@ -42,13 +46,16 @@ class ActionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class KillOutcome:
-    """What a kill did: whom it signalled, what it recorded, what went wrong."""
+    """What a kill did: whom it signalled, whom it recorded killed (those gone within the
+    wait), who still runs, what went wrong."""
 
     signalled: tuple[Entry, ...]
     processes: tuple[psutil.Process, ...]
     recorded: frozenset[str]
     failures: tuple[str, ...] = ()
     write_error: str | None = None
+    still_running: tuple[Entry, ...] = ()
+    signal: str = "SIGTERM"
 
     @property
     def ok(self) -> bool:
@@ -90,12 +97,20 @@ def stop(store: Path, ident: str, checker: LivenessChecker) -> Entry:
 
 
 def kill(
-    store: Path, ident: str, checker: LivenessChecker, *, tree: bool = False, force: bool = False
+    store: Path,
+    ident: str,
+    checker: LivenessChecker,
+    *,
+    tree: bool = False,
+    force: bool = False,
+    wait: float = TERM_GRACE_SECONDS,
 ) -> KillOutcome:
-    """SIGTERM (SIGKILL with ``force``) the agent, or its whole tree deepest first.
+    """SIGTERM (SIGKILL with ``force``) the agent, or its whole tree deepest first, then
+    record ``killed`` for those whose process is gone within ``wait`` seconds: an agent is
+    recorded killed only once it verifiably is (procs/stopping.py follows the others).
 
-    ``force`` also admits an agent already recorded killed whose process is
-    verifiably still alive: the follow-up when SIGTERM was ignored.
+    ``force`` also admits an agent recorded ended whose process verifiably still runs:
+    the follow-up when SIGTERM was ignored (or when zag recorded a kill that did not end it).
     """
     snapshot = _read(store)
     entry = resolve_entry(snapshot, ident)
@@ -106,9 +121,15 @@ def kill(
         assert node is not None
         targets = [n.entry for n in descendants_deepest_first(node) if _signallable(n.entry, force)]
         targets.append(entry)
+    signal_name = "SIGKILL" if force and FORCE_SIGNAL != signal.SIGTERM else "SIGTERM"
     signalled, processes, failures = _signal_all(targets, checker, force)
-    recorded, write_error = _record_killed(store, signalled)
-    return KillOutcome(tuple(signalled), tuple(processes), recorded, tuple(failures), write_error)
+    alive = {p.pid for p in wait_gone(processes, wait)}
+    gone = [e for e, p in zip(signalled, processes, strict=True) if p.pid not in alive]
+    still = tuple(e for e, p in zip(signalled, processes, strict=True) if p.pid in alive)
+    recorded, write_error = _record_killed(store, gone)
+    return KillOutcome(
+        tuple(signalled), tuple(processes), recorded, tuple(failures), write_error, still, signal_name
+    )
 
 
 def wait_gone(processes: Sequence[psutil.Process], timeout: float) -> list[psutil.Process]:
@@ -143,13 +164,13 @@ def _read(store: Path) -> Snapshot:
 
 def _verified(checker: LivenessChecker, entry: Entry, *, force: bool) -> psutil.Process:
     try:
-        return checker.verified_process(entry, allow_killed=force)
+        return checker.verified_process(entry, allow_ended=force)
     except NotVerifiedError as exc:
         raise ActionError(str(exc)) from None
 
 
 def _signallable(entry: Entry, force: bool) -> bool:
-    return entry.status == "running" or (force and entry.status == "killed")
+    return entry.status == "running" or (force and entry.status in ENDED)
 
 
 def _signal_all(
@@ -160,7 +181,7 @@ def _signal_all(
     failures: list[str] = []
     for target in targets:
         try:
-            proc = checker.signal(target, FORCE_SIGNAL if force else signal.SIGTERM, allow_killed=force)
+            proc = checker.signal(target, FORCE_SIGNAL if force else signal.SIGTERM, allow_ended=force)
         except NotVerifiedError as exc:
             if target.status == "running" and exc.verdict.status is not LiveStatus.DEAD:
                 failures.append(str(exc))

@@ -73,6 +73,7 @@ CREATE_TIME_SLACK: Final = 5.0
 granularity (psutil derives create time from boot time in whole seconds)."""
 
 AGENT_ENV: Final = "ZAG_PROCESS_ID"
+RECORDED_ENDS: Final = frozenset({"killed", "exited"})
 
 ENVIRONMENT_ALWAYS_READABLE: Final = sys.platform == "linux"
 """Where our own user's processes always show their environment (rule 8)."""
@@ -131,21 +132,23 @@ class LivenessChecker:
         with self._lock:
             return self._first_seen.get((entry.id, entry.pid))
 
-    def verified_process(self, entry: Entry, *, allow_killed: bool = False) -> psutil.Process:
+    def verified_process(self, entry: Entry, *, allow_ended: bool = False) -> psutil.Process:
         """The psutil Process of a running agent, checked now, or :class:`NotVerifiedError`.
 
-        ``allow_killed`` admits an entry already recorded killed whose process is
-        verifiably still alive (a force kill after SIGTERM was ignored). To signal
-        it, use :meth:`signal`, which pins the process before this check.
+        ``allow_ended`` admits an entry already recorded killed or exited whose process
+        verifiably still runs: its environment names the entry (no other rule will do for
+        an end zag recorded). To signal it, use :meth:`signal`, which pins the process
+        before this check.
         """
-        if allow_killed and entry.status == "killed":
+        tag_only = allow_ended and entry.status in RECORDED_ENDS
+        if tag_only:
             entry = _as_running(entry)
-        verdict, proc = self._check(entry, None)
+        verdict, proc = self._check(entry, None, tag_only=tag_only)
         if verdict.status is not LiveStatus.RUNNING or proc is None:
             raise NotVerifiedError(entry, verdict)
         return proc
 
-    def signal(self, entry: Entry, sig: int, *, allow_killed: bool = False) -> psutil.Process:
+    def signal(self, entry: Entry, sig: int, *, allow_ended: bool = False) -> psutil.Process:
         """Send ``sig`` to the agent of ``entry`` if, and only if, it is verified: the process
         is pinned first, checked, then signalled through the pin (procs/pinned.py).
 
@@ -153,11 +156,26 @@ class LivenessChecker:
         process is gone by the signal, PermissionError when the OS refuses it.
         """
         with PinnedProcess(entry.pid) as pinned:
-            proc = self.verified_process(entry, allow_killed=allow_killed)
+            proc = self.verified_process(entry, allow_ended=allow_ended)
             pinned.send(sig)
         return proc
 
-    def _check(self, entry: Entry, live_pids: frozenset[int] | None) -> tuple[Verdict, psutil.Process | None]:
+    def still_running(self, ended: Iterable[Entry]) -> list[Entry]:
+        """Of entries zag recorded killed or exited, those whose process verifiably still runs
+        (its environment names the entry): zag's ``ps kill`` records the kill before it
+        signals, and an agent may ignore the signal."""
+        live_pids = frozenset(psutil.pids())
+        found = []
+        for entry in ended:
+            if entry.status in RECORDED_ENDS and entry.pid in live_pids:
+                verdict, _ = self._check(_as_running(entry), live_pids, tag_only=True)
+                if verdict.status is LiveStatus.RUNNING:
+                    found.append(entry)
+        return found
+
+    def _check(
+        self, entry: Entry, live_pids: frozenset[int] | None, *, tag_only: bool = False
+    ) -> tuple[Verdict, psutil.Process | None]:
         decided = stored_status(entry.status)
         if decided is not None:
             return Verdict(decided, f"stored status is {entry.status!r}"), None
@@ -189,7 +207,7 @@ class LivenessChecker:
             first = self._first_seen.setdefault((entry.id, pid), created)
         if first != created:  # exact, as psutil compares identities
             return _dead(f"pid {pid} was reused by another process"), None
-        return _identity(entry, proc, created), proc
+        return _identity(entry, proc, created, tag_only), proc
 
 
 class NotVerifiedError(Exception):
@@ -205,8 +223,9 @@ class NotVerifiedError(Exception):
         self.verdict = verdict
 
 
-def _identity(entry: Entry, proc: psutil.Process, created: float) -> Verdict:
-    """Rules 7 to 9 for a live process newer than its entry."""
+def _identity(entry: Entry, proc: psutil.Process, created: float, tag_only: bool = False) -> Verdict:
+    """Rules 7 to 9 for a live process newer than its entry (``tag_only``: the environment
+    must name the entry; for an end zag recorded, where zag itself has nothing to do)."""
     pid = proc.pid
     try:
         env: dict[str, str] | None = proc.environ()
@@ -220,8 +239,8 @@ def _identity(entry: Entry, proc: psutil.Process, created: float) -> Verdict:
         tagged = env.get(AGENT_ENV)
         if tagged == entry.id:
             return _owned(proc, f"{AGENT_ENV} names this entry")
-        if tagged is not None and tagged != entry.parent_process_id:
-            return _dead(f"pid {pid} belongs to agent {tagged}")
+        if tag_only or (tagged is not None and tagged != entry.parent_process_id):
+            return _dead(f"pid {pid} belongs to agent {tagged}" if tagged else f"pid {pid} is not tagged")
         if not _is_zag(proc):
             return _dead(f"pid {pid} belongs to a process that is neither this agent nor zag")
         if entry.started is None:  # started_at is not RFC 3339: no telling which zag wrote it

@@ -18,6 +18,7 @@ ACTIONS = (
     ("stop", "Stop"),
     ("kill", "Kill…"),
     ("kill_tree", "Kill tree…"),
+    ("force_kill", "Force kill…"),
 )
 ALWAYS_ENABLED = frozenset({"copy_id", "open_root", "open_terminal"})
 """Actions that also make sense for an agent that is not running."""
@@ -38,11 +39,15 @@ class AgentActions(QObject):
             action.setVisible(key != "stop" or STOP_SUPPORTED)
             self.by_key[key] = action
 
-    def enable_for(self, selected: bool, running: bool, tree_size: int) -> None:
+    def enable_for(self, selected: bool, running: bool, tree_size: int, stopping: bool = False) -> None:
         """What the selected agent allows: a running one everything, another only what does
-        not signal it; Kill tree says how many agents it would end."""
+        not signal it; Force kill one being stopped (shown only then); Kill tree says how
+        many agents it would end."""
         for key, action in self.by_key.items():
             action.setEnabled(selected and (running or key in ALWAYS_ENABLED))
+        force = self.by_key["force_kill"]
+        force.setVisible(stopping)
+        force.setEnabled(selected and running and stopping)
         label = f"Kill tree ({tree_size})…"
         tree = self.by_key["kill_tree"]
         tree.setText(label)

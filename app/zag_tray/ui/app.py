@@ -16,6 +16,7 @@ from zag_tray.desktop.paths import BaseDirChoice
 from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
+from zag_tray.procs.stopping import StopTracker
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.tray import TrayApp, ask
@@ -30,9 +31,9 @@ def build_tray(
 ) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
-    checker = LivenessChecker()
-    watcher = StoreWatcher(Monitor(choice.store, checker))
-    controller = AgentController(choice.store, checker, ask)
+    checker, tracker = LivenessChecker(), StopTracker()
+    watcher = StoreWatcher(Monitor(choice.store, checker, tracker=tracker))
+    controller = AgentController(choice.store, checker, ask, tracker=tracker)
     settings_file = settings_file or settings_path()
     return TrayApp(
         watcher,

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.present import GREEN, RED, STOPPING, Outcome, outcome, runtime, runtime_text, title
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.present import GREEN, RED, outcome, runtime, runtime_text, title
+from zag_tray.agents.status import AgentState
 from zag_tray.agents.text import duration, one_line, short_path
 from zag_tray.ui.icons import dot_icon
 from zag_tray.ui.plain import plain_tooltip
@@ -55,27 +55,22 @@ NEW_COLOUR = tint(GREEN)
 ENDED_COLOUR = tint(RED)
 
 
-def cell_data(entry: Entry, status: LiveStatus, column: Column, role: int, now: float, stopping: bool) -> Any:
+def cell_data(entry: Entry, state: AgentState, column: Column, role: int, now: float) -> Any:
     """What a cell shows for ``role``: its text, its tooltip, the status dot."""
     if role == Qt.ItemDataRole.DisplayRole:
-        return cell_text(entry, status, column, now, stopping)
+        return cell_text(entry, state, column, now)
     if role == Qt.ItemDataRole.ToolTipRole:
         return cell_tooltip(entry, column)
     if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
-        return dot_icon(row_outcome(entry, status, stopping).colour)
+        return dot_icon(outcome(entry, state).colour)
     return None
 
 
-def row_outcome(entry: Entry, status: LiveStatus, stopping: bool) -> Outcome:
-    """The outcome a row shows: "stopping…" for a running agent the user just signalled."""
-    return STOPPING if stopping and status is LiveStatus.RUNNING else outcome(entry, status)
-
-
-def cell_text(entry: Entry, status: LiveStatus, column: Column, now: float, stopping: bool) -> str:
+def cell_text(entry: Entry, state: AgentState, column: Column, now: float) -> str:
     if column is Column.AGENT:
         return title(entry)
     if column is Column.STATUS:
-        return row_outcome(entry, status, stopping).label
+        return outcome(entry, state).label
     if column is Column.PID:
         return str(entry.pid)
     if column is Column.COMMAND:
@@ -85,7 +80,7 @@ def cell_text(entry: Entry, status: LiveStatus, column: Column, now: float, stop
             return one_line(entry.started_at, 40)  # not RFC 3339: shown as stored, no time math
         return f"{duration(now - entry.started)} ago"
     if column is Column.RUNTIME:
-        return runtime_text(entry, status, now)
+        return runtime_text(entry, state, now)
     if column is Column.ROOT:
         return one_line(short_path(entry.root), 80)
     return one_line(entry.prompt, 100)
@@ -113,13 +108,13 @@ def started_tooltip(entry: Entry) -> str:
     return plain_tooltip(one_line(entry.started_at, 500))
 
 
-def sort_value(entry: Entry, status: LiveStatus, column: Column, now: float) -> Any:
+def sort_value(entry: Entry, state: AgentState, column: Column, now: float) -> Any:
     """What ``column`` sorts ``entry`` by (an unknown runtime sorts below every known one)."""
     if column is Column.PID:
         return entry.pid
     if column is Column.STARTED:
         return entry.sort_key[0]  # an unknown start sorts as the oldest
     if column is Column.RUNTIME:
-        seconds = runtime(entry, status, now)
+        seconds = runtime(entry, state, now)
         return -1.0 if seconds is None else seconds
-    return cell_text(entry, status, column, now, stopping=False).casefold()
+    return cell_text(entry, state, column, now).casefold()

@@ -7,29 +7,29 @@ hands back the outcome or whatever the action raised.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import title
-from zag_tray.agents.text import has_hidden, one_line, pasteable, short_path, visible
-from zag_tray.agents.tree import descendants_deepest_first, find_node
+from zag_tray.agents.text import has_hidden, one_line, pasteable, visible
 from zag_tray.desktop import terminal
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
 from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.procs.stopping import StopTracker
+from zag_tray.ui.questions import Question, kill_question
 from zag_tray.ui.worker import Worker
 
-FORCE_AFTER_MS = 5000
 MESSAGE_CHARS = 300
-HOLDS_HIDDEN = "holds control or direction characters"
 
-Confirm = Callable[[str, str], bool]
-"""(title, plain-text question) -> accepted?"""
+Confirm = Callable[[Question], bool]
+"""A question (title, plain-text text, the button that does it) -> accepted?"""
 
 
 class AgentController(QObject):
@@ -37,8 +37,8 @@ class AgentController(QObject):
 
     message = Signal(str)
     """A one-line message for the user (errors, results)."""
-    stopping = Signal(object)
-    """Ids that were signalled and are expected to disappear."""
+    signalled = Signal()
+    """A stop or kill reached an agent: look again now ("stopping…" shows at once)."""
     finished = Signal()
 
     def __init__(
@@ -48,10 +48,13 @@ class AgentController(QObject):
         confirm: Confirm,
         open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         parent: QObject | None = None,
+        tracker: StopTracker | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self.checker = checker
+        self.tracker = tracker or StopTracker()
+        """Where what was signalled is followed until it is gone (shared with procs/monitor.py)."""
         self.confirm = confirm
         self.confirm_kill = True
         """Ask before Kill and Kill tree (a setting); a force kill is always an offer."""
@@ -67,45 +70,24 @@ class AgentController(QObject):
     # --- kill / stop -----------------------------------------------------------------------
 
     def kill(self, entry_id: str, *, tree: bool = False, force: bool = False) -> None:
-        question = self._kill_question(entry_id, tree, force)
-        if question is None:
+        """Kill (or force-kill, or kill the tree of) an agent, asked first; it shows as
+        stopping until its process is gone, then it is recorded and announced."""
+        if self.observation is None or self._stored(entry_id) is None:
             self.message.emit(f"Agent {one_line(entry_id, 40)} is no longer in the store.")
             return
-        heading = "Force kill" if force else ("Kill tree" if tree else "Kill agent")
-        if (force or self.confirm_kill) and not self.confirm(heading, question):
+        question = kill_question(self.observation, entry_id, tree=tree, force=force)
+        if (force or self.confirm_kill) and not self.confirm(question):
             return
         store, checker = self.store, self.checker
         self._worker.run(
-            lambda: actions.kill(store, entry_id, checker, tree=tree, force=force), self._on_done
+            # not waited for: it shows as stopping until it is gone (procs/stopping.py)
+            lambda: actions.kill(store, entry_id, checker, tree=tree, force=force, wait=0.0),
+            self._on_done,
         )
 
     def stop(self, entry_id: str) -> None:
         store, checker = self.store, self.checker
         self._worker.run(lambda: actions.stop(store, entry_id, checker), self._on_done)
-
-    def _kill_question(self, entry_id: str, tree: bool, force: bool) -> str | None:
-        if self.observation is None:
-            return None
-        node = find_node(self.observation.running_forest, entry_id)
-        if node is None:
-            entry = self._stored(entry_id)
-            if entry is None:
-                return None
-            targets = [entry]
-        else:
-            targets = [n.entry for n in descendants_deepest_first(node)] if tree else []
-            targets.append(node.entry)
-        verb = "Send SIGKILL to" if force else "Kill"
-        lines = [f"{verb} {len(targets)} agent{'s' if len(targets) > 1 else ''}?", ""]
-        for target in targets[::-1][:12]:
-            lines.append(
-                f"• {title(target)}  pid {target.pid}  {one_line(short_path(target.root), 60) or '(no root)'}"
-            )
-        if len(targets) > 12:
-            lines.append(f"… and {len(targets) - 12} more")
-        if any(has_hidden(text or "") for t in targets for text in (t.id, t.provider, t.model, t.root)):
-            lines += ["", f"Careful: what zag stored here {HOLDS_HIDDEN}, shown escaped (\\u202e, \\x1b)."]
-        return "\n".join(lines)
 
     def _on_done(self, result: object) -> None:
         """A kill's or a stop's result, on the GUI thread: whatever it was, the user hears."""
@@ -116,22 +98,19 @@ class AgentController(QObject):
         if isinstance(result, Exception):
             self.message.emit(one_line(f"unexpected error: {type(result).__name__}: {result}", MESSAGE_CHARS))
             return
-        if not isinstance(result, KillOutcome):
-            return  # a stop: nothing to follow up
+        if isinstance(result, Entry):  # a stop: SIGHUP sent
+            self.tracker.add([result], "SIGHUP", time.time())
+            self.message.emit(one_line(f"Stopping {title(result)} (SIGHUP sent)…", MESSAGE_CHARS))
+            self.signalled.emit()
+            return
+        assert isinstance(result, KillOutcome)
         for failure in result.failures:
             self.message.emit(one_line(failure, MESSAGE_CHARS))
         if result.write_error:
             self.message.emit(one_line(result.write_error, MESSAGE_CHARS))
-        self.stopping.emit({e.id for e in result.signalled})
-        if result.processes and not all(e.status == "killed" for e in result.signalled):
-            QTimer.singleShot(FORCE_AFTER_MS, lambda: self._offer_force(result))
-
-    def _offer_force(self, outcome: KillOutcome) -> None:
-        alive = actions.wait_gone(outcome.processes, 0)
-        pids = {p.pid for p in alive}
-        for entry in outcome.signalled:
-            if entry.pid in pids:
-                self.kill(entry.id, force=True)
+        if result.signalled:
+            self.tracker.add(result.signalled, result.signal, time.time())
+            self.signalled.emit()
 
     # --- open / copy -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWi
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import NO_VALUE, state_line
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import AgentState
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD, capped, one_line
 
 FIELDS = (
@@ -97,14 +97,14 @@ class DetailsPane(QWidget):
     def _copy(self, name: str) -> None:
         self.copy_requested.emit(name, self._values[name])
 
-    def show_entry(self, entry: Entry | None, status: LiveStatus, now: float) -> None:
-        """Show ``entry`` (nothing for None) at live status ``status``."""
+    def show_entry(self, entry: Entry | None, state: AgentState, now: float) -> None:
+        """Show ``entry`` (nothing for None) in ``state``."""
         self._values = {}
         self._parent = None if entry is None else entry.parent_process_id
         for name, label in self.labels.items():
             value = None if entry is None else entry.raw.get(name)
             whole = value if isinstance(value, str) else None
-            label.setText("" if entry is None else _field_text(entry, status, name, now))
+            label.setText("" if entry is None else _field_text(entry, state, name, now))
             cut = whole is not None and len(whole) > _limit(name)
             if cut:
                 self._values[name] = whole  # type: ignore[assignment]
@@ -115,10 +115,10 @@ def _limit(name: str) -> int:
     return LONG_FIELD if name in _LONG else SHORT_FIELD
 
 
-def _field_text(entry: Entry, status: LiveStatus, name: str, now: float) -> str:
+def _field_text(entry: Entry, state: AgentState, name: str, now: float) -> str:
     """The field as shown: hidden characters escaped, cut to a length Qt lays out at once."""
     if name == "live":
-        return state_line(entry, status, now)
+        return state_line(entry, state, now)
     value = entry.raw.get(name)
     if name == _LINK and isinstance(value, str):
         escaped = html.escape(capped(value, SHORT_FIELD), quote=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QMenu
 
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.present import finished_label, menu_label, outcome, running_summary
+from zag_tray.agents.present import ORANGE, finished_label, menu_label, outcome, running_summary
 from zag_tray.agents.text import one_line
 from zag_tray.agents.tree import Node, descendants_deepest_first
 from zag_tray.procs.actions import STOP_SUPPORTED
@@ -40,6 +40,7 @@ class MenuHandlers:
     stop: Callable[[str], None]
     kill: Callable[[str], None]
     kill_tree: Callable[[str], None]
+    force_kill: Callable[[str], None]
     open_window: Callable[[], None]
     open_folder: Callable[[], None]
     set_notifications: Callable[[bool], None]
@@ -55,6 +56,8 @@ class MenuOptions:
     notifications: bool = True
     start_at_login: bool = False
     recent_seconds: float = 3600.0
+    attention: str = ""
+    """Why the icon has its dot ("1 failed since you looked: …"), under the header."""
 
 
 def populate(
@@ -69,7 +72,7 @@ def populate(
     if observation is None:
         menu.addAction("Reading the store…").setEnabled(False)
     else:
-        _add_header(menu, observation)
+        _add_header(menu, observation, options.attention)
         _add_agents(menu, observation, handlers, now)
         _add_recent(menu, observation, handlers, now, options.recent_seconds)
     menu.addSeparator()
@@ -90,10 +93,12 @@ def _add_toggle(menu: QMenu, text: str, checked: bool, handler: Callable[[bool],
     action.toggled.connect(handler)
 
 
-def _add_header(menu: QMenu, observation: Observation) -> None:
+def _add_header(menu: QMenu, observation: Observation, attention: str) -> None:
     if observation.error:
         menu.addAction(menu_text(one_line(f"Store error: {observation.error}", 90))).setEnabled(False)
     menu.addAction(menu_text(running_summary(observation))).setEnabled(False)
+    if attention:
+        menu.addAction(dot_icon(ORANGE), menu_text(one_line(attention, 120))).setEnabled(False)
     menu.addSeparator()
 
 
@@ -108,9 +113,10 @@ def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
             if budget[0] <= 0:
                 break
             budget[0] -= 1
-            running = outcome(node.entry, observation.status_of(node.entry))
-            sub = parent_menu.addMenu(dot_icon(running.colour), menu_text(menu_label(node.entry, now)))
-            _add_agent_actions(sub, node, handlers)
+            state = observation.state_of(node.entry)
+            label = menu_text(menu_label(node.entry, state, now))
+            sub = parent_menu.addMenu(dot_icon(outcome(node.entry, state).colour), label)
+            _add_agent_actions(sub, node, handlers, stopping=state.stopping is not None)
             if node.children:
                 sub.addSeparator()
                 pending.append((sub, node.children))
@@ -119,7 +125,7 @@ def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, n
         menu.addAction(f"{hidden} more — open the window", handlers.open_window)
 
 
-def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers) -> None:
+def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers, *, stopping: bool) -> None:
     entry_id = node.entry.id
     sub.addAction("Details", _bound(handlers.details, entry_id))
     sub.addAction("Open root", _bound(handlers.open_root, entry_id)).setEnabled(bool(node.entry.root))
@@ -131,6 +137,8 @@ def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers) -> None:
     descendants = len(descendants_deepest_first(node))
     if descendants:
         sub.addAction(f"Kill tree ({descendants + 1})…", _bound(handlers.kill_tree, entry_id))
+    if stopping:  # signalled and still running, or zag recorded an end it outlived
+        sub.addAction("Force kill…", _bound(handlers.force_kill, entry_id))
 
 
 def _bound(handler: Callable[[str], None], entry_id: str) -> Callable[[], None]:
@@ -146,8 +154,10 @@ def _add_recent(
         return
     recent = menu.addMenu("Recently finished")
     for entry in finished[:RECENT]:
-        status = observation.status_of(entry)
-        icon = dot_icon(outcome(entry, status).colour)
+        state = observation.state_of(entry)
+        icon = dot_icon(outcome(entry, state).colour)
         recent.addAction(
-            icon, menu_text(finished_label(entry, status, now)), _bound(handlers.details, entry.id)
+            icon, menu_text(finished_label(entry, state, now)), _bound(handlers.details, entry.id)
         )
+    if len(finished) > RECENT:
+        recent.addAction(f"{len(finished) - RECENT} more in the window", handlers.open_window)

@@ -22,13 +22,13 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QBrush
 
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import AgentState, LiveStatus
 from zag_tray.agents.tree import Node
 from zag_tray.ui.columns import ENDED_COLOUR, HEADERS, NEW_COLOUR, Column, cell_data
 from zag_tray.ui.rows import Item, newest_first_position, plan_change, renumber, top_of
 
-StatusOf = Callable[[Entry], LiveStatus]
-"""The live status of an entry (Observation.status_of)."""
+StateOf = Callable[[Entry], AgentState]
+"""How an entry is to be shown (Observation.state_of)."""
 
 HIGHLIGHT_SECONDS = 2.0
 BATCH_ROWS = 500
@@ -48,7 +48,7 @@ class AgentTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self.batch_rows = batch_rows
         """Top-level rows handed to the view at a time."""
-        self._root = Item(None, LiveStatus.UNKNOWN, None)
+        self._root = Item(None, AgentState(LiveStatus.UNKNOWN), None)
         self._by_id: dict[str, Item] = {}
         self._shown = 0  # top-level rows the view has been given (fetchMore adds more)
         self._in_change = False  # a slot of our own signals may ask for more rows: not then
@@ -57,9 +57,7 @@ class AgentTreeModel(QAbstractItemModel):
         self.snapshot: Snapshot | None = None
         """The snapshot whose whole forest the rows are (set by ``apply(source=...)``)."""
         self._orphaned_by: set[str] = set()  # parent ids named by entries but not present
-        self._stored_running: set[str] = set()  # ids whose status can change without a store change
-        self.stopping: set[str] = set()
-        """Ids killed from the UI and not gone yet: shown as "stopping…"."""
+        self._stored_running: set[str] = set()  # ids whose state can change without a store change
 
     # --- structure -------------------------------------------------------------------------
 
@@ -152,16 +150,15 @@ class AgentTreeModel(QAbstractItemModel):
         if role == ENTRY_ROLE:
             return entry
         if role == LIVE_STATUS_ROLE:
-            return item.status.value
-        stopping = entry.id in self.stopping
-        return cell_data(entry, item.status, Column(index.column()), role, self._now, stopping)
+            return item.state.status.value
+        return cell_data(entry, item.state, Column(index.column()), role, self._now)
 
     # --- applying a new forest -------------------------------------------------------------
 
     def apply(
         self,
         roots: list[Node],
-        status_of: StatusOf,
+        state_of: StateOf,
         now: float | None = None,
         *,
         ended: frozenset[str] = frozenset(),
@@ -178,10 +175,9 @@ class AgentTreeModel(QAbstractItemModel):
         """
         self._now = time.time() if now is None else now
         if reset or not self._root.children:
-            self._fill(roots, status_of)
+            self._fill(roots, state_of)
         else:
-            self._update_rows(roots, status_of, ended)
-        self.stopping &= self._by_id.keys()
+            self._update_rows(roots, state_of, ended)
         self._applied_once = True
         self.snapshot = source
         if source is not None:
@@ -194,15 +190,17 @@ class AgentTreeModel(QAbstractItemModel):
         self,
         snapshot: Snapshot,
         change: SnapshotChange | None,
-        status_of: StatusOf,
+        state_of: StateOf,
         now: float | None = None,
         *,
         ended: frozenset[str] = frozenset(),
+        changing: frozenset[str] = frozenset(),
     ) -> bool:
         """Show ``snapshot`` by applying only ``change`` to the rows of ``self.snapshot``, in
-        time proportional to the change. False (and nothing done) when that is not enough:
-        no known change, an entry removed, re-parented or re-timed, or a new entry that
-        adopts existing ones; then :meth:`apply` does it."""
+        time proportional to the change, and the states of the entries stored running and of
+        ``changing`` (they change with no change to the store). False (and nothing done) when
+        that is not enough: no known change, an entry removed, re-parented or re-timed, or a
+        new entry that adopts existing ones; then :meth:`apply` does it."""
         if self.snapshot is None:
             return False
         plan = None
@@ -214,26 +212,25 @@ class AgentTreeModel(QAbstractItemModel):
                 return False
         self._now = time.time() if now is None else now
         if plan is not None:
-            self._apply_plan(*plan, status_of, ended)
+            self._apply_plan(*plan, state_of, ended)
             self.snapshot = snapshot
-        for entry_id in self._stored_running:  # their liveness is checked at every observation
-            item = self._by_id[entry_id]
-            status = status_of(item.entry)  # type: ignore[arg-type]
-            if status is not item.status:
-                self._update(item, item.entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
-        self.stopping &= self._by_id.keys()
+        for entry_id in self._stored_running | (changing & self._by_id.keys()):
+            item = self._by_id[entry_id]  # its state is worked out anew at every observation
+            state = state_of(item.entry)  # type: ignore[arg-type]
+            if state != item.state:
+                self._update(item, item.entry, state, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
         return True
 
     def _apply_plan(
         self,
         updates: list[tuple[Item, Entry]],
         inserts: list[Entry],
-        status_of: StatusOf,
+        state_of: StateOf,
         ended: frozenset[str],
     ) -> None:
         for item, entry in updates:
-            status = status_of(entry)
-            self._update(item, entry, status, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
+            state = state_of(entry)
+            self._update(item, entry, state, item.row(), self._index_of(item.parent), ended)  # type: ignore[arg-type]
             self._track_running(entry)
         for entry in inserts:
             parent_id = entry.parent_process_id
@@ -241,7 +238,7 @@ class AgentTreeModel(QAbstractItemModel):
             if parent_id is not None and parent is None:
                 self._orphaned_by.add(parent_id)
             parent = parent or self._root
-            item = Item(entry, status_of(entry), parent)
+            item = Item(entry, state_of(entry), parent)
             item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
             self._insert_row(parent, newest_first_position(parent.children, entry), item)
             self._by_id[entry.id] = item
@@ -253,7 +250,7 @@ class AgentTreeModel(QAbstractItemModel):
         else:
             self._stored_running.discard(entry.id)
 
-    def _fill(self, roots: list[Node], status_of: StatusOf) -> None:
+    def _fill(self, roots: list[Node], state_of: StateOf) -> None:
         with self._changing():
             self.beginResetModel()
             self._root.children = []
@@ -262,7 +259,7 @@ class AgentTreeModel(QAbstractItemModel):
             while pending:
                 parent, nodes = pending.pop()
                 for position, node in enumerate(nodes):
-                    item = Item(node.entry, status_of(node.entry), parent)
+                    item = Item(node.entry, state_of(node.entry), parent)
                     item.position = position
                     parent.children.append(item)
                     self._by_id[node.entry.id] = item
@@ -271,7 +268,7 @@ class AgentTreeModel(QAbstractItemModel):
             self._shown = min(self.batch_rows, len(self._root.children))
             self.endResetModel()
 
-    def _update_rows(self, roots: list[Node], status_of: StatusOf, ended: frozenset[str]) -> None:
+    def _update_rows(self, roots: list[Node], state_of: StateOf, ended: frozenset[str]) -> None:
         wanted_parent: dict[str, str | None] = {}
         stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
         while stack:
@@ -282,7 +279,7 @@ class AgentTreeModel(QAbstractItemModel):
         pending: list[tuple[Item, list[Node]]] = [(self._root, roots)]
         while pending:
             parent, nodes = pending.pop()
-            self._reconcile(parent, nodes, status_of, ended)
+            self._reconcile(parent, nodes, state_of, ended)
             pending.extend(
                 (parent.children[i], node.children) for i, node in enumerate(nodes) if node.children
             )
@@ -307,14 +304,14 @@ class AgentTreeModel(QAbstractItemModel):
                 del self._by_id[current.id]
             stack.extend(current.children)
 
-    def _reconcile(self, parent: Item, nodes: list[Node], status_of: StatusOf, ended: frozenset[str]) -> None:
+    def _reconcile(self, parent: Item, nodes: list[Node], state_of: StateOf, ended: frozenset[str]) -> None:
         parent_index = self._index_of(parent)
         for row, node in enumerate(nodes):
             entry_id = node.entry.id
-            status = status_of(node.entry)
+            state = state_of(node.entry)
             current = parent.children[row] if row < len(parent.children) else None
             if current is not None and current.id == entry_id:
-                self._update(current, node.entry, status, row, parent_index, ended)
+                self._update(current, node.entry, state, row, parent_index, ended)
                 continue
             found = self._by_id.get(entry_id)
             existing = found.position if found is not None and found.parent is parent else None
@@ -322,9 +319,9 @@ class AgentTreeModel(QAbstractItemModel):
                 existing = None  # a duplicate id: a row of its own
             if existing is not None:
                 self._move_row_up(parent, existing, row)
-                self._update(parent.children[row], node.entry, status, row, self._index_of(parent), ended)
+                self._update(parent.children[row], node.entry, state, row, self._index_of(parent), ended)
                 continue
-            item = Item(node.entry, status, parent)
+            item = Item(node.entry, state, parent)
             if self._applied_once:
                 item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
             self._insert_row(parent, row, item)
@@ -382,17 +379,17 @@ class AgentTreeModel(QAbstractItemModel):
         self,
         item: Item,
         entry: Entry,
-        status: LiveStatus,
+        state: AgentState,
         row: int,
         parent_index: QModelIndex,
         ended: frozenset[str],
     ) -> None:
-        if item.entry == entry and item.status is status:
+        if item.entry == entry and item.state == state:
             item.entry = entry  # equal: keep the snapshot's own object
             return
-        if entry.id in ended and status is not LiveStatus.RUNNING:
+        if entry.id in ended and state.status is not LiveStatus.RUNNING:
             item.highlight, item.highlight_until = ENDED_COLOUR, self._now + HIGHLIGHT_SECONDS
-        item.entry, item.status = entry, status
+        item.entry, item.state = entry, state
         if item.parent is not None and self._given(item.parent, row):
             self.dataChanged.emit(
                 self.index(row, 0, parent_index), self.index(row, len(Column) - 1, parent_index)

@@ -8,17 +8,17 @@ from collections.abc import Mapping, Set
 from PySide6.QtGui import QColor
 
 from zag_tray.agents.entry import Entry, SnapshotChange
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import AgentState
 
 
 class Item:
-    """One row: an agent, its live status, its place under its parent row, its highlight."""
+    """One row: an agent, its state, its place under its parent row, its highlight."""
 
-    __slots__ = ("children", "entry", "highlight", "highlight_until", "parent", "position", "status")
+    __slots__ = ("children", "entry", "highlight", "highlight_until", "parent", "position", "state")
 
-    def __init__(self, entry: Entry | None, status: LiveStatus, parent: Item | None) -> None:
+    def __init__(self, entry: Entry | None, state: AgentState, parent: Item | None) -> None:
         self.entry = entry
-        self.status = status
+        self.state = state
         self.parent = parent
         self.children: list[Item] = []
         self.highlight: QColor | None = None

@@ -19,8 +19,8 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from zag_tray.agents.notices import Notice
-from zag_tray.agents.observation import Observation
-from zag_tray.agents.present import failed, tooltip
+from zag_tray.agents.observation import Finished, Observation
+from zag_tray.agents.present import attention_line, failed, still_running_line, tooltip
 from zag_tray.agents.text import markup_inert
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.files import atomic_write
@@ -31,6 +31,7 @@ from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.plain import balloon_text
+from zag_tray.ui.questions import Question
 from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.watcher import StoreWatcher
 from zag_tray.ui.window import AgentWindow
@@ -40,17 +41,15 @@ STATE_FILE_ENV = "ZAG_TRAY_STATE_FILE"
 """Debug seam for end-to-end tests: where to write what the tray shows, as JSON."""
 
 
-def ask(title: str, text: str) -> bool:
-    """The default confirmation: a modal question with the text shown as plain text."""
-    box = QMessageBox(
-        QMessageBox.Icon.Warning,
-        title,
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-    )
+def ask(question: Question) -> bool:
+    """The default confirmation: a modal question in plain text, its button saying what it
+    does ("Kill 4 agents"), Cancel the default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, question.title, question.text)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    go = box.addButton(question.accept, QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    box.exec()
+    return box.clickedButton() is go
 
 
 class TrayApp(QObject):
@@ -75,7 +74,9 @@ class TrayApp(QObject):
         self.settings = settings
         self.settings_file = settings_file
         self.observation: Observation | None = None
-        self.attention = False
+        self.unseen: list[Finished] = []
+        """Agents that failed or died since the user last looked (the icon's dot)."""
+        self._told_overdue: set[str] = set()
         self.notices: list[Notice] = []
         """Every notice about finished agents (what the user was told), newest last."""
         self.look = IconLook(IconState.IDLE)
@@ -91,7 +92,7 @@ class TrayApp(QObject):
         self._menu_pos = QPoint()
         watcher.observed.connect(self.apply)
         controller.message.connect(self.show_message)
-        controller.stopping.connect(self._mark_stopping)
+        controller.signalled.connect(watcher.refresh)
         self.icon.messageClicked.connect(notifier.balloon_clicked)
         notifier.clicked.connect(self._notification_clicked)
         notifier.balloon.connect(self._balloon)
@@ -103,6 +104,7 @@ class TrayApp(QObject):
             stop=controller.stop,
             kill=lambda i: controller.kill(i),
             kill_tree=lambda i: controller.kill(i, tree=True),
+            force_kill=lambda i: controller.kill(i, force=True),
             open_window=self.open_window,
             open_folder=controller.open_folder,
             set_notifications=self.set_notifications,
@@ -126,6 +128,7 @@ class TrayApp(QObject):
     def _build_window(self) -> AgentWindow:
         window, controller = self._make_window(), self.controller
         window.kill_requested.connect(lambda entry_id, tree: controller.kill(entry_id, tree=tree))
+        window.force_kill_requested.connect(lambda entry_id: controller.kill(entry_id, force=True))
         window.stop_requested.connect(controller.stop)
         window.open_root_requested.connect(controller.open_root)
         window.open_terminal_requested.connect(controller.open_terminal)
@@ -151,11 +154,6 @@ class TrayApp(QObject):
     def window_visible(self) -> bool:
         return self._window is not None and self._window.isVisible()
 
-    @Slot(object)
-    def _mark_stopping(self, ids: set[str]) -> None:
-        if self._window is not None:  # "stopping…" is only ever seen in an open window
-            self._window.mark_stopping(ids)
-
     def start(self) -> None:
         self.collector.start()
         self.notifier.start()
@@ -163,12 +161,18 @@ class TrayApp(QObject):
         self.write_state()
         self.watcher.start()
 
+    @property
+    def attention(self) -> bool:
+        """Does the icon have its dot?"""
+        return bool(self.unseen)
+
     @Slot(object)
     def apply(self, observation: Observation) -> None:
-        """Show a new observation; tell the user what finished since the one before."""
+        """Show a new observation; tell the user what finished since the one before, and what
+        outlived a stop or kill."""
         finished = observation.finished
-        if any(map(failed, finished)):
-            self.attention = True
+        self.unseen += [f for f in finished if failed(f)]
+        self._tell_overdue(observation)
         self.observation = observation
         if finished and self.settings.notifications:
             notice = self.notifier.announce(finished, time.time())
@@ -190,7 +194,7 @@ class TrayApp(QObject):
             if look != self.look:
                 self.look = look
                 self.icon.setIcon(tray_icon(look))
-        self.icon.setToolTip(markup_inert(tooltip(observation, time.time())))
+        self.icon.setToolTip(markup_inert(tooltip(observation, time.time(), attention_line(self.unseen))))
         self.write_state()
 
     @Slot()
@@ -200,6 +204,7 @@ class TrayApp(QObject):
             notifications=self.settings.notifications,
             start_at_login=self.autostart.is_enabled(),  # what is on disk, not what we remember
             recent_seconds=self.settings.recent_minutes * 60.0,
+            attention=attention_line(self.unseen),
         )
         populate(self.menu, self.observation, self.handlers, time.time(), options)
         self._clear_attention()
@@ -274,9 +279,19 @@ class TrayApp(QObject):
             QMessageBox.warning(None, "zag-tray", text)
 
     def _clear_attention(self) -> None:
-        if self.attention:
-            self.attention = False
+        if self.unseen:
+            self.unseen = []
             self._show_glance()
+
+    def _tell_overdue(self, observation: Observation) -> None:
+        """Once per agent: it outlived the grace period after the user's stop or kill."""
+        stopping = observation.ends.stopping
+        self._told_overdue &= stopping.keys()
+        for entry in observation.running:
+            each = stopping.get(entry.id)
+            if each is not None and each.by_user and each.overdue and entry.id not in self._told_overdue:
+                self._told_overdue.add(entry.id)
+                self.show_message(still_running_line(entry, each, time.time()))
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import PLAIN, LiveStatus
 from zag_tray.agents.tree import (
     Node,
     build_forest,
@@ -49,6 +49,7 @@ class AgentWindow(QMainWindow):
 
     kill_requested = Signal(str, bool)
     """(entry id, whole tree)."""
+    force_kill_requested = Signal(str)
     stop_requested = Signal(str)
     open_root_requested = Signal(str)
     open_terminal_requested = Signal(str)
@@ -184,17 +185,23 @@ class AgentWindow(QMainWindow):
         self._lingering = {k: v for k, v in self._lingering.items() if now - v[1] < HIGHLIGHT_SECONDS}
         ended = frozenset(self._lingering)
         whole = not self.running_only.isChecked() and self.filters.matcher() is None and self._zags_order()
+        changing = frozenset(observation.ends.stopping) | frozenset(observation.ends.ended_by)
         applied = (
             whole
             and not reset
             and self.model.apply_change(
-                observation.snapshot, observation.change, observation.status_of, now, ended=ended
+                observation.snapshot,
+                observation.change,
+                observation.state_of,
+                now,
+                ended=ended,
+                changing=changing,
             )
         )
         if not applied:
             roots = self._forest(observation)
             source, filled = observation.snapshot if whole else None, reset or not self.model.rowCount()
-            self.model.apply(roots, observation.status_of, now, ended=ended, reset=reset, source=source)
+            self.model.apply(roots, observation.state_of, now, ended=ended, reset=reset, source=source)
             if filled:  # rows made in one go (a first fill too): unfolded, as new rows are
                 self.view.expandAll()
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
@@ -224,7 +231,8 @@ class AgentWindow(QMainWindow):
         if not self.running_only.isChecked():
             roots = build_forest(observation.snapshot.entries)
         elif self._lingering:  # just finished: shown (in red) for a moment longer
-            roots = build_forest(observation.running + tuple(e for e, _ in self._lingering.values()))
+            lingering = tuple(e for e, _ in self._lingering.values())
+            roots = build_forest(observation.running + lingering, observation.facts.lineage)
         else:
             roots = list(observation.running_forest)
         matcher = self.filters.matcher()
@@ -232,10 +240,10 @@ class AgentWindow(QMainWindow):
             roots = prune_forest(roots, matcher)
         if not self._zags_order():
             column, order, now = Column(self._sort[0]), self._sort[1], time.time()
-            status_of = observation.status_of
+            state_of = observation.state_of
 
             def key(node: Node) -> object:
-                return sort_value(node.entry, status_of(node.entry), column, now)
+                return sort_value(node.entry, state_of(node.entry), column, now)
 
             roots = sorted_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
         return roots
@@ -247,10 +255,6 @@ class AgentWindow(QMainWindow):
     def show_note(self, text: str, timeout_ms: int = 10000) -> None:
         """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""
         self.note.say(text, timeout_ms)
-
-    def mark_stopping(self, ids: set[str]) -> None:
-        self.model.stopping |= ids
-        self._reapply()
 
     # --- selection and details -------------------------------------------------------------
 
@@ -278,21 +282,24 @@ class AgentWindow(QMainWindow):
         entry_id = self.selected_id()
         entry = self.model.entry(entry_id) if entry_id else None
         observation = self.observation
-        status = LiveStatus.UNKNOWN
+        state = PLAIN[LiveStatus.UNKNOWN]
         if entry is not None and observation is not None:
-            status = observation.status_of(entry)
-        self.details.show_entry(entry, status, time.time())
+            state = observation.state_of(entry)
+        self.details.show_entry(entry, state, time.time())
         node = (
             None if entry is None or observation is None else find_node(observation.running_forest, entry.id)
         )
         tree_size = len(descendants_deepest_first(node)) + 1 if node else 1
-        self.actions_on_agent.enable_for(entry is not None, status is LiveStatus.RUNNING, tree_size)
+        running = state.status is LiveStatus.RUNNING
+        self.actions_on_agent.enable_for(entry is not None, running, tree_size, state.stopping is not None)
 
     # --- actions -----------------------------------------------------------------------------
 
     def _act(self, action: str, entry_id: str) -> None:
         if action in ("kill", "kill_tree"):
             self.kill_requested.emit(entry_id, action == "kill_tree")
+        elif action == "force_kill":
+            self.force_kill_requested.emit(entry_id)
         else:
             {
                 "stop": self.stop_requested,
@@ -305,7 +312,7 @@ class AgentWindow(QMainWindow):
         """The row's context menu: the same actions as the buttons under the tree."""
         self.view.setCurrentIndex(index)
         menu = QMenu(self)
-        menu.addActions(list(self.agent_actions.values()))
+        menu.addActions([action for action in self.agent_actions.values() if action.isVisible()])
         return menu
 
     def _context_menu(self, pos: QPoint) -> None:
