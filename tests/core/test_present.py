@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.factories import entry, observation
 from zag_tray.agents.notices import notice_for
-from zag_tray.agents.present import outcome, runtime, runtime_text, sentence, tooltip
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.observation import Finished
+from zag_tray.agents.present import (
+    GREEN,
+    GREY,
+    ORANGE,
+    RED,
+    attention_line,
+    failed,
+    outcome,
+    runtime,
+    runtime_text,
+    sentence,
+    tooltip,
+)
+from zag_tray.agents.status import AgentState, LiveStatus, Stopping
 from zag_tray.agents.tree import build_forest
 from zag_tray.cli import tree_lines
 
@@ -29,23 +44,77 @@ def test_an_agent_that_died_with_no_end_recorded_has_no_runtime() -> None:
     assert sentence(dead, LiveStatus.DEAD, LATER) == "claude · sonnet died (no exit recorded)"
 
 
+SIGTERMED = Stopping("SIGTERM", START, by_user=True)
+
+
 @pytest.mark.parametrize(
-    ("status", "code", "label", "phrase", "failed"),
+    ("state", "code", "label", "phrase", "colour", "failed"),
     [
-        (LiveStatus.RUNNING, None, "running", "is running", False),
-        (LiveStatus.EXITED, 0, "exited (0)", "finished (exit 0)", False),
-        (LiveStatus.EXITED, 3, "exited (3)", "failed (exit 3)", True),
-        (LiveStatus.KILLED, None, "killed", "was killed", False),
-        (LiveStatus.KILLED, 137, "killed (137)", "was killed (exit 137)", False),
-        (LiveStatus.DEAD, None, "dead", "died (no exit recorded)", True),
-        (LiveStatus.UNKNOWN, None, "unknown", "is in an unknown state", False),
+        (AgentState(LiveStatus.RUNNING), None, "running", "is running", GREEN, False),
+        (AgentState(LiveStatus.EXITED), 0, "exited (0)", "finished (exit 0)", GREY, False),
+        (AgentState(LiveStatus.EXITED), 3, "exited (3)", "failed (exit 3)", RED, True),
+        (AgentState(LiveStatus.KILLED), None, "killed", "was killed", GREY, False),
+        (AgentState(LiveStatus.KILLED), 137, "killed (137)", "was killed (exit 137)", GREY, False),
+        (AgentState(LiveStatus.DEAD), None, "dead", "died (no exit recorded)", ORANGE, True),
+        (AgentState(LiveStatus.UNKNOWN), None, "unknown", "is in an unknown state", ORANGE, False),
+        # the user's own stop or kill: never a failure, whatever it left
+        (AgentState(LiveStatus.RUNNING, SIGTERMED), None, "stopping…", "is stopping", ORANGE, False),
+        (
+            AgentState(LiveStatus.RUNNING, dataclasses.replace(SIGTERMED, overdue=True)),
+            None,
+            "still running after SIGTERM",
+            "is still running after SIGTERM",
+            ORANGE,
+            False,
+        ),
+        (
+            AgentState(LiveStatus.RUNNING, Stopping("killed", START, by_user=False)),
+            None,
+            "still running (recorded killed)",
+            "is still running",
+            ORANGE,
+            False,
+        ),
+        (AgentState(LiveStatus.DEAD, ended_by="SIGTERM"), None, "killed", "was killed", GREY, False),
+        (AgentState(LiveStatus.DEAD, ended_by="SIGHUP"), None, "stopped", "was stopped", GREY, False),
+        (AgentState(LiveStatus.EXITED, ended_by="SIGTERM"), 143, "exited (143)", "was killed", GREY, False),
     ],
 )
-def test_outcomes_have_one_name_in_a_column_and_one_in_a_sentence(
-    status: LiveStatus, code: int | None, label: str, phrase: str, failed: bool
+def test_outcomes_have_one_name_in_a_column_one_in_a_sentence_and_one_colour(
+    state: AgentState, code: int | None, label: str, phrase: str, colour: str, failed: bool
 ) -> None:
-    shown = outcome(entry("a", exit_code=code), status)
-    assert (shown.label, shown.phrase, shown.failed) == (label, phrase, failed)
+    shown = outcome(entry("a", exit_code=code), state)
+    assert (shown.label, shown.phrase, shown.colour, shown.failed) == (label, phrase, colour, failed)
+
+
+def test_a_death_the_tray_saw_freezes_the_runtime_when_it_saw_it() -> None:
+    dead = AgentState(LiveStatus.DEAD, gone_at=START + 300)
+    assert runtime(entry("d"), dead, START + 400) == 300
+    assert runtime(entry("d"), dead, START + 86400 * 242) == 300  # no clock after the end
+
+
+def test_a_kill_tree_of_four_is_four_agents_killed_and_no_failure() -> None:
+    ended = [
+        Finished(
+            entry(f"k{n}", status="killed", exited_at="2026-03-28T10:05:00Z"),
+            AgentState(LiveStatus.KILLED, ended_by="SIGTERM"),
+        )
+        for n in range(3)
+    ]
+    ended.append(Finished(entry("k3"), AgentState(LiveStatus.DEAD, ended_by="SIGTERM")))  # not recorded yet
+    notice = notice_for(ended, LATER)
+    assert notice is not None and (notice.text, notice.urgent) == ("4 agents killed", False)
+    assert not any(map(failed, ended))
+    one = notice_for(ended[-1:], LATER)
+    assert one is not None and (one.title, one.text) == ("Agent killed", "claude · sonnet was killed")
+
+
+def test_the_dot_is_explained() -> None:
+    failure = Finished(entry("f", status="exited", exit_code=3), AgentState(LiveStatus.EXITED))
+    assert attention_line([failure]) == "1 failed since you looked: claude · sonnet failed (exit 3)"
+    assert attention_line([failure, failure]) == "2 failed or died since you looked"
+    seen = observation([entry("r")], {"r": LiveStatus.RUNNING})
+    assert tooltip(seen, LATER, attention_line([failure])).splitlines()[1] == attention_line([failure])
 
 
 def test_the_cli_the_tooltip_and_the_notification_say_the_same() -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 
+from tests.conftest import HANDLER_AGENT
 from tests.e2e.conftest import Display, RunningApp, wait_for
 from tests.factories import make_entry, write_store
 from zag_tray.demo import spawn_agent
@@ -104,12 +106,73 @@ def test_right_click_menu_kills_an_agent_from_the_keyboard(
     display.key("Return")
     wait_for("the confirmation", lambda: display.visible_windows("Kill agent"))
     display.screenshot("confirm-kill")
-    display.key("alt+y")
+    display.key("alt+k")
     wait_for("the agent to end", lambda: not _alive(victim), timeout=10)
     stored = json.loads(app.agents.store.read_bytes())["processes"]
     assert next(e for e in stored if e["pid"] == victim.pid)["status"] == "killed"
     assert sum(1 for e in stored if e["status"] == "running") == 3
     wait_for("the badge to say 3", lambda: app.state()["icon"]["count"] == 3)
+
+
+def test_an_agent_that_ignores_sigterm_stays_until_force_kill_from_the_same_menu(
+    display: Display, tray_host: object, start_app: StartApp, tmp_path: Path
+) -> None:
+    app = start_app()
+    wait_for("the icon in the tray host", lambda: embedded_icon(display))
+    ready, marker = tmp_path / "stubborn.ready", tmp_path / "stubborn.signal"
+    argv = [sys.executable, "-c", HANDLER_AGENT, str(ready), str(marker), "SIGTERM", "ignore"]
+    stubborn = spawn_agent("stubborn", argv)
+    try:
+        wait_for("the stubborn agent", ready.exists)
+        stubborn_entry = make_entry(
+            pid=stubborn.pid, entry_id="stubborn", provider="ollama", root=str(tmp_path)
+        )
+        entries = [*app.agents.entries, stubborn_entry]
+        write_store(app.agents.base, entries)
+        wait_for("five agents", lambda: app.state()["icon"]["count"] == 5, timeout=10)
+        x, y = icon_centre(display)
+        display.click(x, y, button=3)
+        wait_for("the menu", lambda: popup_menu(display))
+        # Header -> the newest agent (the stubborn one) -> its submenu -> down to Kill…
+        display.key("Down", "Right", *["Down"] * 5)
+        display.screenshot("menu-kill-stubborn")
+        display.key("Return")
+        wait_for("the confirmation", lambda: display.visible_windows("Kill agent"))
+        display.key("alt+k")
+        wait_for("SIGTERM to reach it", lambda: marker.exists() and marker.read_text() == "SIGTERM")
+        wait_for(
+            "it to show as still running after SIGTERM",
+            lambda: ["ollama · sonnet", "still running after SIGTERM"] in app.state()["running"],
+            timeout=15,
+        )
+        assert app.state()["icon"]["count"] == 5 and stubborn.poll() is None
+        assert stored_status(app, "stubborn") == "running"  # recorded killed only once it is gone
+        display.screenshot("told-still-running")
+        # The tray said so in a balloon over its icon (no notification server here): let it go.
+        wait_for("the balloon to go", lambda: not popup_menu(display), timeout=15)
+        display.click(x, y, button=3)
+        wait_for("the menu again", lambda: popup_menu(display))
+        display.key("Down", "Right", *["Down"] * 6)  # past Kill… to Force kill…, now last
+        display.screenshot("menu-still-running")
+        display.key("Return")
+        wait_for("the force-kill question", lambda: display.visible_windows("Force kill"))
+        display.screenshot("confirm-force-kill")
+        display.key("alt+f")
+        wait_for("the agent to end", lambda: stubborn.poll() is not None, timeout=10)
+        wait_for("the store to say killed", lambda: stored_status(app, "stubborn") == "killed", timeout=10)
+        wait_for("the badge to say 4", lambda: app.state()["icon"]["count"] == 4)
+    finally:
+        if stubborn.poll() is None:
+            stubborn.kill()
+        stubborn.wait()
+
+
+def stored_status(app: RunningApp, entry_id: str) -> str:
+    return str(
+        next(
+            e["status"] for e in json.loads(app.agents.store.read_bytes())["processes"] if e["id"] == entry_id
+        )
+    )
 
 
 def test_double_click_opens_the_window_with_the_nested_tree(

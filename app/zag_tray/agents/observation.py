@@ -52,6 +52,10 @@ class EndFacts:
     """When the tray saw the process of an entry stored running gone (zag recorded no end)."""
     ended_by: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Agents the user's own stop or kill ended, by id: the signal."""
+    held: frozenset[str] = frozenset()
+    """Ended by the user, announced once those signalled with them are gone too."""
+    released: frozenset[str] = frozenset()
+    """Ended by the user, held before and announced now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +222,10 @@ def _one_per_session(running: tuple[Entry, ...], lineage: Lineage) -> tuple[Entr
 def _finished_between(before: Observation | None, now: Observation) -> tuple[Finished, ...]:
     if before is None:
         return ()
-    still = {e.id for e in now.running}
-    gone = [e.id for e in before.running if e.id not in still]
+    still, ends = {e.id for e in now.running}, now.ends
+    was_running = {e.id for e in before.running}
+    gone = [e.id for e in before.running if e.id not in still and e.id not in ends.held]
+    gone += sorted((ends.released & (was_running | before.ends.held)) - set(gone))
     if not gone:
         return ()
     wanted = set(gone)

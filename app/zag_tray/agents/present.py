@@ -152,7 +152,9 @@ def state_line(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
     if seconds is None:
         return outcome(entry, state).label
     joint = "for" if state.status is LiveStatus.RUNNING else "after"
-    return f"{outcome(entry, state).label} {joint} {duration(seconds)}"
+    if state.stopping is not None:  # "still running after SIGTERM for 6s" reads as if it ran 6 s since
+        joint = ", running for"
+    return f"{outcome(entry, state).label} {joint} {duration(seconds)}".replace(" ,", ",")
 
 
 def attention_line(unseen: Sequence[Finished]) -> str:
@@ -226,3 +228,11 @@ PROVIDERS_LISTED: Final = 5
 def by_provider(entries: Iterable[Entry]) -> list[tuple[str, int]]:
     """(provider, agents) pairs, the most agents first, then by name."""
     return sorted(Counter(e.provider for e in entries).items(), key=lambda item: (-item[1], item[0]))
+
+
+def running_states(observation: Observation) -> list[list[str]]:
+    """[title, state label] of each running agent, newest first: what the menu shows."""
+    return [
+        [title(e), outcome(e, observation.state_of(e)).label]
+        for e in sorted(observation.running, key=lambda e: e.sort_key, reverse=True)
+    ]

@@ -65,9 +65,16 @@ class Monitor:
         if settled.recorded:  # a kill was written: show the store as it now is
             error, later = self._read()
             change = change if later is None else later
-        self._remember(settled.ended, checked, now)
+        self._remember(settled.ended | settled.held, checked, now)
         stopping = {e.id: _recorded_end(e) for e in alive_ended} | settled.stopping
-        ends = EndFacts(stopping, tuple(alive_ended), dict(self._gone_at), dict(self._ended_by))
+        ends = EndFacts(
+            stopping,
+            tuple(alive_ended),
+            dict(self._gone_at),
+            dict(self._ended_by),
+            frozenset(settled.held),
+            frozenset(settled.ended),
+        )
         self._last = observe(self._facts, checked, self._last, error=error, change=change, ends=ends)
         return self._last
 

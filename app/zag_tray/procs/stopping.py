@@ -10,6 +10,7 @@ it at every observation (:meth:`StopTracker.settle`, on the watcher's worker).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterable, Mapping
@@ -35,11 +36,12 @@ RECORDED_BY_KILL: Final = frozenset({"SIGTERM", "SIGKILL"})
 
 @dataclass(frozen=True, slots=True)
 class Signalled:
-    """A signal the user sent to an agent's process."""
+    """A signal the user sent to an agent's process, with others at once (``batch``)."""
 
     entry: Entry
     signal: str
     at: float
+    batch: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,10 @@ class Settled:
     stopping: dict[str, Stopping] = field(default_factory=dict)
     """Still running, by id."""
     ended: dict[str, str] = field(default_factory=dict)
-    """Gone since the last look, by id: the signal that ended them."""
+    """Gone, by id, the signal that ended them: to announce now, all those signalled together
+    at once (a kill tree of 4 is "4 agents killed", however their ends are spread)."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Gone, not announced yet: others signalled with them are still on their way."""
     recorded: bool = False
     """A kill was written to the store (read it again)."""
 
@@ -61,12 +66,15 @@ class StopTracker:
         self.grace = grace
         self._lock = threading.Lock()
         self._signalled: dict[str, Signalled] = {}
+        self._gone: dict[str, Signalled] = {}  # gone, held until the rest of their batch is
+        self._batches = itertools.count()
 
     def add(self, entries: Iterable[Entry], signal: str, at: float) -> None:
-        """``signal`` was sent to the processes of ``entries`` at ``at``."""
+        """``signal`` was sent to the processes of ``entries`` at ``at``, together."""
         with self._lock:
+            batch = next(self._batches)
             for entry in entries:
-                self._signalled[entry.id] = Signalled(entry, signal, at)
+                self._signalled[entry.id] = Signalled(entry, signal, at, batch)
 
     def settle(self, store: Path, checked: Mapping[str, LiveStatus], now: float) -> Settled:
         """Sort the signalled agents by what ``checked`` (live statuses, by id) says of them;
@@ -74,26 +82,33 @@ class StopTracker:
         them running."""
         with self._lock:
             signalled = dict(self._signalled)
-        if not signalled:
+        if not signalled and not self._gone:
             return Settled()
-        result = Settled()
+        stopping: dict[str, Stopping] = {}
         gone: list[Signalled] = []
+        waiting: set[int] = set()  # batches with a member on its way out, within the grace
         for entry_id, each in signalled.items():
             status = checked.get(entry_id)
             if status is LiveStatus.RUNNING:
                 overdue = now - each.at > self.grace
-                result.stopping[entry_id] = Stopping(each.signal, each.at, True, overdue)
+                stopping[entry_id] = Stopping(each.signal, each.at, True, overdue)
+                if not overdue:
+                    waiting.add(each.batch)
             elif status is LiveStatus.UNVERIFIED and now - each.at < FORGET_SECONDS:
-                continue  # neither running nor provably gone: nothing said yet
+                waiting.add(each.batch)  # neither running nor provably gone: nothing said yet
             else:
                 gone.append(each)
-                result.ended[entry_id] = each.signal
         with self._lock:
             for each in gone:
                 if self._signalled.get(each.entry.id) is each:
                     del self._signalled[each.entry.id]
+                self._gone[each.entry.id] = each
+            held = {i: g.signal for i, g in self._gone.items() if g.batch in waiting}
+            ended = {i: g.signal for i, g in self._gone.items() if g.batch not in waiting}
+            for entry_id in ended:
+                del self._gone[entry_id]
         recorded = _record_killed(store, [each.entry for each in gone if each.signal in RECORDED_BY_KILL])
-        return Settled(result.stopping, result.ended, recorded)
+        return Settled(stopping, ended, held, recorded)
 
 
 def _record_killed(store: Path, entries: list[Entry]) -> bool:

@@ -27,11 +27,14 @@ log = logging.getLogger(__name__)
 
 
 def build_tray(
-    choice: BaseDirChoice, settings_file: Path | None = None, notifier: Notifier | None = None
+    choice: BaseDirChoice,
+    settings_file: Path | None = None,
+    notifier: Notifier | None = None,
+    tracker: StopTracker | None = None,
 ) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
-    checker, tracker = LivenessChecker(), StopTracker()
+    checker, tracker = LivenessChecker(), tracker or StopTracker()
     watcher = StoreWatcher(Monitor(choice.store, checker, tracker=tracker))
     controller = AgentController(choice.store, checker, ask, tracker=tracker)
     settings_file = settings_file or settings_path()

@@ -105,9 +105,10 @@ class Notifier(QObject):
             self._send(notice, batch)
         return notice
 
-    def message(self, text: str) -> None:
-        """A message of the app's own (an action's result or error)."""
-        self._send(Notice("zag-tray", text, None, urgent=False), None)
+    def message(self, text: str, about: str | None = None) -> None:
+        """A message of the app's own (an action's result or error); a click on it shows the
+        agent it is ``about``, if any, else the window."""
+        self._send(Notice("zag-tray", text, about, urgent=False), None)
 
     def _send(self, notice: Notice, batch: _Batch | None) -> None:
         client = self._client

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from zag_tray.agents.notices import Notice
 from zag_tray.agents.observation import Finished, Observation
-from zag_tray.agents.present import attention_line, failed, still_running_line, tooltip
+from zag_tray.agents.present import attention_line, failed, running_states, still_running_line, tooltip
 from zag_tray.agents.text import markup_inert
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.files import atomic_write
@@ -30,7 +30,6 @@ from zag_tray.ui.controller import AgentController
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
-from zag_tray.ui.plain import balloon_text
 from zag_tray.ui.questions import Question
 from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.watcher import StoreWatcher
@@ -46,7 +45,7 @@ def ask(question: Question) -> bool:
     does ("Kill 4 agents"), Cancel the default."""
     box = QMessageBox(QMessageBox.Icon.Warning, question.title, question.text)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    go = box.addButton(question.accept, QMessageBox.ButtonRole.DestructiveRole)
+    go = box.addButton(f"&{question.accept}", QMessageBox.ButtonRole.DestructiveRole)  # Alt+K, Alt+F
     box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
     box.exec()
     return box.clickedButton() is go
@@ -221,7 +220,7 @@ class TrayApp(QObject):
         """A notice on the icon, where no notification server is on the session bus."""
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             kind = QSystemTrayIcon.MessageIcon.Critical if urgent else QSystemTrayIcon.MessageIcon.Information
-            self.icon.showMessage(title, balloon_text(text), kind, 10000)
+            self.icon.showMessage(title, text, kind, 10000)  # drawn as plain text (Qt's own balloon too)
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -268,13 +267,14 @@ class TrayApp(QObject):
             self.show_message(f"Agent {entry_id} is not in the store any more.")
 
     @Slot(str)
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, about: str | None = None) -> None:
         """An action's result or error: in the open window's status bar, and as a notification
-        (a dialog where neither a window nor a tray is there to show it)."""
+        (a dialog where neither a window nor a tray is there to show it); a click on the
+        notification shows the agent it is ``about``."""
         if self._window is not None:
             self._window.show_note(text)
         if self.notifier.through_server or self.icon.isVisible():
-            self.notifier.message(text)
+            self.notifier.message(text, about)
         elif not self.window_visible():
             QMessageBox.warning(None, "zag-tray", text)
 
@@ -291,7 +291,7 @@ class TrayApp(QObject):
             each = stopping.get(entry.id)
             if each is not None and each.by_user and each.overdue and entry.id not in self._told_overdue:
                 self._told_overdue.add(entry.id)
-                self.show_message(still_running_line(entry, each, time.time()))
+                self.show_message(still_running_line(entry, each, time.time()), entry.id)
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -319,6 +319,7 @@ class TrayApp(QObject):
                 "attention": self.look.attention,
             },
             "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
+            "running": [] if self.observation is None else running_states(self.observation),
             "window_visible": self.window_visible(),
             "window_rows": [] if self._window is None else self._window.visible_rows(),
         }
