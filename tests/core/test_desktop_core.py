@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.desktop_entry import unquote_exec
+from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
 from zag_tray.desktop.instance import InstanceLock
 from zag_tray.desktop.logs import setup_logging
-from zag_tray.desktop.paths import runtime_dir
+from zag_tray.desktop.paths import BaseDirChoice, runtime_dir, store_label
 from zag_tray.desktop.settings import Settings, load_settings, save_settings
 from zag_tray.desktop.terminal import TerminalError, open_terminal, terminal_command
 
@@ -252,3 +253,21 @@ def test_runtime_dir_without_xdg_runtime_dir_is_quiet(
     if sys.platform.startswith("linux"):
         assert folder.is_absolute() and str(os.getuid()) in str(folder)
         assert "XDG_RUNTIME_DIR" in caplog.text
+
+
+def test_start_at_login_from_the_demo_registers_the_tray_not_the_demo() -> None:
+    assert launch_command(["python", "-m", "zag_tray", "demo", "--verbose"], "/venv/bin/python") == [
+        "/venv/bin/python",
+        "-m",
+        "zag_tray",
+        "--verbose",
+    ]
+    kept = launch_command(["python", "-m", "zag_tray", "--base-dir", "demo"], "/venv/bin/python")
+    assert kept[-2:] == ["--base-dir", "demo"]  # a folder of that name is not the demo
+
+
+def test_a_store_is_named_only_when_it_is_not_zags_own(fake_home: Path) -> None:
+    assert store_label(BaseDirChoice(fake_home / ".zag", "zag's own")) == ""
+    assert store_label(BaseDirChoice(fake_home / "work" / "zag", "flag")) == "~/work/zag"
+    assert store_label(BaseDirChoice(Path("/srv/zag"), "flag")) == "/srv/zag"
+    assert app_name("") == "zag-tray" and app_name("~/work/zag") == "zag-tray (~/work/zag)"

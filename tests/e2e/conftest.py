@@ -219,7 +219,7 @@ def start_app(display: Display, tmp_path: Path) -> Iterator[Callable[[], Running
     def start() -> RunningApp:
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
-        app = RunningApp(display, tmp_path / "zag", home)
+        app = RunningApp(display, home / ".zag", home)  # zag's own location: the tray names no store
         started.append(app)
         wait_for("the app's first observation", lambda: app.state().get("observed"), timeout=10)
         return app

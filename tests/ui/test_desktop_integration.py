@@ -17,8 +17,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.desktop_entry import unquote_exec
 from tests.factories import make_entry, stored, write_store
+from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import XdgAutostart, launch_command
-from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.desktop.paths import BaseDirChoice, store_label
 from zag_tray.desktop.settings import Settings, load_settings, save_settings
 from zag_tray.ui.app import be_a_window, build_tray
 from zag_tray.ui.settings_dialog import SettingsDialog
@@ -225,3 +226,37 @@ def test_notifications_toggle_in_the_menu_is_saved(tray: TrayApp) -> None:
     toggle.trigger()
     assert not load_settings(tray.settings_file).notifications
     assert not _menu_toggle(tray, "Notifications").isChecked()
+
+
+def test_a_tray_on_another_store_names_it_in_the_tooltip_and_the_window(
+    four: Agents, qtbot: QtBot, settings_file: Path
+) -> None:
+    app = build_tray(BaseDirChoice(four.base, "test"), settings_file)
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
+        named = app_name(store_label(BaseDirChoice(four.base, "test")))
+        assert named.startswith("zag-tray (/")
+        assert app.icon.toolTip().splitlines()[0] == f"{named}: 4 agents running (4 top-level)"
+        assert app.window.windowTitle() == f"{named} — agents"
+    finally:
+        app.shutdown()
+
+
+def test_the_window_without_a_tray_starts_unfolded(tray: TrayApp, qtbot: QtBot, four: Agents) -> None:
+    four.entries["b"]["parent_process_id"] = "a"
+    four.save()
+    qtbot.waitUntil(
+        lambda: tray.observation is not None and len(tray.observation.running_forest) == 3, timeout=5000
+    )
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    quit_before = app.quitOnLastWindowClosed()
+    try:
+        be_a_window(app, tray)
+        index = tray.window.model.index_of_id("a")
+        assert tray.window.view.isExpanded(index)
+    finally:
+        app.setQuitOnLastWindowClosed(quit_before)
+        tray.window.allow_close = False
+        tray.window.hide()

@@ -279,3 +279,27 @@ def test_open_zag_folder_opens_the_base_dir(live_sample: LiveSample, qtbot: QtBo
     controller, _ = controller_for(live_sample, answer=True, opened=opened)
     controller.open_folder()
     assert opened == [QUrl.fromLocalFile(str(live_sample.base))]
+
+
+def test_open_root_with_no_file_manager_says_so_once(
+    live_sample: LiveSample, tmp_path: Path, qtbot: QtBot
+) -> None:
+    write_one(live_sample.base, "r", 1, root=str(tmp_path))
+    controller, _ = controller_for(live_sample, answer=True)
+    controller.open_url = lambda url: False  # what QDesktopServices says with no handler for folders
+    messages: list[str] = []
+    controller.message.connect(messages.append)
+    controller.open_root("r")
+    controller.open_folder()
+    assert messages == [
+        f"Could not open {tmp_path}: no file manager is set up here",
+        f"Could not open {live_sample.base}: no file manager is set up here",
+    ]
+
+
+def test_copy_id_confirms_briefly(live_sample: LiveSample, qtbot: QtBot) -> None:
+    controller, _ = controller_for(live_sample, answer=True)
+    with qtbot.waitSignal(controller.noted) as noted, qtbot.assertNotEmitted(controller.message):
+        controller.copy_id(ORCH)
+    assert noted.args == [f"Copied {ORCH} to the clipboard"]
+    assert QApplication.clipboard().text() == ORCH

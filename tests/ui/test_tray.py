@@ -36,7 +36,7 @@ def tray(live_sample: LiveSample, qtbot: QtBot, settings_file: Path) -> Iterator
 
 def test_tooltip_and_icon_show_the_running_agents(tray: TrayApp) -> None:
     tooltip = tray.icon.toolTip().splitlines()
-    assert tooltip[0] == "zag-tray: 4 agents running (2 top-level)"
+    assert tooltip[0] == f"{tray.name}: 4 agents running (2 top-level)"  # named: not ~/.zag
     assert tooltip[1:4] == ["claude: 2 (1 top-level)", "codex: 1 (0 top-level)", "ollama: 1 (1 top-level)"]
     assert tooltip[4].startswith("longest: claude · opus, ")
     assert tray.look.state is IconState.BUSY and tray.look.count == 4

@@ -272,3 +272,71 @@ def test_a_double_click_keeps_the_keys_on_the_tree_and_enter_moves_to_the_detail
     assert killed.args == ["w2", False]
     qtbot.keyClick(window.view, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is window.details.labels["id"]
+
+
+def test_sorting_filtering_and_running_only_keep_the_selection_on_the_same_agent(
+    window: AgentWindow, qtbot: QtBot
+) -> None:
+    assert window.select_entry("g")
+    window.sort_by(Column.PID, Qt.SortOrder.DescendingOrder)
+    assert window.selected_id() == "g" and window.details.labels["id"].text() == "g"
+    window.running_only.setChecked(False)
+    assert window.selected_id() == "g"
+    window.filter_edit.setText("claude")  # orch and g are claude's
+    qtbot.waitUntil(lambda: shown(window) == [(0, "orch"), (1, "w1"), (2, "g")])
+    assert window.selected_id() == "g"
+    window.filter_edit.setText("gemini")  # g is filtered out: no other agent takes its place
+    qtbot.waitUntil(lambda: shown(window) == [(0, "orch"), (1, "w2")])
+    assert window.selected_id() is None
+    assert window.details.placeholder.text() == "The selected agent g is hidden by the filter."
+    assert not window.agent_actions["kill"].isEnabled()
+    window.filter_edit.clear()
+    qtbot.waitUntil(lambda: window.selected_id() == "g")
+
+
+def test_the_filter_matches_every_column_shown(window: AgentWindow, qtbot: QtBot) -> None:
+    window.filter_edit.setText("700")  # g's pid
+    qtbot.waitUntil(lambda: shown(window) == [(0, "orch"), (1, "w1"), (2, "g")])
+    window.filter_edit.setText("gemini · sonnet")  # the Agent column's text
+    qtbot.waitUntil(lambda: shown(window) == [(0, "orch"), (1, "w2")])
+    window.filter_edit.setText("EXEC")  # every command
+    qtbot.waitUntil(lambda: len(shown(window)) == 4)
+
+
+def test_a_match_only_among_finished_agents_says_to_untick_running_only(
+    window: AgentWindow, qtbot: QtBot
+) -> None:
+    window.filter_edit.setText("ollama")  # only the finished "done"
+    qtbot.waitUntil(lambda: shown(window) == [])
+    assert window.placeholder.text() == "1 finished agent matches: untick “Running only” to see them."
+
+
+def test_the_tree_gets_the_room_and_the_details_fold_away(window: AgentWindow, qtbot: QtBot) -> None:
+    tree, details = window.splitter.sizes()
+    assert tree > details > 0
+    window.details_toggle.click()
+    assert window.splitter.widget(1).isHidden()
+    window.details_toggle.click()
+    assert not window.splitter.widget(1).isHidden()
+
+
+def test_with_nothing_selected_the_details_say_so_without_empty_fields(qtbot: QtBot) -> None:
+    win = AgentWindow("/tmp/x/processes.json")
+    qtbot.addWidget(win)
+    win.show_and_raise()
+    assert win.details.pages.currentWidget() is win.details.placeholder
+    assert win.details.placeholder.text() == "Select an agent to see everything zag recorded about it."
+    assert not win.details.fields.isVisible()
+
+
+def test_force_kill_shows_only_for_an_agent_being_stopped(window: AgentWindow) -> None:
+    window.select_entry("w2")
+    assert not window.buttons["force_kill"].isVisible() and window.buttons["kill"].isVisible()
+    window.apply(observe(ends=EndFacts(stopping={"w2": Stopping("SIGTERM", 1000.0, by_user=True)})))
+    assert window.buttons["force_kill"].isVisible()
+
+
+def test_a_store_that_is_not_zags_own_is_named_in_the_title(qtbot: QtBot) -> None:
+    win = AgentWindow("/srv/other/processes.json", name="zag-tray (/srv/other)")
+    qtbot.addWidget(win)
+    assert win.windowTitle() == "zag-tray (/srv/other) — agents"

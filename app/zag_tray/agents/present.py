@@ -176,23 +176,29 @@ def still_running_line(entry: Entry, stopping: Stopping, now: float) -> str:
     )
 
 
-def tooltip(observation: Observation | None, now: float, attention: str = "") -> str:
+def app_name(store_label: str = "") -> str:
+    """ "zag-tray", or "zag-tray (~/work/.zag)" for a tray on another store than zag's own:
+    two trays on two stores can be told apart (tooltip, window title)."""
+    return f"zag-tray ({one_line(store_label, 60)})" if store_label else "zag-tray"
+
+
+def tooltip(observation: Observation | None, now: float, attention: str = "", name: str = "zag-tray") -> str:
     """The tray icon's tooltip: counts by provider (all and top-level) and the
     longest-running agent, or the error; why the icon has its dot, if it has one."""
     if observation is None:
-        return "zag-tray: reading the store…"
+        return f"{name}: reading the store…"
     lines = []
     if observation.error:
-        lines.append(f"zag-tray: store error: {one_line(observation.error, 160)}")
+        lines.append(f"{name}: store error: {one_line(observation.error, 160)}")
     running = observation.running
     if not running:
-        lines.append("zag-tray: no agents running")
+        lines.append(f"{name}: no agents running")
         if attention:
             lines.append(attention)
         return "\n".join(lines)
     top = observation.running_forest
     lines.append(
-        f"zag-tray: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
+        f"{name}: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
     )
     if attention:
         lines.append(attention)

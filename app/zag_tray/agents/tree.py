@@ -180,8 +180,9 @@ def prune_forest(roots: list[Node], keep: Callable[[Entry], bool]) -> list[Node]
 
 
 def entry_matcher(text: str, provider: str = "") -> Callable[[Entry], bool] | None:
-    """What the window's filter keeps: ``provider`` exactly (if given) and ``text`` anywhere
-    in the id, provider, model, prompt or root, ignoring case. None: no filter at all."""
+    """What the window's filter keeps: ``provider`` exactly (if given) and ``text`` anywhere in
+    what the window's columns show of an agent (its id, "provider · model", status, pid,
+    command, root, prompt), ignoring case. None: no filter at all."""
     needle = text.casefold().strip()
     if not needle and not provider:
         return None
@@ -191,8 +192,16 @@ def entry_matcher(text: str, provider: str = "") -> Callable[[Entry], bool] | No
             return False
         if not needle:
             return True
-        fields = (entry.id, entry.provider, entry.model, entry.prompt, entry.root)
-        return needle in " ".join(x for x in fields if x).casefold()
+        fields = (
+            entry.id,
+            f"{entry.provider} · {entry.model}",
+            entry.status,
+            str(entry.pid),
+            entry.command,
+            entry.prompt,
+            entry.root,
+        )
+        return needle in "\n".join(x for x in fields if x).casefold()
 
     return matches
 

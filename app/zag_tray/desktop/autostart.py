@@ -25,11 +25,13 @@ def launch_command(argv: Sequence[str] | None = None, executable: str | None = N
     """The command line that started this process, with absolute paths (a login has no cwd).
 
     ``python -m zag_tray ...`` stays that, with this interpreter; the ``zag-tray``
-    script is run by this interpreter too, so a virtual environment keeps working.
+    script is run by this interpreter too, so a virtual environment keeps working. The
+    demo is never what starts at login: ``zag-tray demo`` registers the tray itself.
     """
     argv = list(sys.orig_argv if argv is None else argv)
     executable = executable or sys.executable
-    args = argv[1:]
+    given = argv[1:]
+    args = [a for n, a in enumerate(given) if a != "demo" or (n and given[n - 1] == "--base-dir")]
     if args and not args[0].startswith("-") and Path(args[0]).exists():
         args[0] = str(Path(args[0]).resolve())  # the script
     return [executable, *args]

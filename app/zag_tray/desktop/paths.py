@@ -94,6 +94,15 @@ def resolve_base_dir(flag: str | None = None, env: Mapping[str, str] | None = No
     )
 
 
+def store_label(choice: BaseDirChoice) -> str:
+    """How a tray on ``choice`` names its store: nothing for zag's own (~/.zag), else the base
+    directory, shortened to ~ where it is under home."""
+    if choice.path == zag_home_dir():
+        return ""
+    text, home = str(choice.path), str(Path.home())
+    return "~" + text[len(home) :] if home not in ("", "/") and text.startswith(home + os.sep) else text
+
+
 def config_dir() -> Path:
     """The tray's own settings directory."""
     return guarded(Path(platformdirs().user_config_dir(APP_NAME, appauthor=False)))

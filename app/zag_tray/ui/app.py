@@ -10,9 +10,10 @@ from PySide6.QtCore import QFileSystemWatcher, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from zag_tray import __version__
+from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import autostart_for
 from zag_tray.desktop.instance import InstanceLock
-from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.desktop.paths import BaseDirChoice, store_label
 from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
@@ -35,17 +36,19 @@ def build_tray(
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
     checker, tracker = LivenessChecker(), tracker or StopTracker()
+    name = app_name(store_label(choice))
     watcher = StoreWatcher(Monitor(choice.store, checker, tracker=tracker))
     controller = AgentController(choice.store, checker, ask, tracker=tracker)
     settings_file = settings_file or settings_path()
     return TrayApp(
         watcher,
         controller,
-        lambda: AgentWindow(str(choice.store)),
+        lambda: AgentWindow(str(choice.store), name),
         load_settings(settings_file),
         settings_file,
         autostart_for(),
         notifier or Notifier(),
+        name=name,
     )
 
 

@@ -37,6 +37,9 @@ class AgentController(QObject):
 
     message = Signal(str)
     """A one-line message for the user (errors, results)."""
+    noted = Signal(str)
+    """A brief confirmation (Copy ID): shown a moment where the user is looking, never a
+    notification."""
     signalled = Signal()
     """A stop or kill reached an agent: look again now ("stopping…" shows at once)."""
     finished = Signal()
@@ -123,7 +126,16 @@ class AgentController(QObject):
         except ActionError as exc:
             self.message.emit(one_line(str(exc), MESSAGE_CHARS))
             return
-        self.open_url(QUrl.fromLocalFile(str(root)))
+        self._open_folder(root)
+
+    def _open_folder(self, folder: Path) -> None:
+        """The desktop's file manager on ``folder``; where none answers, the user hears so."""
+        if not self.open_url(QUrl.fromLocalFile(str(folder))):
+            self.message.emit(
+                one_line(
+                    f"Could not open {visible(str(folder))}: no file manager is set up here", MESSAGE_CHARS
+                )
+            )
 
     def open_terminal(self, entry_id: str) -> None:
         """The user's terminal, in the agent's root (an existing directory only)."""
@@ -138,7 +150,7 @@ class AgentController(QObject):
     def open_folder(self) -> None:
         folder = self.store.parent
         if folder.is_dir():
-            self.open_url(QUrl.fromLocalFile(str(folder)))
+            self._open_folder(folder)
         else:
             self.message.emit(f"{folder} does not exist yet (zag has not run here).")
 
@@ -150,6 +162,8 @@ class AgentController(QObject):
             self.message.emit(
                 f"This id holds control or direction characters; copied as {one_line(entry_id, 80)}"
             )
+        else:
+            self.noted.emit(f"Copied {one_line(entry_id, 40)} to the clipboard")
 
     def copy_text(self, what: str, text: str) -> None:
         """A whole field to the clipboard (line breaks kept, other hidden characters escaped)."""

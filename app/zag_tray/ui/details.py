@@ -10,7 +10,17 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
@@ -36,6 +46,7 @@ FIELDS = (
     "prompt",
 )
 _LINK = "parent_process_id"
+NOTHING_SELECTED = "Select an agent to see everything zag recorded about it."
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 
 
@@ -50,7 +61,20 @@ class DetailsPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = form = QFormLayout(self)
+        self.fields = QWidget()
+        self.placeholder = QLabel(NOTHING_SELECTED)
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: palette(placeholder-text); padding: 12px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(self.fields)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages, 1)
+        self.form = form = QFormLayout(self.fields)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.labels: dict[str, QLabel] = {}
         self.copy_all: dict[str, QToolButton] = {}
         self._values: dict[str, str] = {}
@@ -64,7 +88,7 @@ class DetailsPane(QWidget):
             else:
                 label.setTextFormat(Qt.TextFormat.PlainText)
                 label.setTextInteractionFlags(_SELECTABLE)
-            label.setWordWrap(name == "prompt")
+            label.setWordWrap(True)  # a side panel: long values wrap rather than widen it
             copy = QToolButton()
             copy.setText("Copy all")
             copy.setToolTip(f"Copy the whole {name.replace('_', ' ')}")
@@ -77,16 +101,20 @@ class DetailsPane(QWidget):
             form.addRow(name.replace("_", " ") + ":", row)
 
     def add_buttons(self, actions: Mapping[str, QAction]) -> dict[str, QToolButton]:
-        """A row of buttons under the fields, one per action (which it shows and follows)."""
-        row = QHBoxLayout()
+        """Buttons under the fields, three a row, one per action: each shows, follows and is
+        shown or hidden with its action."""
+        grid = QGridLayout()
         buttons = {}
-        for key, action in actions.items():
+        for n, (key, action) in enumerate(actions.items()):
             action.setIconText(action.text())  # a tool button shows the icon text, which drops "…"
-            buttons[key] = QToolButton()
-            buttons[key].setDefaultAction(action)
-            row.addWidget(buttons[key])
-        row.addStretch(1)
-        self.form.addRow(row)
+            button = buttons[key] = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setVisible(action.isVisible())
+            action.visibleChanged.connect(functools.partial(_follow_visibility, button, action))
+            grid.addWidget(button, n // 3, n % 3)
+        self.form.addRow(grid)
         return buttons
 
     def _parent_link(self, _: str) -> None:
@@ -98,7 +126,10 @@ class DetailsPane(QWidget):
         self.copy_requested.emit(name, self._values[name])
 
     def show_entry(self, entry: Entry | None, state: AgentState, now: float) -> None:
-        """Show ``entry`` (nothing for None) in ``state``."""
+        """Show ``entry`` in ``state``; for None, a line saying there is nothing selected."""
+        self.pages.setCurrentWidget(self.placeholder if entry is None else self.fields)
+        if entry is None:
+            self.placeholder.setText(NOTHING_SELECTED)
         self._values = {}
         self._parent = None if entry is None else entry.parent_process_id
         for name, label in self.labels.items():
@@ -109,6 +140,16 @@ class DetailsPane(QWidget):
             if cut:
                 self._values[name] = whole  # type: ignore[assignment]
             self.copy_all[name].setVisible(cut)
+
+    def show_hidden(self, entry_id: str) -> None:
+        """The agent selected is not shown (a filter, or "Running only"): say so, and show no
+        other agent's fields in its place."""
+        self.pages.setCurrentWidget(self.placeholder)
+        self.placeholder.setText(f"The selected agent {one_line(entry_id, 40)} is hidden by the filter.")
+
+
+def _follow_visibility(button: QToolButton, action: QAction) -> None:
+    button.setVisible(action.isVisible())
 
 
 def _limit(name: str) -> int:

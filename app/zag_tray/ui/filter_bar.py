@@ -24,7 +24,7 @@ class FilterBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.text = QLineEdit(placeholderText="Filter by id, provider, model, prompt or root")
+        self.text = QLineEdit(placeholderText="Filter: id, agent, status, pid, command, root, prompt…")
         self.text.setClearButtonEnabled(True)
         self.running_only = QCheckBox("Running only")
         self.running_only.setChecked(True)

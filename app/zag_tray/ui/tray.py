@@ -64,9 +64,13 @@ class TrayApp(QObject):
         autostart: Autostart,
         notifier: Notifier,
         parent: QObject | None = None,
+        *,
+        name: str = "zag-tray",
     ) -> None:
         super().__init__(parent)
         self.watcher, self.controller, self.notifier = watcher, controller, notifier
+        self.name = name
+        """The tray's name where the user reads it: "zag-tray", with the store when not zag's own."""
         self._make_window = make_window
         self._window: AgentWindow | None = None  # built when first needed: most days it never is
         self.autostart = autostart
@@ -85,12 +89,13 @@ class TrayApp(QObject):
         self.menu.aboutToShow.connect(self.rebuild_menu)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        self.icon.setToolTip(markup_inert(tooltip(None, time.time())))
+        self.icon.setToolTip(markup_inert(tooltip(None, time.time(), name=name)))
         self._single_click = QTimer(self, singleShot=True)
         self._single_click.timeout.connect(self._show_menu_at_cursor)
         self._menu_pos = QPoint()
         watcher.observed.connect(self.apply)
         controller.message.connect(self.show_message)
+        controller.noted.connect(self.show_briefly)
         controller.signalled.connect(watcher.refresh)
         self.icon.messageClicked.connect(notifier.balloon_clicked)
         notifier.clicked.connect(self._notification_clicked)
@@ -193,7 +198,8 @@ class TrayApp(QObject):
             if look != self.look:
                 self.look = look
                 self.icon.setIcon(tray_icon(look))
-        self.icon.setToolTip(markup_inert(tooltip(observation, time.time(), attention_line(self.unseen))))
+        shown = tooltip(observation, time.time(), attention_line(self.unseen), self.name)
+        self.icon.setToolTip(markup_inert(shown))
         self.write_state()
 
     @Slot()
@@ -277,6 +283,14 @@ class TrayApp(QObject):
             self.notifier.message(text, about)
         elif not self.window_visible():
             QMessageBox.warning(None, "zag-tray", text)
+
+    @Slot(str)
+    def show_briefly(self, text: str) -> None:
+        """A confirmation: in the window's status bar while it is open, else on the icon."""
+        if self.window_visible():
+            self.window.statusBar().showMessage(text, 3000)
+        elif self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage("zag-tray", text, QSystemTrayIcon.MessageIcon.NoIcon, 2000)
 
     def _clear_attention(self) -> None:
         if self.unseen:

@@ -8,17 +8,18 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Collection, Iterator
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -28,19 +29,16 @@ from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.status import PLAIN, LiveStatus
 from zag_tray.agents.tree import (
-    Node,
-    build_forest,
     descendants_deepest_first,
     find_node,
-    prune_forest,
-    sorted_forest,
 )
 from zag_tray.desktop.memory import release_free_memory
 from zag_tray.ui.agent_actions import AgentActions
-from zag_tray.ui.columns import Column, sort_value
+from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane, status_line
 from zag_tray.ui.filter_bar import FilterBar, Note
 from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
+from zag_tray.ui.shown import Choices, forest, newer, why_empty
 from zag_tray.ui.tree_view import AgentTreeView
 
 
@@ -59,9 +57,9 @@ class AgentWindow(QMainWindow):
     refresh_requested = Signal()
     shown = Signal()
 
-    def __init__(self, store_path: str) -> None:
+    def __init__(self, store_path: str, name: str = "zag-tray") -> None:
         super().__init__()
-        self.setWindowTitle("zag-tray — agents")
+        self.setWindowTitle(f"{name} — agents")
         self.resize(1100, 640)
         self.allow_close = False
         """Set when the app quits (Qt 6 asks windows to close first) or when there is no tray."""
@@ -69,6 +67,8 @@ class AgentWindow(QMainWindow):
         self.observation: Observation | None = None
         self._lingering: dict[str, tuple[Entry, float]] = {}
         """Agents that just stopped running, and when: shown (in red) a moment longer."""
+        self._chosen: str | None = None
+        """The agent the user selected last, kept selected across new trees (filter, sort...)."""
         self.model = AgentTreeModel(self)
         self._sort: tuple[int, Qt.SortOrder] = (Column.STARTED, Qt.SortOrder.DescendingOrder)
         self._build()
@@ -90,15 +90,26 @@ class AgentWindow(QMainWindow):
 
         top = QHBoxLayout()
         top.addWidget(self.filters, 1)
+        self.details_toggle = QPushButton("Details")
+        self.details_toggle.setCheckable(True)
+        self.details_toggle.setChecked(True)
+        self.details_toggle.setToolTip("Show or hide the details of the selected agent (Ctrl+I)")
+        self.details_toggle.setShortcut(QKeySequence("Ctrl+I"))
+        top.addWidget(self.details_toggle)
         settings = QPushButton("Settings…")
         settings.clicked.connect(self.settings_requested)
         top.addWidget(settings)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        # The tree gets the room: the details are a side panel that folds away.
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)
-        splitter.addWidget(self._build_details())
+        details = self._build_details()
+        splitter.addWidget(details)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([700, 400])
+        self.details_toggle.toggled.connect(details.setVisible)
 
         self.note = Note()
 
@@ -121,11 +132,12 @@ class AgentWindow(QMainWindow):
         self.actions_on_agent.requested.connect(self._act)
         self.agent_actions = self.actions_on_agent.by_key
         self.buttons = self.details.add_buttons(self.agent_actions)
-        pane = QWidget()
-        outer = QVBoxLayout(pane)
-        outer.addWidget(self.details)
-        outer.addStretch(1)
-        return pane
+        scroll = QScrollArea()
+        scroll.setWidget(self.details)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(260)
+        return scroll
 
     def _add_shortcuts(self) -> None:
         """Ctrl+F, F5 and Ctrl+W (close to the tray) anywhere in the window; Delete (kill) and
@@ -156,7 +168,7 @@ class AgentWindow(QMainWindow):
         """Show ``observation``: rows change in place, so selection and expansion stay."""
         now = time.time()
         if self._lingering:  # zag may record the end after the process is gone: show its record
-            for entry in _newer(observation, self.observation, self._lingering.keys()):
+            for entry in newer(observation, self.observation, self._lingering.keys()):
                 self._lingering[entry.id] = (entry, self._lingering[entry.id][1])
         for finished in observation.finished:
             self._lingering[finished.entry.id] = (finished.entry, now)
@@ -169,12 +181,29 @@ class AgentWindow(QMainWindow):
     @Slot()
     def _show_anew(self) -> None:
         """A new tree (view, filter or sort changed): built in one go, unfolded (a 100,000-row
-        "All" view too)."""
+        "All" view too), the selection kept on the same agent."""
+        self._chosen = self.selected_id() or self._chosen
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a second at most, at 100,000 rows
         try:
             self._reapply(reset=True)
         finally:
             QApplication.restoreOverrideCursor()
+
+    def _keep_selection(self) -> None:
+        """The agent the user chose stays selected wherever it goes; one filtered out is said to
+        be, and no other agent takes its place (its Kill button would point elsewhere). With
+        nothing chosen yet, the first row."""
+        if self.view.currentIndex().isValid():
+            self._chosen = self.selected_id()
+            return
+        if self._chosen is not None:
+            index = self.model.index_of_id(self._chosen)
+            if index.isValid():
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)
+            return
+        if self.model.rowCount() > 0:
+            self.view.setCurrentIndex(self.model.index(0, 0))
 
     @Slot()
     def _reapply(self, reset: bool = False) -> None:
@@ -184,7 +213,8 @@ class AgentWindow(QMainWindow):
         now = time.time()
         self._lingering = {k: v for k, v in self._lingering.items() if now - v[1] < HIGHLIGHT_SECONDS}
         ended = frozenset(self._lingering)
-        whole = not self.running_only.isChecked() and self.filters.matcher() is None and self._zags_order()
+        choices = self._choices()
+        whole = choices.whole_store
         changing = frozenset(observation.ends.stopping) | frozenset(observation.ends.ended_by)
         applied = (
             whole
@@ -199,58 +229,19 @@ class AgentWindow(QMainWindow):
             )
         )
         if not applied:
-            roots = self._forest(observation)
+            roots = forest(observation, choices, [e for e, _ in self._lingering.values()])
             source, filled = observation.snapshot if whole else None, reset or not self.model.rowCount()
             self.model.apply(roots, observation.state_of, now, ended=ended, reset=reset, source=source)
             if filled:  # rows made in one go (a first fill too): unfolded, as new rows are
                 self.view.expandAll()
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
-        if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
-            self.view.setCurrentIndex(self.model.index(0, 0))
+        self._keep_selection()
         self._show_details()
         self.status_label.setText(status_line(self._store_path, observation))
-        self.view.say_why_empty(self._why_empty(observation))
+        self.view.say_why_empty(why_empty(observation, choices))
 
-    def _why_empty(self, observation: Observation) -> str:
-        if observation.error and not observation.snapshot.entries:
-            return "The store could not be read (see the status bar)."
-        if self.filters.matcher() is not None:
-            return "No agent matches the filter."
-        if not observation.snapshot.entries:
-            return "No agents yet: zag has not run any here."
-        if self.running_only.isChecked():
-            return "No agents running. Untick “Running only” to see the finished ones."
-        return ""
-
-    def _forest(self, observation: Observation) -> list[Node]:
-        """The tree to show: running-only (the observation's own forest) or all, filtered, sorted.
-
-        The "All" view is built here, when the user asks for it (a filter, another order);
-        while it shows zag's order, store changes reach it through ``apply_change`` instead.
-        """
-        if not self.running_only.isChecked():
-            roots = build_forest(observation.snapshot.entries)
-        elif self._lingering:  # just finished: shown (in red) for a moment longer
-            lingering = tuple(e for e, _ in self._lingering.values())
-            roots = build_forest(observation.running + lingering, observation.facts.lineage)
-        else:
-            roots = list(observation.running_forest)
-        matcher = self.filters.matcher()
-        if matcher is not None:
-            roots = prune_forest(roots, matcher)
-        if not self._zags_order():
-            column, order, now = Column(self._sort[0]), self._sort[1], time.time()
-            state_of = observation.state_of
-
-            def key(node: Node) -> object:
-                return sort_value(node.entry, state_of(node.entry), column, now)
-
-            roots = sorted_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
-        return roots
-
-    def _zags_order(self) -> bool:
-        """Newest first: the order the forest is built in, no sorting needed."""
-        return self._sort == (Column.STARTED, Qt.SortOrder.DescendingOrder)
+    def _choices(self) -> Choices:
+        return Choices(self.running_only.isChecked(), self.filters.matcher(), self._sort)
 
     def show_note(self, text: str, timeout_ms: int = 10000) -> None:
         """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""
@@ -282,6 +273,10 @@ class AgentWindow(QMainWindow):
         entry_id = self.selected_id()
         entry = self.model.entry(entry_id) if entry_id else None
         observation = self.observation
+        if entry is None and self._chosen is not None:
+            self.details.show_hidden(self._chosen)
+            self.actions_on_agent.enable_for(False, False, 1)
+            return
         state = PLAIN[LiveStatus.UNKNOWN]
         if entry is not None and observation is not None:
             state = observation.state_of(entry)
@@ -383,12 +378,3 @@ class AgentWindow(QMainWindow):
 
 def _base64(data: QByteArray) -> str:
     return base64.b64encode(data.data()).decode("ascii")  # data() copies while ``data`` is alive
-
-
-def _newer(observation: Observation, before: Observation | None, ids: Collection[str]) -> Iterator[Entry]:
-    """The entries of ``ids`` that ``observation`` stores anew: from the reload's change, or,
-    after a full read (rare), from the snapshot (only while an agent lingers, 2 s)."""
-    if before is not None and observation.snapshot is before.snapshot:
-        return iter(())
-    added = observation.change.added if observation.change is not None else observation.snapshot.entries
-    return (e for e in added if e.id in ids)
