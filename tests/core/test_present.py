@@ -24,7 +24,7 @@ from zag_tray.agents.present import (
 )
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping
 from zag_tray.agents.tree import build_forest
-from zag_tray.cli import tree_lines
+from zag_tray.cli.listing import tree_lines
 
 START = 1774692000.0  # 2026-03-28T10:00:00Z, when the factories' agents start (minute 0)
 LATER = START + 3600

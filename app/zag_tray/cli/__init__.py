@@ -9,6 +9,8 @@ sent (clears the screen, sets its title, writes the clipboard). So nothing from 
 a process or an argument is printed raw: text goes through ``visible`` or ``one_line``
 (agents/text.py), JSON through ``json_text`` (agents/jsontext.py), which escapes the same
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
+
+The table of ``list`` is cli/listing.py, the other views cli/views.py.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, Final, NoReturn
+from typing import Any, NoReturn
 
 from zag_tray import __version__
-from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.entry import Snapshot
 from zag_tray.agents.jsontext import json_text
-from zag_tray.agents.present import outcome, runtime_text, title
+from zag_tray.agents.present import title
 from zag_tray.agents.status import LiveStatus, live_status
-from zag_tray.agents.text import one_line, short_path, visible
-from zag_tray.agents.tree import Node, build_forest, find_node
+from zag_tray.agents.text import one_line, visible
+from zag_tray.agents.tree import build_forest, find_node
+from zag_tray.cli.listing import tree_lines
+from zag_tray.cli.views import node_json, show_lines
 from zag_tray.desktop.paths import BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
@@ -174,11 +178,7 @@ def _load(args: argparse.Namespace) -> Snapshot:
 # --- list / show ---------------------------------------------------------------------------
 
 
-Statuses = dict[str, LiveStatus]
-"""Live status by entry id, for entries stored running (agents/status.py decides the rest)."""
-
-
-def _checked(snapshot: Snapshot, checker: LivenessChecker) -> Statuses:
+def _checked(snapshot: Snapshot, checker: LivenessChecker) -> dict[str, LiveStatus]:
     return checker.statuses(e for e in snapshot.entries if e.status == "running")
 
 
@@ -188,7 +188,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)
     if args.json:
-        _print_json([_node_json(root, checked) for root in roots])
+        _print_json([node_json(root, checked) for root in roots])
     elif not roots:
         what = "agents" if args.all else "running agents"
         hint = "" if args.all else " (--all shows finished ones)"
@@ -208,83 +208,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
     assert node is not None
     if args.json:
         checked = {**_checked(snapshot, checker), entry.id: verdict.status}
-        _print_json(_node_json(node, checked))
+        _print_json(node_json(node, checked))
         return 0
-    keys = [visible(key) for key in entry.raw]  # unknown keys are the store's too
-    width = min(max(map(len, keys)), 24)  # zag's longest is 17; a huge unknown key pads no line
-    for key, value in zip(keys, entry.raw.values(), strict=True):
-        shown = visible(value) if isinstance(value, str) else json_text(value, indent=False)
-        print(f"{key:<{width}}  {shown}")
-    reason = visible(verdict.reason)  # it may quote another process's ZAG_PROCESS_ID
-    print(f"{'live':<{width}}  {outcome(entry, verdict.status).label} — {reason}")
-    if node.children:
-        print(f"{'children':<{width}}  " + ", ".join(visible(c.entry.id) for c in node.children))
+    for line in show_lines(entry, node, verdict.status, verdict.reason):
+        print(line)
     return 0
-
-
-MAX_DRAWN_DEPTH: Final = 32
-"""Tree levels drawn as indentation; deeper agents are drawn at this depth, their own depth
-written before them (``└─ [9999] ...``). In full, a 10,000-deep chain was 150 MB of spaces."""
-
-
-def tree_lines(roots: list[Node], checked: Statuses, now: float) -> list[str]:
-    """The human ``list`` output: one line per agent, drawn as a tree."""
-    lines = []
-    last_at_depth: list[bool] = []
-    for depth, node, is_last in _walk_with_last(roots):
-        del last_at_depth[depth:]
-        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:MAX_DRAWN_DEPTH])
-        if depth:
-            prefix += "└─ " if is_last else "├─ "
-        if depth > MAX_DRAWN_DEPTH:
-            prefix += f"[{depth}] "
-        last_at_depth.append(is_last)
-        lines.append(prefix + _describe(node.entry, live_status(node.entry, checked), now))
-    return lines
-
-
-def _walk_with_last(roots: list[Node]) -> list[tuple[int, Node, bool]]:
-    result = []
-    stack = [(0, node, i == 0) for i, node in enumerate(reversed(roots))]
-    while stack:
-        depth, node, is_last = stack.pop()
-        result.append((depth, node, is_last))
-        kids = node.children
-        stack.extend((depth + 1, child, i == 0) for i, child in enumerate(reversed(kids)))
-    return result
-
-
-def _describe(entry: Entry, status: LiveStatus, now: float) -> str:
-    parts = [
-        visible(entry.id[:8]),
-        f"{title(entry)} · {one_line(entry.command, 20)}",
-        outcome(entry, status).label,
-        f"pid {entry.pid}",
-        runtime_text(entry, status, now),
-    ]
-    if entry.root:
-        parts.append(one_line(short_path(entry.root), 60))
-    if entry.prompt:
-        parts.append(f"“{one_line(entry.prompt, 60)}”")
-    return "  ".join(parts)
-
-
-def _node_json(root: Node, checked: Statuses) -> dict[str, Any]:
-    """The stored keys, in store order, plus ``live_status`` and ``children`` (iterative)."""
-    top = _node_dict(root, checked)
-    stack = [(root, top["children"])]  # a node, and the list its children's dicts go in
-    while stack:
-        node, into = stack.pop()
-        for child in node.children:
-            made = _node_dict(child, checked)
-            into.append(made)
-            if child.children:
-                stack.append((child, made["children"]))
-    return top
-
-
-def _node_dict(node: Node, checked: Statuses) -> dict[str, Any]:
-    return {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
 
 
 def _print_json(value: Any) -> None:

@@ -1,0 +1,49 @@
+"""What ``list --json`` and ``show`` print, as data or lines; the commands in
+cli/__init__.py write them out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.jsontext import json_text
+from zag_tray.agents.present import outcome
+from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.text import visible
+from zag_tray.agents.tree import Node
+
+Statuses = Mapping[str, LiveStatus]
+"""Live status by entry id, for entries stored running (agents/status.py decides the rest)."""
+
+
+def node_json(root: Node, checked: Statuses) -> dict[str, Any]:
+    """The stored keys, in store order, plus ``live_status`` and ``children`` (iterative)."""
+    top = _node_dict(root, checked)
+    stack = [(root, top["children"])]  # a node, and the list its children's dicts go in
+    while stack:
+        node, into = stack.pop()
+        for child in node.children:
+            made = _node_dict(child, checked)
+            into.append(made)
+            if child.children:
+                stack.append((child, made["children"]))
+    return top
+
+
+def _node_dict(node: Node, checked: Statuses) -> dict[str, Any]:
+    return {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
+
+
+def show_lines(entry: Entry, node: Node, status: LiveStatus, reason: str) -> Iterator[str]:
+    """``show``: every stored key and its value, then the live status and why, then the
+    children."""
+    keys = [visible(key) for key in entry.raw]  # unknown keys are the store's too
+    width = min(max(map(len, keys)), 24)  # zag's longest is 17; a huge unknown key pads no line
+    for key, value in zip(keys, entry.raw.values(), strict=True):
+        shown = visible(value) if isinstance(value, str) else json_text(value, indent=False)
+        yield f"{key:<{width}}  {shown}"
+    # The reason may quote another process's ZAG_PROCESS_ID.
+    yield f"{'live':<{width}}  {outcome(entry, status).label} — {visible(reason)}"
+    if node.children:
+        yield f"{'children':<{width}}  " + ", ".join(visible(c.entry.id) for c in node.children)
