@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -14,7 +16,7 @@ import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.core.test_store_read import BAD_STORES
-from tests.factories import entries_in, write_one
+from tests.factories import entries_in, make_entry, write_one, write_store
 from zag_tray.cli import main
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -258,3 +260,28 @@ def test_base_dir_is_honoured_before_or_after_the_command(
     args = [*flag, "list", "--all"] if where == "before" else ["list", "--all", *flag]
     result = run_cli(*args, env={**os.environ, "HOME": str(fake_home)})
     assert result.returncode == 0 and result.stdout.startswith("elsewher ")  # the id's first 8
+
+
+def test_show_gives_times_local_and_human_and_json_as_stored(base_dir: Path, run_cli: Run) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    started, ended = now - timedelta(minutes=3), now - timedelta(seconds=30)
+    write_store(
+        base_dir,
+        [
+            make_entry(
+                pid=999_999, entry_id="timed-agent", status="exited", exit_code=0,
+                started_at=started.isoformat(), exited_at=ended.isoformat(),
+            ),
+            make_entry(pid=999_998, entry_id="odd-time", started_at="last tuesday", status="exited"),
+        ],
+    )  # fmt: skip
+    env = {**os.environ, "TZ": "UTC"}
+    out = run_cli("show", "timed-agent", "--base-dir", str(base_dir), env=env).stdout
+    # (A run across midnight would say "yesterday": today's date is read once, before the run.)
+    day = "today" if started.date() == datetime.now(UTC).date() else "yesterday"
+    assert f"started_at         {day} {started:%H:%M:%S} (3 min ago)\n" in out
+    assert re.search(r"exited_at          (today|yesterday) \d\d:\d\d:\d\d \(3\d s ago\)\n", out)
+    shown = json.loads(run_cli("show", "timed-agent", "--json", "--base-dir", str(base_dir)).stdout)
+    assert (shown["started_at"], shown["exited_at"]) == (started.isoformat(), ended.isoformat())
+    out = run_cli("show", "odd-time", "--base-dir", str(base_dir), env=env).stdout
+    assert "started_at         last tuesday\n" in out  # not RFC 3339: as stored, no time worked out

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLE
 from tests.factories import make_entry, stored, with_member, write_store
 from zag_tray.agents.jsontext import json_text
+from zag_tray.agents.present import age
 from zag_tray.agents.text import HIDDEN_CHARACTERS
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
@@ -153,8 +154,11 @@ def test_list_shows_every_column_escaped(hostile: Path, run: Run) -> None:
     )
 
 
+START = 1774692000.0  # 2026-03-28T10:00:00Z, when the factories' agents start (minute 0)
+
+
 def test_show_escapes_every_key_and_value_and_the_children(hostile: Path, run: Run) -> None:
-    code, out = run("show", AGENT, "--base-dir", str(hostile))
+    code, out = run("show", AGENT, "--base-dir", str(hostile), env={**os.environ, "TZ": "UTC"})
     assert code == 0
     assert out.decode().splitlines() == [
         r"id                 \x1b[2J\x1b[3Jagent-1",
@@ -164,10 +168,10 @@ def test_show_escapes_every_key_and_value_and_the_children(hostile: Path, run: R
         r"model              \x1b]52;c;cm0gLXJmIH4=\x07",
         r"command            \x7fexec",
         r"prompt             \x9b31mred\x1b]8;;",
-        "started_at         2026-03-28T10:00:00Z",
+        f"started_at         2026-03-28 10:00:00 ({age(time.time() - START)})",
         "status             exited",
         "exit_code          0",
-        "exited_at          2026-03-28T10:00:42Z",
+        f"exited_at          2026-03-28 10:00:42 ({age(time.time() - START - 42)})",
         r"root               /home/dev/\u202eslaicnanif",
         "parent_process_id  null",
         "parent_session_id  null",

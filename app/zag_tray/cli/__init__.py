@@ -210,7 +210,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         checked = {**_checked(snapshot, checker), entry.id: verdict.status}
         _print_json(node_json(node, checked))
         return 0
-    for line in show_lines(entry, node, verdict.status, verdict.reason):
+    for line in show_lines(entry, node, verdict.status, verdict.reason, time.time()):
         print(line)
     return 0
 

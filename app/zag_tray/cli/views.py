@@ -8,7 +8,7 @@ from typing import Any
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.jsontext import json_text
-from zag_tray.agents.present import outcome
+from zag_tray.agents.present import outcome, when
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
 from zag_tray.agents.tree import Node
@@ -35,13 +35,16 @@ def _node_dict(node: Node, checked: Statuses) -> dict[str, Any]:
     return {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
 
 
-def show_lines(entry: Entry, node: Node, status: LiveStatus, reason: str) -> Iterator[str]:
+def show_lines(entry: Entry, node: Node, status: LiveStatus, reason: str, now: float) -> Iterator[str]:
     """``show``: every stored key and its value, then the live status and why, then the
-    children."""
+    children. The times local and human, with their age; a time that is not RFC 3339, or
+    that the local calendar cannot hold, as stored (``--json`` has every value as stored)."""
     keys = [visible(key) for key in entry.raw]  # unknown keys are the store's too
     width = min(max(map(len, keys)), 24)  # zag's longest is 17; a huge unknown key pads no line
-    for key, value in zip(keys, entry.raw.values(), strict=True):
-        shown = visible(value) if isinstance(value, str) else json_text(value, indent=False)
+    moments = {"started_at": entry.started, "exited_at": entry.ended}
+    for key, (name, value) in zip(keys, entry.raw.items(), strict=True):
+        human = when(moments[name], now) if name in moments and isinstance(value, str) else ""
+        shown = human or (visible(value) if isinstance(value, str) else json_text(value, indent=False))
         yield f"{key:<{width}}  {shown}"
     # The reason may quote another process's ZAG_PROCESS_ID.
     yield f"{'live':<{width}}  {outcome(entry, status).label} — {visible(reason)}"
