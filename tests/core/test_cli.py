@@ -60,15 +60,36 @@ def test_list_all_json_has_every_entry_with_live_status(
     assert flat["ae6f7a8b-9c0d-4e1f-2a3b-4c5d6e7f8a07"] == "exited"
 
 
-def test_list_draws_the_tree(live_sample: LiveSample, capsys: pytest.CaptureFixture[str]) -> None:
+HEADER = ["ID", "AGENT", "COMMAND", "STATUS", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"]
+
+
+def columns_of(lines: list[str]) -> list[list[str]]:
+    """Each line cut where the header's columns start: a misaligned cell shows as a cut word."""
+    starts = [lines[0].index(name) for name in HEADER]
+    return [[line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)] for line in lines]
+
+
+def test_list_is_a_table_under_a_header_with_the_tree_first(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = cli(capsys, "list", "--base-dir", str(live_sample.base))
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 4
-    assert lines[0].startswith("9d5e6f7a  ollama · qwen3.5 · exec  running  pid ")
-    assert lines[0].endswith("/home/dev/docs  “Übersetze die README ins Deutsche — “quoted” ✓”")
-    assert lines[1].startswith("5f1c2d3e  claude · opus · run  running")
-    assert lines[2].startswith("└─ 6a2b3c4d  codex · gpt-5 · exec  running")
-    assert lines[3].startswith("   └─ 8c4d5e6f  claude · sonnet · exec  running")
+    assert code == 0 and len(lines) == 5
+    assert lines[0].split() == HEADER
+    pids = {entry_id: str(proc.pid) for entry_id, proc in live_sample.procs.items()}
+    rows = columns_of(lines)
+    assert rows[1] == [
+        "9d5e6f7a", "ollama · qwen3.5", "exec", "running", pids[ORPHAN], rows[1][5], rows[1][6],
+        "/home/dev/docs", "Übersetze die README ins Deutsche — “quoted” ✓",
+    ]  # fmt: skip
+    assert rows[1][5].endswith(" ago") and rows[1][6][0].isdigit()  # started: an age; the runtime
+    assert [row[:5] for row in rows[2:]] == [
+        ["5f1c2d3e", "claude · opus", "run", "running", pids[ORCH]],
+        ["└─ 6a2b3c4d", "codex · gpt-5", "exec", "running", pids[WORKER]],
+        ["└─ 8c4d5e6f", "claude · sonnet", "exec", "running", pids[GRANDCHILD]],
+    ]
+    assert lines[4].startswith("   └─ 8c4d5e6f  ")  # the tree drawn in the ID column
+    assert "\x1b" not in out  # captured, not a terminal: no colour, lines not cut
 
 
 def test_list_elides_huge_and_multiline_prompts(
@@ -77,8 +98,8 @@ def test_list_elides_huge_and_multiline_prompts(
     proc = agents("big")
     write_one(base_dir, "big", proc.pid, prompt="line one\nline two " + "x" * 5_000_000)
     code, out, _ = cli(capsys, "list", "--base-dir", str(base_dir))
-    assert code == 0 and len(out.splitlines()) == 1 and len(out) < 300
-    assert "line one line two" in out and out.rstrip().endswith("…”")
+    assert code == 0 and len(out.splitlines()) == 2 and len(out) < 500
+    assert "line one line two" in out and out.rstrip().endswith("x…")
 
 
 def test_show_prints_every_field_and_the_reason(
@@ -259,7 +280,8 @@ def test_base_dir_is_honoured_before_or_after_the_command(
     flag = ["--base-dir", str(base_dir)]
     args = [*flag, "list", "--all"] if where == "before" else ["list", "--all", *flag]
     result = run_cli(*args, env={**os.environ, "HOME": str(fake_home)})
-    assert result.returncode == 0 and result.stdout.startswith("elsewher ")  # the id's first 8
+    rows = result.stdout.splitlines()[1:]  # under the header
+    assert result.returncode == 0 and rows[0].startswith("elsewher ")  # the id's first 8
 
 
 def test_show_gives_times_local_and_human_and_json_as_stored(base_dir: Path, run_cli: Run) -> None:

@@ -7,13 +7,16 @@ compared: nothing the store holds may reach the terminal as a control character.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 import tty
@@ -30,6 +33,7 @@ from tests.factories import make_entry, stored, with_member, write_store
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import age
 from zag_tray.agents.text import HIDDEN_CHARACTERS
+from zag_tray.cli.table import cells
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 Run = Callable[..., tuple[int, bytes]]
@@ -72,18 +76,30 @@ def raw_hidden(output: bytes, *, allowed: str = "\n") -> list[str]:
     return [c for c in RAW_HIDDEN.findall(output.decode("utf-8")) if c not in allowed]
 
 
-def in_terminal(*args: str, timeout: float = 30, env: dict[str, str] | None = None) -> tuple[int, bytes]:
+def environment(**changes: str) -> dict[str, str]:
+    """The environment of the CLI under test: this one with ``changes``, without the
+    terminal's width and the user's NO_COLOR. Passed explicitly, as the C library's copy
+    can differ from ``os.environ`` (readline, loaded by pytest, sets COLUMNS there)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    return {**base, **changes}
+
+
+def in_terminal(
+    *args: str, timeout: float = 30, env: dict[str, str] | None = None, columns: int = 0
+) -> tuple[int, bytes]:
     """``python -m zag_tray ARGS`` with a pseudo-terminal as stdout and stderr: its exit code
-    and every byte it wrote, as a terminal would receive them."""
+    and every byte it wrote, as a terminal would receive them. ``columns``: the terminal's
+    width (0, a new pseudo-terminal's: it reports none)."""
     master, slave = pty.openpty()
     tty.setraw(slave)  # no "\n" -> "\r\n": what is read is exactly what the CLI wrote
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "zag_tray", *args],
             stdin=subprocess.DEVNULL,
             stdout=slave,
             stderr=slave,
-            env=env,
+            env=environment() if env is None else env,
         )
     finally:
         os.close(slave)
@@ -116,7 +132,7 @@ def through_pipe(*args: str, timeout: float = 60, env: dict[str, str] | None = N
         stderr=subprocess.STDOUT,
         timeout=timeout,
         check=False,
-        env=env,
+        env=environment() if env is None else env,
     )
     return result.returncode, result.stdout
 
@@ -141,24 +157,87 @@ def reaped_when_it_exits(proc: subprocess.Popen[bytes]) -> None:
 # --- the human output ----------------------------------------------------------------------
 
 
-def test_list_shows_every_column_escaped(hostile: Path, run: Run) -> None:
-    code, out = run("list", "--all", "--base-dir", str(hostile))
-    assert code == 0
-    assert (
-        out
-        == (
-            r"\x1b[2J\x1b[3J  \x1b]0;owned\x07 · \x1b]52;c;cm0gLXJmIH4=\x07 · \x7fexec  exited (0)"
-            r"  pid 4000001  42s  /home/dev/\u202eslaicnanif  “\x9b31mred\x1b]8;;”" + "\n"
-            r"└─ \u202echild\x7f  claude · sonnet · exec  exited (0)  pid 4000002  5s  “Say hello”" + "\n"
-        ).encode()
-    )
-
-
+SGR = re.compile(rb"\x1b\[[0-9;]*m")
+"""The colour sequences the CLI writes itself (around a status): never the store's."""
 START = 1774692000.0  # 2026-03-28T10:00:00Z, when the factories' agents start (minute 0)
 
 
+def aligned(rows: list[list[str]]) -> str:
+    """Rows of narrow text as a table: each column padded to its widest, two spaces between."""
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    return "".join(
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)), row[-1]])
+        + "\n"
+        for row in rows
+    )
+
+
+def test_list_shows_every_column_escaped(hostile: Path, run: Run) -> None:
+    code, out = run("list", "--all", "--base-dir", str(hostile))
+    ago = age(time.time() - START), age(time.time() - START - 60)
+    assert code == 0
+    assert SGR.sub(b"", out) == aligned(
+        [
+            ["ID", "AGENT", "COMMAND", "STATUS", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"],
+            [
+                r"\x1b[2J\x1b[3J", r"\x1b]0;owned\x07 · \x1b]52;c;cm0gLXJmIH4=\x07", r"\x7fexec",
+                "exited (0)", "4000001", ago[0], "42s", r"/home/dev/\u202eslaicnanif", r"\x9b31mred\x1b]8;;",
+            ],
+            [
+                r"└─ \u202echild\x7f", "claude · sonnet", "exec", "exited (0)",
+                "4000002", ago[1], "5s", "—", "Say hello",
+            ],
+        ]
+    ).encode()  # fmt: skip
+    if run is in_terminal:  # the status coloured, and nothing else: the store's text stays escaped
+        assert [m.end() - m.start() for m in re.finditer(rb"\x1b\[[0-9;]*mexited \(0\)\x1b\[0m", out)] != []
+        assert len(SGR.findall(out)) == 4 and raw_hidden(SGR.sub(b"", out)) == []
+    else:
+        assert b"\x1b" not in out
+
+
+@pytest.fixture
+def outcomes(base_dir: Path) -> Path:
+    """Hostile agents that failed and were killed: a status coloured under any colour rule."""
+    failed = {**PARENT, "exit_code": 3}
+    killed = stored(
+        CHILD, AGENT, 1, pid=4_000_002, prompt=CLEAR, status="killed", exited_at="2026-03-28T10:01:05Z"
+    )
+    write_store(base_dir, [failed, killed])
+    return base_dir
+
+
+@pytest.mark.parametrize(
+    ("where", "flags", "env", "coloured"),
+    [
+        ("terminal", [], {}, True),
+        ("terminal", [], {"NO_COLOR": "1"}, False),
+        ("terminal", [], {"NO_COLOR": ""}, True),  # no-color.org: set to something, not empty
+        ("terminal", [], {"TERM": "dumb"}, False),
+        ("terminal", ["--color=never"], {}, False),
+        ("terminal", ["--color=always"], {"NO_COLOR": "1"}, True),  # the command line wins
+        ("pipe", [], {}, False),
+        ("pipe", ["--color=always"], {}, True),
+        ("pipe", ["--color"], {}, True),
+    ],
+)
+def test_the_status_is_coloured_on_a_terminal_only_and_never_with_no_color(
+    outcomes: Path, where: str, flags: list[str], env: dict[str, str], coloured: bool
+) -> None:
+    run = in_terminal if where == "terminal" else through_pipe
+    code, out = run("list", "--all", *flags, "--base-dir", str(outcomes), env=environment(**env))
+    assert code == 0
+    text = out.decode()
+    statuses = re.findall(r"\x1b\[[0-9;]+m(exited \(3\)|killed)\x1b\[0m", text)
+    assert statuses == (["exited (3)", "killed"] if coloured else [])
+    assert len(SGR.findall(out)) == 2 * len(statuses)  # nothing else coloured
+    # Our colour sequences are the only ones: the store's text stays escaped with colours on.
+    assert raw_hidden(SGR.sub(b"", out)) == []
+    assert r"\x1b[2J\x1b[3J" in text and r"\x1b]0;owned\x07" in text
+
+
 def test_show_escapes_every_key_and_value_and_the_children(hostile: Path, run: Run) -> None:
-    code, out = run("show", AGENT, "--base-dir", str(hostile), env={**os.environ, "TZ": "UTC"})
+    code, out = run("show", AGENT, "--base-dir", str(hostile), env=environment(TZ="UTC"))
     assert code == 0
     assert out.decode().splitlines() == [
         r"id                 \x1b[2J\x1b[3Jagent-1",
@@ -217,7 +296,7 @@ def test_errors_quote_ids_and_paths_escaped(hostile: Path, tmp_path: Path, run: 
 
 def test_where_shows_a_hostile_base_dir_escaped(tmp_path: Path, run: Run) -> None:
     strange = str(tmp_path / f"{CLIPBOARD}{RTL}")
-    code, out = run("where", env={**os.environ, "ZAG_TRAY_BASE_DIR": strange})
+    code, out = run("where", env=environment(ZAG_TRAY_BASE_DIR=strange))
     assert code == 0 and raw_hidden(out) == []
     assert out.startswith(rf"base dir: {tmp_path}/\x1b]52;c;cm0gLXJmIH4=\x07\u202e".encode() + b"\n")
 
@@ -238,6 +317,33 @@ def test_warnings_and_liveness_reasons_are_escaped(base_dir: Path, agents: Spawn
     assert code == 0 and raw_hidden(out) == []
     assert out.startswith(b"zag-tray: warning: 1 invalid entries skipped (entry 1: pid is not ")
     assert rb"\x1b]0;owned\x07" in out.splitlines()[-1]  # the live line names the stranger's tag
+
+
+def test_lines_are_cut_to_the_terminal_width_and_the_tree_stays_whole(base_dir: Path) -> None:
+    long_root = "/home/dev/" + "deep/" * 30
+    write_store(
+        base_dir,
+        [
+            stored("root-agent", prompt="p" * 300, status="exited", exit_code=0),
+            stored("kid-agent", "root-agent", 1, prompt=CLEAR * 20, status="exited", exit_code=0),
+            stored("grandkid", "kid-agent", 2, root=long_root, status="exited", exit_code=0),
+        ],
+    )
+    args = ("list", "--all", "--color=never", "--base-dir", str(base_dir))
+    code, out = in_terminal(*args, columns=60)
+    lines = out.decode().splitlines()
+    assert code == 0 and len(lines) == 4 and raw_hidden(out) == []
+    assert all(50 < cells(line) <= 60 and line.endswith("…") for line in lines)
+    assert [line[:15] for line in lines[1:]] == ["root-age       ", "└─ kid-agen    ", "   └─ grandkid "]
+    # Narrower than the tree and the id: those stay whole (cut, the tree would not read).
+    code, out = in_terminal(*args, columns=8)
+    assert out.decode().splitlines()[1:] == ["root-age…", "└─ kid-agen…", "   └─ grandkid…"]
+    # COLUMNS, on a terminal, is the width (as shutil.get_terminal_size reads it) ...
+    code, out = in_terminal(*args, columns=200, env=environment(COLUMNS="50"))
+    assert all(40 < cells(line) <= 50 for line in out.decode().splitlines())
+    # ... but piped output is never cut: a script gets whole lines.
+    code, out = through_pipe(*args, env=environment(COLUMNS="50"))
+    assert long_root.rstrip("/")[:40] in out.decode() and max(map(cells, out.decode().splitlines())) > 100
 
 
 # --- JSON ----------------------------------------------------------------------------------
@@ -344,8 +450,8 @@ def test_list_of_a_10000_deep_chain_stays_small(chain: Path) -> None:
     """Drawn in full, the tree's indentation alone was 150 MB (depth x depth)."""
     code, out = through_pipe("list", "--all", "--base-dir", str(chain))
     lines = out.decode().splitlines()
-    assert code == 0 and len(lines) == CHAIN and len(out) < 4_000_000
-    assert lines[0].startswith("chain-00  ") and lines[1].startswith("└─ chain-00  ")
+    assert code == 0 and len(lines) == 1 + CHAIN and len(out) < 4_000_000
+    assert lines[1].startswith("chain-00  ") and lines[2].startswith("└─ chain-00  ")
     assert lines[-1].lstrip(" │").startswith("└─ [9999] chain-09  ")
 
 

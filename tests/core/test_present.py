@@ -24,7 +24,7 @@ from zag_tray.agents.present import (
 )
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping
 from zag_tray.agents.tree import build_forest
-from zag_tray.cli.listing import tree_lines
+from zag_tray.cli.listing import table_lines
 
 START = 1774692000.0  # 2026-03-28T10:00:00Z, when the factories' agents start (minute 0)
 LATER = START + 3600
@@ -122,11 +122,11 @@ def test_the_cli_the_tooltip_and_the_notification_say_the_same() -> None:
     running = entry("r", minute=2, provider="codex", model="gpt-5", prompt="fix it")
     before = observation([entry("f", minute=1), running], {"f": LiveStatus.RUNNING, "r": LiveStatus.RUNNING})
     after = observation([finished, running], {"r": LiveStatus.RUNNING}, before=before)
-    assert tree_lines(list(after.running_forest), after.checked, LATER) == [
-        "r  codex · gpt-5 · exec  running  pid 100  58m00s  “fix it”"
+    assert table_lines(list(after.running_forest), after.checked, LATER)[1:] == [
+        "r   codex · gpt-5  exec     running  100  58 min ago  58m00s   —     fix it"
     ]
-    assert tree_lines(build_forest([finished]), {}, LATER) == [
-        "f  claude · sonnet · exec  exited (3)  pid 100  4m00s  “Say hello”"
+    assert table_lines(build_forest([finished]), {}, LATER)[1:] == [
+        "f   claude · sonnet  exec     exited (3)  100  59 min ago  4m00s    —     Say hello"
     ]
     notice = notice_for(after.finished, LATER)
     assert notice is not None and notice.text == "claude · sonnet failed (exit 3) after 4m00s"

@@ -10,7 +10,8 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 (agents/text.py), JSON through ``json_text`` (agents/jsontext.py), which escapes the same
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
-The table of ``list`` is cli/listing.py, the other views cli/views.py.
+The table of ``list`` is cli/listing.py (its text layout cli/table.py), the other views
+cli/views.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from zag_tray.agents.present import title
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import one_line, visible
 from zag_tray.agents.tree import build_forest, find_node
-from zag_tray.cli.listing import tree_lines
+from zag_tray.cli.listing import table_lines
+from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
 from zag_tray.cli.views import node_json, show_lines
 from zag_tray.desktop.paths import BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
@@ -124,9 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=_cmd_tray)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    p = sub.add_parser("list", parents=[common], help="the agents as a tree (running by default)")
+    p = sub.add_parser(
+        "list", parents=[common], help="the agents as a table, drawn as a tree (running ones by default)"
+    )
     p.add_argument("--all", action="store_true", help="every stored entry, finished ones too")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--color",
+        "--colour",
+        choices=COLOUR_CHOICES,
+        nargs="?",
+        const="always",
+        default="auto",
+        help="colour the status: auto (default: on a terminal, unless NO_COLOR is set), always, never",
+    )
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", parents=[common], help="every field of one agent")
@@ -194,8 +207,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         hint = "" if args.all else " (--all shows finished ones)"
         print(f"No {what} in {visible(str(snapshot.path))}{hint}")
     else:
-        for line in tree_lines(roots, checked, time.time()):
-            print(line)
+        width, colour = terminal_width(sys.stdout), wants_colour(args.color, sys.stdout)
+        lines = table_lines(roots, checked, time.time(), width=width, colour=colour)
+        sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
