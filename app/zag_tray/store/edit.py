@@ -191,7 +191,9 @@ def _apply(
     ids = {target.id for target in updates}
     seen: dict[str, int] = {}
     for n, stored in enumerate(result.current.processes):
-        if type(stored) is not dict or (entry_id := stored.get("id")) not in ids:
+        # An entry zag would skip may hold anything as its id (a list is not hashable).
+        entry_id = stored.get("id") if type(stored) is dict else None
+        if type(entry_id) is not str or entry_id not in ids:
             continue
         key: Key = ("id", entry_id, seen.get(entry_id, 0))  # as keys_of() names it
         seen[entry_id] = key[2] + 1
