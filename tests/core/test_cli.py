@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.core.test_store_read import BAD_STORES
-from tests.factories import entries_in, make_entry, write_one, write_store
+from tests.factories import entries_in, make_entry, stored, write_one, write_store
 from zag_tray.cli import main
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -307,3 +307,65 @@ def test_show_gives_times_local_and_human_and_json_as_stored(base_dir: Path, run
     assert (shown["started_at"], shown["exited_at"]) == (started.isoformat(), ended.isoformat())
     out = run_cli("show", "odd-time", "--base-dir", str(base_dir), env=env).stdout
     assert "started_at         last tuesday\n" in out  # not RFC 3339: as stored, no time worked out
+
+
+IDS = [
+    "5f1c2d3e-0000-4000-8000-000000000001",
+    "5f1c2d3e-0000-4000-8000-000000000002",
+    "abcdef12-0000-4000-8000-000000000003",
+]
+
+
+@pytest.mark.parametrize(
+    ("ident", "found", "message"),
+    [
+        ("5f1", None, "no agent with id '5f1': prefix too short (at least 4 characters)"),
+        ("ABCDEF12", IDS[2], None),  # hex: any case
+        ("AbCd", IDS[2], None),
+        (IDS[2].upper(), IDS[2], None),
+        ("5F1C", None, f"'5F1C' matches 2 agents: {IDS[1]}, {IDS[0]}; give more of the id"),
+    ],
+)
+def test_id_prefixes(
+    base_dir: Path, capsys: pytest.CaptureFixture[str], ident: str, found: str | None, message: str | None
+) -> None:
+    write_store(base_dir, [stored(agent_id, minute=i, status="exited") for i, agent_id in enumerate(IDS)])
+    code, out, err = cli(capsys, "show", ident, "--json", "--base-dir", str(base_dir))
+    if found:
+        assert (code, json.loads(out)["id"], err) == (0, found, "")
+    else:
+        assert (code, out, err) == (1, "", f"zag-tray: {message}\n")
+
+
+def test_an_ambiguous_prefix_names_ten_candidates_escaped_and_counts_the_rest(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = [f"same\x1b]0;t\x07{i:02d}" for i in range(13)]
+    write_store(base_dir, [stored(agent_id, minute=i, status="exited") for i, agent_id in enumerate(ids)])
+    code, _, err = cli(capsys, "kill", "same", "--base-dir", str(base_dir))
+    named = ", ".join(
+        r"same\x1b]0;t\x0712" if i == 0 else rf"same\x1b]0;t\x07{12 - i:02d}" for i in range(10)
+    )
+    assert (code, err) == (
+        1,
+        f"zag-tray: 'same' matches 13 agents: {named} and 3 more; give more of the id\n",
+    )
+
+
+def test_a_non_hex_id_matches_in_its_own_case_only_and_a_running_duplicate_wins(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_store(
+        base_dir,
+        [
+            stored("Worker-1", status="running", pid=4_000_001),
+            stored("Worker-1", minute=1, status="exited", pid=4_000_002),
+            stored("dup-agent-1", status="running", pid=4_000_003),
+            stored("dup-agent-1", minute=1, status="killed", pid=4_000_004),
+        ],
+    )
+    code, _, err = cli(capsys, "show", "worker-1", "--base-dir", str(base_dir))
+    assert code == 1 and "no agent with id 'worker-1'" in err
+    for ident, pid in (("Worker", 4_000_001), ("dup-agent-1", 4_000_003)):
+        code, out, _ = cli(capsys, "show", ident, "--json", "--base-dir", str(base_dir))
+        assert (code, json.loads(out)["pid"]) == (0, pid)

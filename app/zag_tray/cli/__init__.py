@@ -42,6 +42,8 @@ from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
 
 PROG = "zag-tray"
+ONE_LINE = 1000
+"""Characters of a message on stderr: an ambiguous prefix names up to 10 ids."""
 
 
 class CliError(Exception):
@@ -168,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"{PROG}: {one_line(message, 400)}", file=sys.stderr)
+    print(f"{PROG}: {one_line(message, ONE_LINE)}", file=sys.stderr)
     return 1
 
 
@@ -241,7 +243,7 @@ def _cmd_kill(args: argparse.Namespace) -> int:
     for entry in outcome.signalled:
         print(f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     for failure in outcome.failures:
-        print(f"{PROG}: {one_line(failure, 400)}", file=sys.stderr)
+        print(f"{PROG}: {one_line(failure, ONE_LINE)}", file=sys.stderr)
     if outcome.write_error:
         raise CliError(outcome.write_error)
     if outcome.still_running:
