@@ -241,10 +241,11 @@ def test_fresh_home_lists_no_agents(fake_home: Path, run_cli: Run) -> None:
 
 def test_where_prints_the_choice_and_the_reason(fake_home: Path, run_cli: Run, tmp_path: Path) -> None:
     out = run_cli("where").stdout
-    assert f"base dir: {fake_home}/.zag\n" in out and "does not exist yet" in out
-    assert f"settings: {fake_home}/.config/zag-tray/settings.json" in out
+    assert f"base dir: {fake_home}/.zag (does not exist)\n" in out and "does not exist yet" in out
+    assert f"store:    {fake_home}/.zag/processes.json (does not exist: no agents yet)\n" in out
+    assert f"settings: {fake_home}/.config/zag-tray/settings.json (" in out
     out = run_cli("where", env={**os.environ, "ZAG_TRAY_BASE_DIR": str(tmp_path)}).stdout
-    assert f"base dir: {tmp_path}\nreason:   set by ZAG_TRAY_BASE_DIR" in out
+    assert f"base dir: {tmp_path} (exists)\nreason:   set by ZAG_TRAY_BASE_DIR" in out
 
 
 def test_headless_commands_do_not_import_qt(live_sample: LiveSample) -> None:
@@ -369,3 +370,30 @@ def test_a_non_hex_id_matches_in_its_own_case_only_and_a_running_duplicate_wins(
     for ident, pid in (("Worker", 4_000_001), ("dup-agent-1", 4_000_003)):
         code, out, _ = cli(capsys, "show", ident, "--json", "--base-dir", str(base_dir))
         assert (code, json.loads(out)["pid"]) == (0, pid)
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_a_named_base_dir_that_does_not_exist_is_warned_of(tmp_path: Path, run_cli: Run, how: str) -> None:
+    missing = tmp_path / "typo"
+    flag, env = (
+        (["--base-dir", str(missing)], os.environ)
+        if how == "flag"
+        else ([], {**os.environ, "ZAG_TRAY_BASE_DIR": str(missing)})
+    )
+    result = run_cli("list", *flag, env=env)
+    reason = "given with --base-dir" if how == "flag" else "set by ZAG_TRAY_BASE_DIR"
+    assert result.returncode == 0 and result.stdout.startswith("No running agents in ")
+    assert result.stderr == f"zag-tray: warning: {missing} does not exist ({reason})\n"
+    result = run_cli("list", "--json", *flag, env=env)
+    assert (result.returncode, result.stdout, result.stderr.count("\n")) == (0, "[]\n", 1)
+    (tmp_path / "file").write_text("")
+    result = run_cli("list", "--base-dir", str(tmp_path / "file"))
+    assert (
+        "zag-tray: warning: " in result.stderr
+        and "is not a directory (given with --base-dir)" in result.stderr
+    )
+
+
+def test_the_default_base_dir_missing_is_a_fresh_install_not_a_warning(fake_home: Path, run_cli: Run) -> None:
+    result = run_cli("list", env={**os.environ, "HOME": str(fake_home)})
+    assert (result.returncode, result.stderr) == (0, "")

@@ -298,7 +298,9 @@ def test_where_shows_a_hostile_base_dir_escaped(tmp_path: Path, run: Run) -> Non
     strange = str(tmp_path / f"{CLIPBOARD}{RTL}")
     code, out = run("where", env=environment(ZAG_TRAY_BASE_DIR=strange))
     assert code == 0 and raw_hidden(out) == []
-    assert out.startswith(rf"base dir: {tmp_path}/\x1b]52;c;cm0gLXJmIH4=\x07\u202e".encode() + b"\n")
+    assert out.startswith(
+        rf"base dir: {tmp_path}/\x1b]52;c;cm0gLXJmIH4=\x07\u202e".encode() + b" (does not exist)\n"
+    )
 
 
 def test_usage_errors_quote_the_arguments_escaped(run: Run) -> None:

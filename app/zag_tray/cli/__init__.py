@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from zag_tray import __version__
@@ -33,8 +34,8 @@ from zag_tray.agents.text import one_line, visible
 from zag_tray.agents.tree import build_forest, find_node
 from zag_tray.cli.listing import table_lines
 from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
-from zag_tray.cli.views import node_json, show_lines
-from zag_tray.desktop.paths import BaseDirChoice, resolve_base_dir
+from zag_tray.cli.views import node_json, show_lines, where_lines
+from zag_tray.desktop.paths import BASE_DIR_ENV, BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
 from zag_tray.procs.liveness import LivenessChecker
@@ -178,8 +179,25 @@ def _base(args: argparse.Namespace) -> BaseDirChoice:
     return resolve_base_dir(args.base_dir)
 
 
+def _store(args: argparse.Namespace) -> Path:
+    """The store of a command that reads it, with a warning when the base dir the user
+    named (``--base-dir``, or ``ZAG_TRAY_BASE_DIR``) is not there: a typo would otherwise
+    read as "no agents". zag's own ~/.zag missing is a fresh install: nothing to warn of."""
+    choice = _base(args)
+    named = args.base_dir or os.environ.get(BASE_DIR_ENV, "").strip()
+    try:
+        state = "" if not named or choice.path.is_dir() else "does not exist"
+        if state and choice.path.exists():
+            state = "is not a directory"
+    except OSError:  # not ours to look into: reading the store says why in its one line
+        state = ""
+    if state:
+        print(f"{PROG}: warning: {visible(str(choice.path))} {state} ({choice.reason})", file=sys.stderr)
+    return choice.store
+
+
 def _load(args: argparse.Namespace) -> Snapshot:
-    snapshot = read_store(_base(args).store)
+    snapshot = read_store(_store(args))
     if snapshot.skipped:
         first = snapshot.skipped[0]
         print(
@@ -239,7 +257,7 @@ def _print_json(value: Any) -> None:
 
 
 def _cmd_kill(args: argparse.Namespace) -> int:
-    outcome = actions.kill(_base(args).store, args.id, LivenessChecker(), tree=args.tree, force=args.force)
+    outcome = actions.kill(_store(args), args.id, LivenessChecker(), tree=args.tree, force=args.force)
     for entry in outcome.signalled:
         print(f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     for failure in outcome.failures:
@@ -260,7 +278,7 @@ def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
-    entry = actions.stop(_base(args).store, args.id, LivenessChecker())
+    entry = actions.stop(_store(args), args.id, LivenessChecker())
     print(f"SIGHUP sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
     return 0
 
@@ -269,17 +287,11 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 
 
 def _cmd_where(args: argparse.Namespace) -> int:
-    choice = _base(args)
-    store = choice.store
-    state = "present" if store.is_file() else "not there yet (no agents)"
-    print(f"base dir: {visible(str(choice.path))}")  # paths and reasons may quote the environment
-    print(f"reason:   {visible(choice.reason)}")
-    print(f"store:    {visible(str(store))} ({state})")
     from zag_tray.desktop.logs import log_path  # not at the top: `list` starts without logging
     from zag_tray.desktop.settings import settings_path
 
-    print(f"settings: {visible(str(settings_path()))}")
-    print(f"log:      {visible(str(log_path()))}")
+    for line in where_lines(_base(args), settings_path(), log_path()):
+        print(line)
     return 0
 
 

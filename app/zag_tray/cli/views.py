@@ -1,9 +1,10 @@
-"""What ``list --json`` and ``show`` print, as data or lines; the commands in
+"""What ``list --json``, ``show`` and ``where`` print, as data or lines; the commands in
 cli/__init__.py write them out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from zag_tray.agents.entry import Entry
@@ -12,6 +13,7 @@ from zag_tray.agents.present import outcome, when
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
 from zag_tray.agents.tree import Node
+from zag_tray.desktop.paths import BaseDirChoice
 
 Statuses = Mapping[str, LiveStatus]
 """Live status by entry id, for entries stored running (agents/status.py decides the rest)."""
@@ -50,3 +52,36 @@ def show_lines(entry: Entry, node: Node, status: LiveStatus, reason: str, now: f
     yield f"{'live':<{width}}  {outcome(entry, status).label} — {visible(reason)}"
     if node.children:
         yield f"{'children':<{width}}  " + ", ".join(visible(c.entry.id) for c in node.children)
+
+
+def where_lines(choice: BaseDirChoice, settings: Path, log: Path) -> Iterator[str]:
+    """``where``: each path the tray uses, whether it is there, and why the base dir is the
+    one it is. Paths and reasons may quote the environment: shown escaped."""
+    store = choice.store
+    rows = (
+        ("base dir", f"{visible(str(choice.path))} ({_state(choice.path, 'a folder')})"),
+        ("reason", visible(choice.reason)),
+        ("store", f"{visible(str(store))} ({_state(store, 'a file', missing='no agents yet')})"),
+        (
+            "settings",
+            f"{visible(str(settings))} ({_state(settings, 'a file', missing='the defaults apply')})",
+        ),
+        ("log", f"{visible(str(log))} ({_state(log, 'a file', missing='nothing logged yet')})"),
+    )
+    width = max(len(label) for label, _ in rows) + 1
+    for label, text in rows:
+        yield f"{label + ':':<{width}} {text}"
+
+
+def _state(path: Path, kind: str, *, missing: str = "") -> str:
+    """ "exists", "does not exist (no agents yet)", "exists, but is not a file"."""
+    try:
+        is_dir = path.is_dir()
+        exists = is_dir or path.exists()
+    except OSError as exc:  # a loop of links, a folder we may not read
+        return f"cannot be checked: {exc.strerror or exc}"
+    if not exists:
+        return f"does not exist: {missing}" if missing else "does not exist"
+    if is_dir != (kind == "a folder"):
+        return f"exists, but is not {kind}"
+    return "exists"
