@@ -397,3 +397,26 @@ def test_a_named_base_dir_that_does_not_exist_is_warned_of(tmp_path: Path, run_c
 def test_the_default_base_dir_missing_is_a_fresh_install_not_a_warning(fake_home: Path, run_cli: Run) -> None:
     result = run_cli("list", env={**os.environ, "HOME": str(fake_home)})
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_list_json_flat_is_one_object_per_agent_with_its_parent(
+    live_sample: LiveSample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(capsys, "list", "--all", "--json", "--flat", "--base-dir", str(live_sample.base))
+    flat = json.loads(out)
+    assert code == 0 and len(flat) == 7
+    by_id = {agent["id"]: agent for agent in flat}
+    assert by_id[ORCH]["parent"] is None and by_id[WORKER]["parent"] == ORCH
+    assert by_id[GRANDCHILD]["parent"] == WORKER and by_id[ORCH]["live_status"] == "running"
+    stored_keys = list(json.loads(SAMPLE.read_bytes())["processes"][1])
+    assert list(by_id[ORCH]) == [*stored_keys, "live_status", "parent"] and "children" not in by_id[WORKER]
+    assert [a["id"] for a in flat].index(WORKER) < [a["id"] for a in flat].index(
+        GRANDCHILD
+    )  # the tree's order
+    code, out, _ = cli(capsys, "list", "--json", "--base-dir", str(live_sample.base))
+    assert "children" in json.loads(out)[0]  # nested stays the default
+
+
+def test_flat_without_json_is_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("list", "--flat")
+    assert result.returncode == 2 and "--flat goes with --json" in result.stderr

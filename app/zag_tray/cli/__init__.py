@@ -34,7 +34,7 @@ from zag_tray.agents.text import one_line, visible
 from zag_tray.agents.tree import build_forest, find_node
 from zag_tray.cli.listing import table_lines
 from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
-from zag_tray.cli.views import node_json, show_lines, where_lines
+from zag_tray.cli.views import flat_json, node_json, show_lines, where_lines
 from zag_tray.desktop.paths import BASE_DIR_ENV, BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
@@ -100,9 +100,12 @@ def run() -> NoReturn:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line, ``--base-dir`` and ``--verbose`` taken before or after the command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     args.base_dir = getattr(args, "base_dir", None)
     args.verbose = getattr(args, "verbose", False)
+    if getattr(args, "flat", False) and not args.json:
+        parser.error("--flat goes with --json (the table is a tree already)")
     return args
 
 
@@ -133,7 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
         "list", parents=[common], help="the agents as a table, drawn as a tree (running ones by default)"
     )
     p.add_argument("--all", action="store_true", help="every stored entry, finished ones too")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help="machine-readable output: a list of root nodes")
+    p.add_argument(
+        "--flat", action="store_true", help="with --json: one object per agent, its tree parent in `parent`"
+    )
     p.add_argument(
         "--color",
         "--colour",
@@ -221,7 +227,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)
     if args.json:
-        _print_json([node_json(root, checked) for root in roots])
+        _print_json(flat_json(roots, checked) if args.flat else [node_json(root, checked) for root in roots])
     elif not roots:
         what = "agents" if args.all else "running agents"
         hint = "" if args.all else " (--all shows finished ones)"

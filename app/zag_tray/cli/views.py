@@ -12,7 +12,7 @@ from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import outcome, when
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
-from zag_tray.agents.tree import Node
+from zag_tray.agents.tree import Node, walk
 from zag_tray.desktop.paths import BaseDirChoice
 
 Statuses = Mapping[str, LiveStatus]
@@ -35,6 +35,20 @@ def node_json(root: Node, checked: Statuses) -> dict[str, Any]:
 
 def _node_dict(node: Node, checked: Statuses) -> dict[str, Any]:
     return {**node.entry.raw, "live_status": live_status(node.entry, checked).value, "children": []}
+
+
+def flat_json(roots: list[Node], checked: Statuses) -> list[dict[str, Any]]:
+    """``list --json --flat``: one object per agent, in the tree's order (depth first, as
+    ``list`` draws it), its stored keys plus ``live_status`` and ``parent``, the id of its
+    parent in the tree or null, so ``jq`` selects without walking ``children``."""
+    return [
+        {
+            **node.entry.raw,
+            "live_status": live_status(node.entry, checked).value,
+            "parent": None if node.parent is None else node.parent.entry.id,
+        }
+        for _, node in walk(roots)
+    ]
 
 
 def show_lines(entry: Entry, node: Node, status: LiveStatus, reason: str, now: float) -> Iterator[str]:
