@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.conftest import GRANDCHILD, ORCH, ORPHAN, SAMPLE, WORKER, LiveSample
 from tests.core.test_store_read import BAD_STORES
 from tests.factories import entries_in, make_entry, stored, write_one, write_store
 from zag_tray.cli import main
+from zag_tray.desktop.logs import log_path
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 HandlerAgent = Callable[[str, str, str], tuple[subprocess.Popen[bytes], Path]]
@@ -285,6 +287,9 @@ def test_base_dir_is_honoured_before_or_after_the_command(
     assert result.returncode == 0 and rows[0].startswith("elsewher ")  # the id's first 8
 
 
+# --- issue 13: the CLI reads like the tools people know ----------------------------------------
+
+
 def test_show_gives_times_local_and_human_and_json_as_stored(base_dir: Path, run_cli: Run) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     started, ended = now - timedelta(minutes=3), now - timedelta(seconds=30)
@@ -420,3 +425,48 @@ def test_list_json_flat_is_one_object_per_agent_with_its_parent(
 def test_flat_without_json_is_a_usage_error(run_cli: Run) -> None:
     result = run_cli("list", "--flat")
     assert result.returncode == 2 and "--flat goes with --json" in result.stderr
+
+
+def log_lines() -> list[str]:
+    path = log_path()
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def test_kills_stops_and_store_errors_go_to_the_tray_s_log(
+    base_dir: Path, agents: Callable[..., subprocess.Popen[bytes]], run_cli: Run
+) -> None:
+    stopped, killed = agents("stop-me"), agents("kill\x1b[2J-me")
+    threading.Thread(target=killed.wait, daemon=True).start()  # reaped: the CLI sees it gone
+    write_store(
+        base_dir,
+        [make_entry(pid=p.pid, entry_id=i) for p, i in ((stopped, "stop-me"), (killed, "kill\x1b[2J-me"))],
+    )
+    before = len(log_lines())
+    assert run_cli("stop", "stop-me", "--base-dir", str(base_dir)).returncode == 0
+    assert run_cli("kill", "kill", "--base-dir", str(base_dir)).returncode == 0
+    assert run_cli("kill", "kill", "--base-dir", str(base_dir)).returncode == 1  # not running now
+    (base_dir / "processes.json").write_text("{ not json")
+    assert run_cli("list", "--base-dir", str(base_dir)).returncode == 1
+    new = [line.split(" ", 2)[2] for line in log_lines()[before:]]  # after the date and the time
+    title = "claude · sonnet"
+    assert new[:3] == [
+        f"zag_tray.cli INFO: stop stop-me: SIGHUP sent to stop-me (pid {stopped.pid}, {title})",
+        rf"zag_tray.cli INFO: kill kill: SIGTERM sent to kill\x1b[2J-me (pid {killed.pid}, {title})",
+        r"zag_tray.cli WARNING: kill kill: refused: agent kill\x1b[2J-me is not running (killed): "
+        "stored status is 'killed'",
+    ]
+    assert new[3].startswith("zag_tray.cli ERROR: list: store error: ") and "processes.json" in new[3]
+    assert len(new) == 4
+
+
+def test_list_and_show_write_no_log(live_sample: LiveSample) -> None:
+    code = (
+        "import sys\nfrom zag_tray.cli import main\n"
+        f"for args in (['list'], ['list', '--all'], ['show', '5f1c']):\n"
+        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
+        "assert 'logging.handlers' not in sys.modules and 'zag_tray.cli.journal' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
 The table of ``list`` is cli/listing.py (its text layout cli/table.py), the other views
-cli/views.py.
+cli/views.py, and what is written to the tray's log cli/journal.py.
 """
 
 from __future__ import annotations
@@ -69,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (CliError, ActionError, StoreError) as exc:
+    except StoreError as exc:
+        _journal(logging.ERROR, f"{args.command or 'tray'}: store error: {exc}")
+        return _fail(str(exc))
+    except (CliError, ActionError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -130,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     # subcommand (argparse parents share them), and a --base-dir given before the command
     # was then reset to None by the command's own parse. parse_args fills them in.
     parser.set_defaults(func=_cmd_tray)
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     p = sub.add_parser(
         "list", parents=[common], help="the agents as a table, drawn as a tree (running ones by default)"
@@ -179,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _fail(message: str) -> int:
     print(f"{PROG}: {one_line(message, ONE_LINE)}", file=sys.stderr)
     return 1
+
+
+def _journal(level: int, message: str) -> None:
+    """``message`` in the tray's log file; imported here, so `list` opens no log."""
+    from zag_tray.cli import journal
+
+    journal.record(level, message)
 
 
 def _base(args: argparse.Namespace) -> BaseDirChoice:
@@ -262,16 +272,32 @@ def _print_json(value: Any) -> None:
 # --- kill / stop -----------------------------------------------------------------------------
 
 
+# Each is also written to the tray's log, as `kill ID: ...`: who ended an agent, and how.
+
+
 def _cmd_kill(args: argparse.Namespace) -> int:
-    outcome = actions.kill(_store(args), args.id, LivenessChecker(), tree=args.tree, force=args.force)
+    import logging
+
+    what = f"kill {args.id}" + (" --tree" if args.tree else "") + (" --force" if args.force else "")
+    try:
+        outcome = actions.kill(_store(args), args.id, LivenessChecker(), tree=args.tree, force=args.force)
+    except ActionError as exc:
+        _journal(logging.WARNING, f"{what}: refused: {exc}")
+        raise
     for entry in outcome.signalled:
-        print(f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
+        said = f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})"
+        print(said)
+        _journal(logging.INFO, f"{what}: {said}")
     for failure in outcome.failures:
         print(f"{PROG}: {one_line(failure, ONE_LINE)}", file=sys.stderr)
+        _journal(logging.WARNING, f"{what}: {failure}")
     if outcome.write_error:
+        _journal(logging.ERROR, f"{what}: {outcome.write_error}")
         raise CliError(outcome.write_error)
     if outcome.still_running:
-        raise CliError(_still_running(args, outcome))
+        survivors = _still_running(args, outcome)
+        _journal(logging.WARNING, f"{what}: {survivors}")
+        raise CliError(survivors)
     return 0 if outcome.ok else 1
 
 
@@ -284,8 +310,16 @@ def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
-    entry = actions.stop(_store(args), args.id, LivenessChecker())
-    print(f"SIGHUP sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})")
+    import logging
+
+    try:
+        entry = actions.stop(_store(args), args.id, LivenessChecker())
+    except ActionError as exc:
+        _journal(logging.WARNING, f"stop {args.id}: refused: {exc}")
+        raise
+    said = f"SIGHUP sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})"
+    print(said)
+    _journal(logging.INFO, f"stop {args.id}: {said}")
     return 0
 
 
