@@ -121,7 +121,8 @@ def test_columns_show_plain_values() -> None:
     assert row[Column.AGENT] == "claude · sonnet"
     assert row[Column.STATUS] == "exited (3)"
     assert row[Column.PROMPT] == "<b>x</b> line"
-    assert model.index(0, Column.STARTED).data(Qt.ItemDataRole.ToolTipRole).startswith("2026-03-28")
+    started = model.index(0, Column.STARTED).data(Qt.ItemDataRole.ToolTipRole)
+    assert "2026-03-28T10:01:00Z" in started and "<br>" in started  # local time, then as stored
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ as stopping until gone, announced as the user's doing, never as a failure."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,8 +47,13 @@ def start(qtbot: QtBot, settings_file: Path) -> Iterator[Callable[[Path], TrayAp
 
 
 def test_a_kill_tree_of_four_is_four_agents_killed_with_no_dot(
-    base_dir: Path, agents: Spawn, start: Callable[[Path], TrayApp], qtbot: QtBot
+    base_dir: Path,
+    agents: Spawn,
+    start: Callable[[Path], TrayApp],
+    qtbot: QtBot,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     procs = {name: agents(name) for name in ("orch", "a", "b", "c")}
     store = write_store(
         base_dir,
@@ -65,6 +71,9 @@ def test_a_kill_tree_of_four_is_four_agents_killed_with_no_dot(
     assert [(n.title, n.text, n.urgent) for n in tray.notices] == [("zag-tray", "4 agents killed", False)]
     assert not tray.attention
     assert statuses(store) == dict.fromkeys(procs, "killed")
+    logged = [r.getMessage() for r in caplog.records]  # the tray's log says who ended them
+    assert {f"SIGTERM sent to agent {name} (pid {proc.pid})" for name, proc in procs.items()} <= set(logged)
+    assert {f"recorded agent {name} killed" for name in procs} <= set(logged)
 
 
 def test_stop_says_stopping_at_once_and_then_that_it_stopped(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -340,3 +341,13 @@ def test_a_store_that_is_not_zags_own_is_named_in_the_title(qtbot: QtBot) -> Non
     win = AgentWindow("/srv/other/processes.json", name="zag-tray (/srv/other)")
     qtbot.addWidget(win)
     assert win.windowTitle() == "zag-tray (/srv/other) — agents"
+
+
+def test_times_in_the_details_are_local_and_human_with_the_stored_text_a_hover_away(
+    window: AgentWindow,
+) -> None:
+    assert window.select_entry("w1")
+    started = window.details.labels["started_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+ months ago\)", started.text())
+    assert "2026-03-28T10:02:00Z" in started.toolTip()
+    assert window.details.labels["exited_at"].text() == "—"

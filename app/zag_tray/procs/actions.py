@@ -10,6 +10,7 @@ A failed write after a successful signal is reported in the outcome.
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 from collections.abc import Sequence
@@ -21,13 +22,15 @@ import psutil
 
 from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.status import LiveStatus
-from zag_tray.agents.text import one_line
+from zag_tray.agents.text import one_line, visible
 from zag_tray.agents.timestamps import now_rfc3339
 from zag_tray.agents.tree import build_forest, descendants_deepest_first, find_node
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
 from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
 from zag_tray.store.write import Target, update_entries
+
+log = logging.getLogger(__name__)
 
 STOP_SUPPORTED = hasattr(signal, "SIGHUP")
 """Stop is SIGHUP, which Windows does not have."""
@@ -162,7 +165,7 @@ def kill(
     alive = {p.pid for p in wait_gone(processes, wait)}
     gone = [e for e, p in zip(signalled, processes, strict=True) if p.pid not in alive]
     still = tuple(e for e, p in zip(signalled, processes, strict=True) if p.pid in alive)
-    recorded, write_error = _record_killed(store, gone)
+    recorded, write_error = record_killed(store, gone)
     return KillOutcome(
         tuple(signalled), tuple(processes), recorded, tuple(failures), write_error, still, signal_name
     )
@@ -232,14 +235,20 @@ def _signal_all(
     return signalled, processes, failures
 
 
-def _record_killed(store: Path, signalled: list[Entry]) -> tuple[frozenset[str], str | None]:
-    if not signalled:
+def record_killed(store: Path, ended: Sequence[Entry]) -> tuple[frozenset[str], str | None]:
+    """Record ``ended`` (each verifiably gone after our signal) as zag records a kill:
+    ``killed``, ``exit_code`` null, ``exited_at`` now, where still stored running (zag's own
+    record of the end stands). The ids recorded, and why the store could not be written."""
+    if not ended:
         return frozenset(), None
     fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
     try:
-        changed = update_entries(store, {Target(e.id, e.pid): fields for e in signalled})
+        changed = update_entries(store, {Target(e.id, e.pid): fields for e in ended})
     except StoreError as exc:
+        log.warning("a kill was not recorded in the store: %s", exc)
         return frozenset(), f"signal sent, but the store was not updated: {exc}"
+    for target in changed:
+        log.info("recorded agent %s killed", visible(target.id))
     return frozenset(target.id for target in changed), None
 
 

@@ -11,7 +11,6 @@ it at every observation (:meth:`StopTracker.settle`, on the watcher's worker).
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,11 +19,7 @@ from typing import Final
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.status import LiveStatus, Stopping
-from zag_tray.agents.timestamps import now_rfc3339
-from zag_tray.store.errors import StoreError
-from zag_tray.store.write import Target, update_entries
-
-log = logging.getLogger(__name__)
+from zag_tray.procs.actions import record_killed
 
 GRACE_SECONDS: Final = 5.0
 """How long a signalled agent is "stopping…" before it is "still running after SIGTERM"."""
@@ -107,20 +102,5 @@ class StopTracker:
             ended = {i: g.signal for i, g in self._gone.items() if g.batch not in waiting}
             for entry_id in ended:
                 del self._gone[entry_id]
-        recorded = _record_killed(store, [each.entry for each in gone if each.signal in RECORDED_BY_KILL])
-        return Settled(stopping, ended, held, recorded)
-
-
-def _record_killed(store: Path, entries: list[Entry]) -> bool:
-    """``killed``, ``exit_code`` null, ``exited_at`` now on ``entries`` still stored running."""
-    if not entries:
-        return False
-    fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
-    try:
-        changed = update_entries(store, {Target(e.id, e.pid): fields for e in entries})
-    except StoreError as exc:
-        log.warning("a kill was not recorded in the store: %s", exc)
-        return False
-    for target in changed:
-        log.info("recorded agent %s killed", target.id)
-    return bool(changed)
+        recorded, _ = record_killed(store, [each.entry for each in gone if each.signal in RECORDED_BY_KILL])
+        return Settled(stopping, ended, held, bool(recorded))

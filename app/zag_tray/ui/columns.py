@@ -6,7 +6,6 @@ notifications use.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -14,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.present import GREEN, RED, outcome, runtime, runtime_text, title
+from zag_tray.agents.present import GREEN, RED, age, local_time, outcome, runtime, runtime_text, title
 from zag_tray.agents.status import AgentState
-from zag_tray.agents.text import duration, one_line, short_path
+from zag_tray.agents.text import one_line, short_path
 from zag_tray.ui.icons import dot_icon
 from zag_tray.ui.plain import plain_tooltip
 
@@ -60,7 +59,7 @@ def cell_data(entry: Entry, state: AgentState, column: Column, role: int, now: f
     if role == Qt.ItemDataRole.DisplayRole:
         return cell_text(entry, state, column, now)
     if role == Qt.ItemDataRole.ToolTipRole:
-        return cell_tooltip(entry, column)
+        return cell_tooltip(entry, column, now)
     if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
         return dot_icon(outcome(entry, state).colour)
     return None
@@ -78,7 +77,7 @@ def cell_text(entry: Entry, state: AgentState, column: Column, now: float) -> st
     if column is Column.STARTED:
         if entry.started is None:
             return one_line(entry.started_at, 40)  # not RFC 3339: shown as stored, no time math
-        return f"{duration(now - entry.started)} ago"
+        return age(now - entry.started)
     if column is Column.RUNTIME:
         return runtime_text(entry, state, now)
     if column is Column.ROOT:
@@ -86,9 +85,9 @@ def cell_text(entry: Entry, state: AgentState, column: Column, now: float) -> st
     return one_line(entry.prompt, 100)
 
 
-def cell_tooltip(entry: Entry, column: Column) -> str | None:
+def cell_tooltip(entry: Entry, column: Column, now: float) -> str | None:
     if column is Column.STARTED:
-        return started_tooltip(entry)
+        return started_tooltip(entry, now)
     if column is Column.PROMPT and entry.prompt:
         return plain_tooltip(one_line(entry.prompt, 500))
     if column is Column.ROOT and entry.root:
@@ -96,16 +95,13 @@ def cell_tooltip(entry: Entry, column: Column) -> str | None:
     return None
 
 
-def started_tooltip(entry: Entry) -> str:
-    """When the agent started, in local time; as stored where that is not an RFC 3339 time
-    or not a time the local calendar holds (0001-01-01T00:00:00+00:00 is year 0 west of
-    UTC, which raised ValueError)."""
-    if entry.started is not None:
-        try:
-            return datetime.fromtimestamp(entry.started).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-        except (ValueError, OverflowError, OSError):
-            pass
-    return plain_tooltip(one_line(entry.started_at, 500))
+def started_tooltip(entry: Entry, now: float) -> str:
+    """When the agent started, local ("today 14:03:12"), and as zag stored it (RFC 3339); only
+    as stored where that is not a time the local calendar holds (0001-01-01T00:00:00+00:00 is
+    year 0 west of UTC, which raised ValueError)."""
+    stored = one_line(entry.started_at, 500)
+    shown = "" if entry.started is None else local_time(entry.started, now)
+    return plain_tooltip(f"{shown}\n{stored}" if shown else stored)
 
 
 def sort_value(entry: Entry, state: AgentState, column: Column, now: float) -> Any:

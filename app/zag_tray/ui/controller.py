@@ -7,6 +7,7 @@ hands back the outcome or whatever the action raised.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from zag_tray.ui.questions import Question, kill_question
 from zag_tray.ui.worker import Worker
 
 MESSAGE_CHARS = 300
+log = logging.getLogger(__name__)
 
 Confirm = Callable[[Question], bool]
 """A question (title, plain-text text, the button that does it) -> accepted?"""
@@ -96,21 +98,24 @@ class AgentController(QObject):
         """A kill's or a stop's result, on the GUI thread: whatever it was, the user hears."""
         self.finished.emit()
         if isinstance(result, ActionError):
+            log.warning("refused: %s", visible(str(result)))
             self.message.emit(one_line(str(result), MESSAGE_CHARS))
             return
         if isinstance(result, Exception):
             self.message.emit(one_line(f"unexpected error: {type(result).__name__}: {result}", MESSAGE_CHARS))
             return
         if isinstance(result, Entry):  # a stop: SIGHUP sent
+            log.info("SIGHUP sent to agent %s (pid %d)", visible(result.id), result.pid)
             self.tracker.add([result], "SIGHUP", time.time())
             self.message.emit(one_line(f"Stopping {title(result)} (SIGHUP sent)…", MESSAGE_CHARS))
             self.signalled.emit()
             return
         assert isinstance(result, KillOutcome)
-        for failure in result.failures:
+        for entry in result.signalled:
+            log.info("%s sent to agent %s (pid %d)", result.signal, visible(entry.id), entry.pid)
+        for failure in (*result.failures, *([result.write_error] if result.write_error else [])):
+            log.warning("%s", visible(failure))
             self.message.emit(one_line(failure, MESSAGE_CHARS))
-        if result.write_error:
-            self.message.emit(one_line(result.write_error, MESSAGE_CHARS))
         if result.signalled:
             self.tracker.add(result.signalled, result.signal, time.time())
             self.signalled.emit()

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.present import NO_VALUE, state_line
+from zag_tray.agents.present import NO_VALUE, state_line, when
 from zag_tray.agents.status import AgentState
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD, capped, one_line
+from zag_tray.ui.plain import plain_tooltip
 
 FIELDS = (
     "id",
@@ -136,6 +137,8 @@ class DetailsPane(QWidget):
             value = None if entry is None else entry.raw.get(name)
             whole = value if isinstance(value, str) else None
             label.setText("" if entry is None else _field_text(entry, state, name, now))
+            if name in _TIMES:
+                label.setToolTip(plain_tooltip(capped(whole, SHORT_FIELD)) if whole else "")
             cut = whole is not None and len(whole) > _limit(name)
             if cut:
                 self._values[name] = whole  # type: ignore[assignment]
@@ -160,6 +163,10 @@ def _field_text(entry: Entry, state: AgentState, name: str, now: float) -> str:
     """The field as shown: hidden characters escaped, cut to a length Qt lays out at once."""
     if name == "live":
         return state_line(entry, state, now)
+    if name in _TIMES:  # local and human; the stored RFC 3339 text is the label's tooltip
+        shown = when(entry.started if name == "started_at" else entry.ended, now)
+        if shown:
+            return shown
     value = entry.raw.get(name)
     if name == _LINK and isinstance(value, str):
         escaped = html.escape(capped(value, SHORT_FIELD), quote=True)
@@ -170,6 +177,7 @@ def _field_text(entry: Entry, state: AgentState, name: str, now: float) -> str:
 
 
 _LONG = frozenset({"prompt"})
+_TIMES = frozenset({"started_at", "exited_at"})
 
 
 def status_line(store_path: str, observation: Observation) -> str:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 from zag_tray.agents.notices import Notice
 from zag_tray.agents.observation import Finished, Observation
 from zag_tray.agents.present import attention_line, failed, running_states, still_running_line, tooltip
-from zag_tray.agents.text import markup_inert
+from zag_tray.agents.text import markup_inert, visible
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.settings import Settings, save_settings
@@ -175,6 +175,8 @@ class TrayApp(QObject):
         """Show a new observation; tell the user what finished since the one before, and what
         outlived a stop or kill."""
         finished = observation.finished
+        if observation.error and (self.observation is None or self.observation.error != observation.error):
+            log.warning("store: %s", visible(observation.error))
         self.unseen += [f for f in finished if failed(f)]
         self._tell_overdue(observation)
         self.observation = observation
