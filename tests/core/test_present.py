@@ -20,6 +20,7 @@ from zag_tray.agents.present import (
     runtime,
     runtime_text,
     sentence,
+    since,
     tooltip,
 )
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping
@@ -130,4 +131,10 @@ def test_the_cli_the_tooltip_and_the_notification_say_the_same() -> None:
     ]
     notice = notice_for(after.finished, LATER)
     assert notice is not None and notice.text == "claude · sonnet failed (exit 3) after 4m00s"
-    assert tooltip(after, LATER).splitlines()[-1] == "longest: codex · gpt-5, 58m00s — fix it"
+    assert tooltip(after, LATER).splitlines()[-1] == (f"longest: codex · gpt-5, {since(running)} — fix it")
+
+
+def test_the_tooltip_does_not_tick() -> None:
+    """Each change of it is a D-Bus signal to a StatusNotifierItem host: none at rest."""
+    seen = observation([entry("r")], {"r": LiveStatus.RUNNING})
+    assert tooltip(seen, LATER) == tooltip(seen, LATER + 59) == tooltip(seen, LATER + 3600)

@@ -157,7 +157,9 @@ def test_an_unknown_start_sorts_as_the_oldest_ties_by_id() -> None:
 def test_the_tray_tooltip_names_an_agent_whose_start_is_unknown() -> None:
     running = [agent("2026-03-28T10:00:00Z", "known"), agent("not a time", "unknown")]
     view = observation(running, {"known": LiveStatus.RUNNING, "unknown": LiveStatus.RUNNING})
-    assert tooltip(view, START + 60).splitlines()[-1] == "longest: claude · sonnet, — — Say hello"
+    assert (
+        tooltip(view, START + 60).splitlines()[-1] == "longest: claude · sonnet, since not a time — Say hello"
+    )
 
 
 def test_finished_agents_with_the_same_end_and_unknown_starts_are_ordered() -> None:

@@ -51,7 +51,11 @@ class Display:
 
     def __init__(self, number: int, proc: subprocess.Popen[bytes]) -> None:
         self.number, self.proc = number, proc
-        self.env = {**os.environ, "DISPLAY": f":{number}"}
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of a program on this display (and on a test's session bus, if any)."""
+        return {**os.environ, "DISPLAY": f":{self.number}"}
 
     def run(self, *argv: str, check: bool = True) -> str:
         result = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=20, check=False)
@@ -129,6 +133,13 @@ def display() -> Iterator[Display]:
 
 @pytest.fixture
 def tray_host(display: Display) -> Iterator[subprocess.Popen[bytes]]:
+    proc = start_trayer(display)
+    yield proc
+    _end(proc)
+
+
+def start_trayer(display: Display) -> subprocess.Popen[bytes]:
+    """trayer, an XEmbed tray host, in a panel at the top right; ready when returned."""
     proc = subprocess.Popen(
         [
             "trayer",
@@ -152,8 +163,7 @@ def tray_host(display: Display) -> Iterator[subprocess.Popen[bytes]]:
         stderr=subprocess.DEVNULL,
     )
     wait_for("the tray host's panel", lambda: '"panel"' in display.tree())
-    yield proc
-    _end(proc)
+    return proc
 
 
 class RunningApp:

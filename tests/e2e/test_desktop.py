@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from tests.conftest import HANDLER_AGENT
-from tests.e2e.conftest import Display, RunningApp, wait_for
+from tests.e2e.conftest import Display, RunningApp, start_trayer, wait_for
 from tests.factories import make_entry, write_store
 from zag_tray.demo import spawn_agent
 from zag_tray.desktop.settings import SETTINGS_NAME, Settings, save_settings
@@ -245,6 +245,23 @@ def test_without_a_tray_host_the_window_shows(display: Display, start_app: Start
     assert state["tray_available"] is False and state["window_visible"] is True
     wait_for("the window to be painted", lambda: painted(display, "zag-tray — agents"))
     display.screenshot("no-tray-window")
+
+
+def test_a_tray_host_that_starts_later_takes_the_window_back(display: Display, start_app: StartApp) -> None:
+    app = start_app()
+    wait_for("the window", lambda: app.state().get("window_note", "").startswith("No system tray"))
+    trayer = start_trayer(display)
+    try:
+        wait_for("the icon in the late tray host", lambda: embedded_icon(display), timeout=10)
+        wait_for("the note to go", lambda: app.state().get("window_note") == "", timeout=10)
+        [window] = display.visible_windows("zag-tray — agents")
+        display.run("xdotool", "windowfocus", "--sync", window)
+        display.key("ctrl+w")
+        wait_for("the window to close", lambda: not display.visible_windows("zag-tray — agents"))
+        assert app.proc.poll() is None  # closing hides it to the tray now: the app runs on
+    finally:
+        trayer.terminate()
+        trayer.wait()
 
 
 def _alive(proc: psutil.Process) -> bool:

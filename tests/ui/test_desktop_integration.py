@@ -21,7 +21,8 @@ from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import XdgAutostart, launch_command
 from zag_tray.desktop.paths import BaseDirChoice, store_label
 from zag_tray.desktop.settings import Settings, load_settings, save_settings
-from zag_tray.ui.app import be_a_window, build_tray
+from zag_tray.ui.app import build_tray
+from zag_tray.ui.no_tray import WithoutTray
 from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.tray import TrayApp
 
@@ -126,8 +127,9 @@ def test_several_at_once_are_one_notification(tray: TrayApp, four: Agents, qtbot
     four.finish(("a", "exited", 0), ("b", "exited", 1), ("c", "killed", None))
     qtbot.waitUntil(lambda: bool(tray.notices), timeout=5000)
     announced = len(seen)
-    # Two more liveness passes (one a second) must not announce them again.
-    qtbot.waitUntil(lambda: len(seen) >= announced + 2, timeout=10000)
+    for look in (1, 2):  # two more looks must not announce them again
+        tray.watcher.refresh()
+        qtbot.waitUntil(lambda look=look: len(seen) >= announced + look, timeout=10000)
     assert [n.text for n in tray.notices] == ["3 agents ended: 1 finished, 1 killed, 1 failed or died"]
     assert tray.notices[0].entry_id is None
 
@@ -192,7 +194,7 @@ def test_without_a_tray_the_window_shows_with_a_note_and_closing_quits(tray: Tra
     assert isinstance(app, QApplication)
     quit_before = app.quitOnLastWindowClosed()
     try:
-        be_a_window(app, tray)
+        WithoutTray(app, tray).start()
         assert tray.window.isVisible() and "No system tray" in tray.window.note.text()
         assert tray.window.close() and not tray.window.isVisible()  # closed, not hidden to a tray
         assert app.quitOnLastWindowClosed()  # so the last window closing ends the app
@@ -253,10 +255,25 @@ def test_the_window_without_a_tray_starts_unfolded(tray: TrayApp, qtbot: QtBot, 
     assert isinstance(app, QApplication)
     quit_before = app.quitOnLastWindowClosed()
     try:
-        be_a_window(app, tray)
+        WithoutTray(app, tray).start()
         index = tray.window.model.index_of_id("a")
         assert tray.window.view.isExpanded(index)
     finally:
         app.setQuitOnLastWindowClosed(quit_before)
         tray.window.allow_close = False
         tray.window.hide()
+
+
+def test_a_tray_that_appears_later_takes_the_window_back(tray: TrayApp, qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    quit_before = app.quitOnLastWindowClosed()
+    try:
+        without = WithoutTray(app, tray)
+        without.start()
+        without.adopt()  # what check() does once a tray host answers
+        assert not tray.window.note.isVisible() and not app.quitOnLastWindowClosed()
+        tray.window.close()
+        assert not tray.window.isVisible() and not tray.window.allow_close  # hidden to the tray
+    finally:
+        app.setQuitOnLastWindowClosed(quit_before)

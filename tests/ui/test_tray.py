@@ -10,14 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ORPHAN, LiveSample
-from tests.factories import write_one
+from tests.factories import entry, write_one
+from zag_tray.agents.observation import Finished
+from zag_tray.agents.status import AgentState, LiveStatus
 from zag_tray.desktop.paths import BaseDirChoice
 from zag_tray.procs.monitor import Monitor
 from zag_tray.store.layout import serialise
 from zag_tray.ui.app import build_tray
+from zag_tray.ui.host import Host
 from zag_tray.ui.icons import IconState
 from zag_tray.ui.model import ENTRY_ID_ROLE
 from zag_tray.ui.tray import TrayApp
@@ -78,8 +83,11 @@ def test_agent_dying_sets_attention_until_the_menu_is_opened(
     live_sample.procs[ORPHAN].wait()
     tray.watcher.refresh()
     qtbot.waitUntil(lambda: tray.look.attention, timeout=5000)
-    tray.rebuild_menu()
-    assert not tray.attention and not tray.look.attention
+    why = "1 failed since you looked: ollama · qwen3.5 died (no exit recorded)"
+    assert tray.icon.toolTip().splitlines()[1] == why
+    tray.menu.popup(QPoint(10, 10))
+    qtbot.waitUntil(lambda: not tray.attention and not tray.look.attention, timeout=5000)
+    tray.menu.hide()
 
 
 def test_details_selects_the_agent_in_the_window(tray: TrayApp, qtbot: QtBot) -> None:
@@ -107,22 +115,20 @@ def test_store_appearing_later_is_picked_up(
 
 
 def test_single_click_waits_for_a_possible_double_click(tray: TrayApp, qtbot: QtBot) -> None:
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    interval = QGuiApplication.styleHints().mouseDoubleClickInterval()
+    assert tray.host is Host.XEMBED  # no StatusNotifierWatcher here
     popups: list[object] = []
-    tray.menu.popup = lambda pos: popups.append(pos)  # type: ignore[method-assign]
+    tray.clicks.menu_wanted.connect(popups.append)
     trigger, double = QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick
     tray.icon.activated.emit(trigger)
-    assert popups == []  # not yet: this may be the first half of a double click
-    qtbot.waitUntil(lambda: len(popups) == 1, timeout=interval + 1000)
+    assert popups == [] and tray.clicks.pending()  # not yet: this may be the first half of a double click
+    qtbot.waitUntil(lambda: len(popups) == 1, timeout=5000)
+    tray.menu.hide()
     tray.icon.activated.emit(trigger)
     tray.icon.activated.emit(double)
     assert tray.window.isVisible()
-    # No event tells that a cancelled click stays cancelled: wait out the double-click interval.
-    qtbot.wait(interval + 200)
-    assert len(popups) == 1
+    assert not tray.clicks.pending() and len(popups) == 1  # the single click was cancelled
 
 
 def test_a_stopped_watcher_observes_nothing_more(
@@ -196,3 +202,50 @@ def test_a_store_written_100_times_a_second_still_shows_its_changes(
     finally:
         writer.kill()
         writer.wait()
+
+
+@pytest.fixture
+def sni_tray(live_sample: LiveSample, qtbot: QtBot, settings_file: Path) -> Iterator[TrayApp]:
+    """The tray as a StatusNotifierItem host drives it (the host shows the menu itself)."""
+    app = build_tray(BaseDirChoice(live_sample.base, "test"), settings_file, host=Host.SNI)
+    app.start()
+    qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
+    yield app
+    app.shutdown()
+
+
+def test_under_sni_a_left_click_opens_raises_or_hides_the_window_and_a_middle_click_opens_it(
+    sni_tray: TrayApp, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    reason = QSystemTrayIcon.ActivationReason
+    sni_tray.icon.activated.emit(reason.Trigger)  # Activate
+    assert sni_tray.window.isVisible()
+    sni_tray.window.activateWindow()
+    qtbot.waitUntil(sni_tray.window.isActiveWindow, timeout=5000)
+    sni_tray.icon.activated.emit(reason.Trigger)
+    assert not sni_tray.window.isVisible()  # in front: a click hides it
+    sni_tray.icon.activated.emit(reason.MiddleClick)  # SecondaryActivate
+    assert sni_tray.window.isVisible()
+    assert not sni_tray.clicks.pending()  # no menu of ours pops up under SNI
+
+
+def test_the_dot_stays_until_the_menu_was_really_seen(tray: TrayApp, qtbot: QtBot) -> None:
+    tray.unseen.append(failure())
+    tray.menu.aboutToShow.emit()  # a popup the platform refused (Wayland): never on screen
+    QApplication.processEvents()
+    assert tray.attention
+    tray.menu.popup(QPoint(10, 10))
+    qtbot.waitUntil(lambda: not tray.attention, timeout=5000)
+    tray.menu.hide()
+
+
+def test_under_sni_the_host_opening_the_menu_is_seeing_it(sni_tray: TrayApp, qtbot: QtBot) -> None:
+    sni_tray.unseen.append(failure())
+    sni_tray.menu.aboutToShow.emit()  # the host opened our DBusMenu: Qt says so with this
+    qtbot.waitUntil(lambda: not sni_tray.attention, timeout=5000)
+
+
+def failure() -> Finished:
+    return Finished(entry("f", status="exited", exit_code=3), AgentState(LiveStatus.EXITED))

@@ -133,13 +133,28 @@ def where(entry: Entry) -> str:
     return f" — {one_line(short_path(entry.root), 60)}" if entry.root else ""
 
 
-def menu_label(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
-    """A running agent in the tray menu: who, what it was asked, for how long (and whether
-    it is being stopped)."""
+def menu_label(entry: Entry, state: AgentState | LiveStatus, now: float | None) -> str:
+    """A running agent in the tray menu: who, what it was asked, for how long (or, with no
+    ``now``, since when: a label that does not tick), and whether it is being stopped."""
     state = as_state(state)
     prompt = one_line(entry.prompt, 40) or "(no prompt)"
-    label = f"{title(entry)} — {prompt} — {runtime_text(entry, state, now)}"
+    how_long = since(entry) if now is None else runtime_text(entry, state, now)
+    label = f"{title(entry)} — {prompt} — {how_long}"
     return label if state.stopping is None else f"{label} — {outcome(entry, state).label}"
+
+
+def since(entry: Entry) -> str:
+    """ "since 14:03" (today), "since Mar 28 14:03": a start that does not tick; the stored
+    text where it is not an RFC 3339 time."""
+    started = entry.started
+    if started is None:
+        return f"since {one_line(entry.started_at, 30)}"
+    try:
+        moment = datetime.fromtimestamp(started)
+        today = datetime.now().date()
+    except (ValueError, OverflowError, OSError):
+        return f"since {one_line(entry.started_at, 30)}"
+    return f"since {moment:%H:%M}" if moment.date() == today else f"since {moment:%b %d %H:%M}"
 
 
 def finished_label(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
@@ -211,9 +226,10 @@ def tooltip(observation: Observation | None, now: float, attention: str = "", na
     if len(counted) > PROVIDERS_LISTED:
         lines.append(f"… and {len(counted) - PROVIDERS_LISTED} more providers")
     oldest = min(running, key=lambda e: e.sort_key)  # an unknown start counts as the oldest
+    # A start, not a ticking elapsed time: a tooltip that changed every second made a
+    # StatusNotifierItem send NewToolTip over D-Bus every second, for ever.
     lines.append(
-        f"longest: {title(oldest)}, "
-        f"{runtime_text(oldest, LiveStatus.RUNNING, now)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"
+        f"longest: {title(oldest)}, {since(oldest)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"
     )
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +23,12 @@ import psutil
 
 from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.status import LiveStatus
-from zag_tray.agents.text import one_line, visible
-from zag_tray.agents.timestamps import now_rfc3339
+from zag_tray.agents.text import one_line
 from zag_tray.agents.tree import build_forest, descendants_deepest_first, find_node
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
+from zag_tray.procs.stopping import StopTracker, record_killed
 from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
-from zag_tray.store.write import Target, update_entries
 
 log = logging.getLogger(__name__)
 
@@ -119,20 +119,28 @@ def _ambiguous(ident: str, matches: dict[str, Entry]) -> str:
     return f"{ident!r} matches {len(matches)} agents: {named}{rest}; give more of the id"
 
 
-def stop(store: Path, ident: str, checker: LivenessChecker) -> Entry:
-    """SIGHUP the agent (zag's ``ps stop``); the store is left as it is."""
+def stop(store: Path, ident: str, checker: LivenessChecker, tracker: StopTracker | None = None) -> Entry:
+    """SIGHUP the agent (zag's ``ps stop``); the store is left as it is. With ``tracker``, the
+    agent is followed as being stopped from before the signal (procs/stopping.py)."""
     if not STOP_SUPPORTED:
         raise ActionError("stop is not available on Windows (it has no SIGHUP); use kill")
     entry = resolve_entry(_read(store), ident)
+    tracker = tracker or StopTracker()
+    tracker.add([entry], "SIGHUP", time.time())
     try:
         checker.signal(entry, signal.SIGHUP)
-    except NotVerifiedError as exc:
-        raise ActionError(str(exc)) from None
-    except ProcessLookupError:
-        raise ActionError(f"agent {entry.id} exited before it could be stopped") from None
-    except PermissionError:
-        raise ActionError(f"not permitted to signal pid {entry.pid}") from None
+    except (NotVerifiedError, ProcessLookupError, PermissionError) as exc:
+        tracker.discard([entry])
+        raise ActionError(_not_stopped(entry, exc)) from None
     return entry
+
+
+def _not_stopped(entry: Entry, exc: Exception) -> str:
+    if isinstance(exc, ProcessLookupError):
+        return f"agent {entry.id} exited before it could be stopped"
+    if isinstance(exc, PermissionError):
+        return f"not permitted to signal pid {entry.pid}"
+    return str(exc)
 
 
 def kill(
@@ -143,6 +151,7 @@ def kill(
     tree: bool = False,
     force: bool = False,
     wait: float = TERM_GRACE_SECONDS,
+    tracker: StopTracker | None = None,
 ) -> KillOutcome:
     """SIGTERM (SIGKILL with ``force``) the agent, or its whole tree deepest first, then
     record ``killed`` for those whose process is gone within ``wait`` seconds: an agent is
@@ -150,6 +159,8 @@ def kill(
 
     ``force`` also admits an agent recorded ended whose process verifiably still runs:
     the follow-up when SIGTERM was ignored (or when zag recorded a kill that did not end it).
+    With ``tracker``, the targets are followed as being stopped from before the first signal
+    (an exit noticed at once is then the user's kill, never a death: procs/stopping.py).
     """
     snapshot = _read(store)
     entry = resolve_entry(snapshot, ident)
@@ -161,7 +172,10 @@ def kill(
         targets = [n.entry for n in descendants_deepest_first(node) if _signallable(n.entry, force)]
         targets.append(entry)
     signal_name = "SIGKILL" if force and FORCE_SIGNAL != signal.SIGTERM else "SIGTERM"
+    tracker = tracker or StopTracker()
+    tracker.add(targets, signal_name, time.time())
     signalled, processes, failures = _signal_all(targets, checker, force)
+    tracker.discard([t for t in targets if t not in signalled])
     alive = {p.pid for p in wait_gone(processes, wait)}
     gone = [e for e, p in zip(signalled, processes, strict=True) if p.pid not in alive]
     still = tuple(e for e, p in zip(signalled, processes, strict=True) if p.pid in alive)
@@ -233,23 +247,6 @@ def _signal_all(
         signalled.append(target)
         processes.append(proc)
     return signalled, processes, failures
-
-
-def record_killed(store: Path, ended: Sequence[Entry]) -> tuple[frozenset[str], str | None]:
-    """Record ``ended`` (each verifiably gone after our signal) as zag records a kill:
-    ``killed``, ``exit_code`` null, ``exited_at`` now, where still stored running (zag's own
-    record of the end stands). The ids recorded, and why the store could not be written."""
-    if not ended:
-        return frozenset(), None
-    fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
-    try:
-        changed = update_entries(store, {Target(e.id, e.pid): fields for e in ended})
-    except StoreError as exc:
-        log.warning("a kill was not recorded in the store: %s", exc)
-        return frozenset(), f"signal sent, but the store was not updated: {exc}"
-    for target in changed:
-        log.info("recorded agent %s killed", visible(target.id))
-    return frozenset(target.id for target in changed), None
 
 
 def _alive(proc: psutil.Process) -> bool:

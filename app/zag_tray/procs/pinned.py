@@ -100,3 +100,16 @@ class PinnedProcess:
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def exit_notice_fd(pid: int) -> int | None:
+    """A file descriptor that becomes readable when the process holding ``pid`` now exits (a
+    pidfd: Linux 5.3 and later), for the UI to wait on instead of asking every few seconds;
+    None where there is none (another OS, an old kernel, the process gone). The caller
+    closes it."""
+    if not PIDFD_SIGNALS:
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None

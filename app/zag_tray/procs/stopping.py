@@ -11,15 +11,21 @@ it at every observation (:meth:`StopTracker.settle`, on the watcher's worker).
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.status import LiveStatus, Stopping
-from zag_tray.procs.actions import record_killed
+from zag_tray.agents.text import visible
+from zag_tray.agents.timestamps import now_rfc3339
+from zag_tray.store.errors import StoreError
+from zag_tray.store.write import Target, update_entries
+
+log = logging.getLogger(__name__)
 
 GRACE_SECONDS: Final = 5.0
 """How long a signalled agent is "stopping…" before it is "still running after SIGTERM"."""
@@ -71,6 +77,12 @@ class StopTracker:
             for entry in entries:
                 self._signalled[entry.id] = Signalled(entry, signal, at, batch)
 
+    def discard(self, entries: Iterable[Entry]) -> None:
+        """``entries`` were not signalled after all (refused, or gone before the signal)."""
+        with self._lock:
+            for entry in entries:
+                self._signalled.pop(entry.id, None)
+
     def settle(self, store: Path, checked: Mapping[str, LiveStatus], now: float) -> Settled:
         """Sort the signalled agents by what ``checked`` (live statuses, by id) says of them;
         record the kills of those gone, as zag records a kill, where the store still has
@@ -104,3 +116,20 @@ class StopTracker:
                 del self._gone[entry_id]
         recorded, _ = record_killed(store, [each.entry for each in gone if each.signal in RECORDED_BY_KILL])
         return Settled(stopping, ended, held, bool(recorded))
+
+
+def record_killed(store: Path, ended: Sequence[Entry]) -> tuple[frozenset[str], str | None]:
+    """Record ``ended`` (each verifiably gone after our signal) as zag records a kill:
+    ``killed``, ``exit_code`` null, ``exited_at`` now, where still stored running (zag's own
+    record of the end stands). The ids recorded, and why the store could not be written."""
+    if not ended:
+        return frozenset(), None
+    fields = {"status": "killed", "exit_code": None, "exited_at": now_rfc3339()}
+    try:
+        changed = update_entries(store, {Target(e.id, e.pid): fields for e in ended})
+    except StoreError as exc:
+        log.warning("a kill was not recorded in the store: %s", exc)
+        return frozenset(), f"signal sent, but the store was not updated: {exc}"
+    for target in changed:
+        log.info("recorded agent %s killed", visible(target.id))
+    return frozenset(target.id for target in changed), None

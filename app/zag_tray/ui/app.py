@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QTimer
+from PySide6.QtCore import QFileSystemWatcher, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from zag_tray import __version__
@@ -19,6 +23,8 @@ from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
 from zag_tray.procs.stopping import StopTracker
 from zag_tray.ui.controller import AgentController
+from zag_tray.ui.host import Host
+from zag_tray.ui.no_tray import OPEN_WINDOW_ENV, WithoutTray
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.tray import TrayApp, ask
 from zag_tray.ui.watcher import StoreWatcher
@@ -32,6 +38,7 @@ def build_tray(
     settings_file: Path | None = None,
     notifier: Notifier | None = None,
     tracker: StopTracker | None = None,
+    host: Host | None = None,
 ) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
@@ -49,6 +56,7 @@ def build_tray(
         autostart_for(),
         notifier or Notifier(),
         name=name,
+        host=host,
     )
 
 
@@ -70,33 +78,45 @@ def run_tray(choice: BaseDirChoice) -> int:
     asked.directoryChanged.connect(lambda _: _show_if_asked(lock, tray))
     tray.start()
     if not QSystemTrayIcon.isSystemTrayAvailable():
-        be_a_window(app, tray)
-    signal.signal(signal.SIGTERM, lambda *_: tray.quit())
-    signal.signal(signal.SIGINT, lambda *_: tray.quit())
-    # Python runs signal handlers between bytecodes only: wake it now and then.
-    wake = QTimer(interval=250)
-    wake.timeout.connect(lambda: None)
-    wake.start()
+        WithoutTray(app, tray).start()
+    elif os.environ.pop(OPEN_WINDOW_ENV, None):  # started again to use a tray that appeared
+        tray.open_window()
+    signals = QuitOnSignals(tray.quit)
     code = app.exec()
+    signals.close()
     tray.shutdown()
     lock.release()
     return int(code)
+
+
+class QuitOnSignals:
+    """SIGTERM and SIGINT quit the tray. Python runs a signal handler only between bytecodes,
+    and Qt's event loop runs none while it waits: the signal's byte on a socket
+    (``signal.set_wakeup_fd``) wakes the loop, instead of a timer that woke it four times a
+    second forever."""
+
+    def __init__(self, quit_app: Callable[[], None]) -> None:
+        self._read, self._write = socket.socketpair()
+        for end in (self._read, self._write):
+            end.setblocking(False)
+        self._previous = signal.set_wakeup_fd(self._write.fileno())
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+        signal.signal(signal.SIGTERM, lambda *_: quit_app())
+        signal.signal(signal.SIGINT, lambda *_: quit_app())
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):  # Python has run the handler by now; just empty it
+            self._read.recv(4096)
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._previous)
+        self._notifier.setEnabled(False)
+        self._read.close()
+        self._write.close()
 
 
 def _show_if_asked(lock: InstanceLock, tray: TrayApp) -> None:
     if lock.take_wake_request():
         log.info("another zag-tray was started: showing the window")
         tray.open_window()
-
-
-def be_a_window(app: QApplication, tray: TrayApp) -> None:
-    """No tray host (e.g. GNOME without an AppIndicator extension): a normal window, with a
-    note saying why; closing it quits."""
-    log.warning("no system tray available: running as a window")
-    app.setQuitOnLastWindowClosed(True)
-    tray.window.show_note(
-        "No system tray is available here, so zag-tray runs as this window; closing it quits.",
-        timeout_ms=0,
-    )
-    tray.window.allow_close = True
-    tray.open_window()

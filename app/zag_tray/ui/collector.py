@@ -5,8 +5,9 @@ often the worker that reads the store. A Qt object it frees there is deleted on
 the wrong thread while the GUI thread may still deliver events to it. Valgrind
 showed exactly that in the UI tests: a store watcher's QFileSystemWatcher freed
 by a collection on a worker thread, then read by the GUI event loop (heap
-corruption, segfaults). So the tray turns automatic collection off and collects
-from a GUI-thread timer, with the collector's own generation thresholds.
+corruption, segfaults). So the tray turns automatic collection off and collects on
+the GUI thread, after each observation and from a slow timer, with the collector's own
+generation thresholds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-INTERVAL_MS = 1000
+INTERVAL_MS = 30_000
+"""The timer is a backstop: the tray collects after each observation (ui/tray.py), so a tray
+at rest wakes for this twice a minute, not every second."""
 
 
 class GuiThreadCollector(QObject):

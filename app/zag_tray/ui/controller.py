@@ -8,7 +8,6 @@ hands back the outcome or whatever the action raised.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,16 +82,16 @@ class AgentController(QObject):
         question = kill_question(self.observation, entry_id, tree=tree, force=force)
         if (force or self.confirm_kill) and not self.confirm(question):
             return
-        store, checker = self.store, self.checker
+        store, checker, tracker = self.store, self.checker, self.tracker
         self._worker.run(
             # not waited for: it shows as stopping until it is gone (procs/stopping.py)
-            lambda: actions.kill(store, entry_id, checker, tree=tree, force=force, wait=0.0),
+            lambda: actions.kill(store, entry_id, checker, tree=tree, force=force, wait=0.0, tracker=tracker),
             self._on_done,
         )
 
     def stop(self, entry_id: str) -> None:
-        store, checker = self.store, self.checker
-        self._worker.run(lambda: actions.stop(store, entry_id, checker), self._on_done)
+        store, checker, tracker = self.store, self.checker, self.tracker
+        self._worker.run(lambda: actions.stop(store, entry_id, checker, tracker), self._on_done)
 
     def _on_done(self, result: object) -> None:
         """A kill's or a stop's result, on the GUI thread: whatever it was, the user hears."""
@@ -106,7 +105,6 @@ class AgentController(QObject):
             return
         if isinstance(result, Entry):  # a stop: SIGHUP sent
             log.info("SIGHUP sent to agent %s (pid %d)", visible(result.id), result.pid)
-            self.tracker.add([result], "SIGHUP", time.time())
             self.message.emit(one_line(f"Stopping {title(result)} (SIGHUP sent)…", MESSAGE_CHARS))
             self.signalled.emit()
             return
@@ -117,7 +115,6 @@ class AgentController(QObject):
             log.warning("%s", visible(failure))
             self.message.emit(one_line(failure, MESSAGE_CHARS))
         if result.signalled:
-            self.tracker.add(result.signalled, result.signal, time.time())
             self.signalled.emit()
 
     # --- open / copy -----------------------------------------------------------------------

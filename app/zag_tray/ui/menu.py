@@ -1,15 +1,24 @@
-"""The tray menu, rebuilt from the latest observation each time it is about to show.
+"""The tray menu: what it lists (:func:`menu_items`, plain data) and how it gets into a QMenu
+(:func:`render`, which changes the QMenu in place).
 
-Everything shown is plain text: ``&`` is doubled (Qt reads it as a mnemonic)
-and QMenu never renders rich text, so a prompt like ``<b>x</b>`` stays literal.
+The menu is worked out anew when it is about to show and, where the tray host renders it
+itself (a StatusNotifierItem's DBusMenu), whenever an observation changes what it lists;
+``render`` keeps every QAction whose item is unchanged, so the host sees no relayout and
+each kept item keeps its DBusMenu id, and rendering what is already shown does nothing at
+all (a menu that changed at rest would be D-Bus traffic at rest).
+
+Everything shown is plain text: ``&`` is doubled (Qt reads it as a mnemonic) and QMenu
+never renders rich text, so a prompt like ``<b>x</b>`` stays literal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from zag_tray.agents.observation import Observation
@@ -58,6 +67,26 @@ class MenuOptions:
     recent_seconds: float = 3600.0
     attention: str = ""
     """Why the icon has its dot ("1 failed since you looked: …"), under the header."""
+    ticking: bool = True
+    """Runtimes in the labels: only where the menu is worked out as it opens. A host that
+    renders the menu itself shows the start instead (labels that tick change at rest)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One menu entry: its text, what it calls (a handler's name, and the agent's id), whether
+    it is enabled, its dot's colour, its check mark (a toggle), its submenu; or a separator."""
+
+    text: str = ""
+    call: tuple[str, str | None] | None = None
+    enabled: bool = True
+    colour: str | None = None
+    checked: bool | None = None
+    submenu: tuple[Item, ...] | None = None
+    separator: bool = False
+
+
+SEPARATOR = Item(separator=True)
 
 
 def populate(
@@ -67,97 +96,167 @@ def populate(
     now: float,
     options: MenuOptions = MenuOptions(),  # frozen: safe to share
 ) -> None:
-    """Fill ``menu`` (cleared first) from ``observation``."""
-    menu.clear()
+    """Make ``menu`` show ``observation``."""
+    render(menu, menu_items(observation, now, options), handlers)
+
+
+def menu_items(observation: Observation | None, now: float, options: MenuOptions) -> tuple[Item, ...]:
+    """What the menu lists, top to bottom."""
+    items: list[Item] = []
     if observation is None:
-        menu.addAction("Reading the store…").setEnabled(False)
+        items.append(Item("Reading the store…", enabled=False))
     else:
-        _add_header(menu, observation, options.attention)
-        _add_agents(menu, observation, handlers, now)
-        _add_recent(menu, observation, handlers, now, options.recent_seconds)
-    menu.addSeparator()
-    menu.addAction("Open window", handlers.open_window)
-    menu.addAction("Open zag folder", handlers.open_folder)
-    menu.addSeparator()
-    _add_toggle(menu, "Notifications", options.notifications, handlers.set_notifications)
-    _add_toggle(menu, "Start at login", options.start_at_login, handlers.set_start_at_login)
-    menu.addAction("Settings…", handlers.settings)
-    menu.addSeparator()
-    menu.addAction("Quit", handlers.quit)
+        items += _header(observation, options.attention)
+        items += _agents(observation, now, options.ticking)
+        items += _recent(observation, now, options.recent_seconds)
+    return (
+        *items,
+        SEPARATOR,
+        Item("Open window", ("open_window", None)),
+        Item("Open zag folder", ("open_folder", None)),
+        SEPARATOR,
+        Item("Notifications", ("set_notifications", None), checked=options.notifications),
+        Item("Start at login", ("set_start_at_login", None), checked=options.start_at_login),
+        Item("Settings…", ("settings", None)),
+        SEPARATOR,
+        Item("Quit", ("quit", None)),
+    )
 
 
-def _add_toggle(menu: QMenu, text: str, checked: bool, handler: Callable[[bool], None]) -> None:
-    action = menu.addAction(text)
-    action.setCheckable(True)
-    action.setChecked(checked)
-    action.toggled.connect(handler)
-
-
-def _add_header(menu: QMenu, observation: Observation, attention: str) -> None:
+def _header(observation: Observation, attention: str) -> list[Item]:
+    items = []
     if observation.error:
-        menu.addAction(menu_text(one_line(f"Store error: {observation.error}", 90))).setEnabled(False)
-    menu.addAction(menu_text(running_summary(observation))).setEnabled(False)
+        items.append(Item(one_line(f"Store error: {observation.error}", 90), enabled=False))
+    items.append(Item(running_summary(observation), enabled=False))
     if attention:
-        menu.addAction(dot_icon(ORANGE), menu_text(one_line(attention, 120))).setEnabled(False)
-    menu.addSeparator()
+        items.append(Item(one_line(attention, 120), enabled=False, colour=ORANGE))
+    return [*items, SEPARATOR]
 
 
-def _add_agents(menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float) -> None:
-    roots = list(observation.running_forest)
+def _agents(observation: Observation, now: float, ticking: bool) -> list[Item]:
+    """The running agents as nested submenus, :data:`MAX_AGENTS` of them at most."""
     budget = [MAX_AGENTS]
-    shown_before = budget[0]
-    pending: list[tuple[QMenu, list[Node]]] = [(menu, roots)]
-    while pending:
-        parent_menu, nodes = pending.pop(0)
+
+    def level(nodes: Sequence[Node]) -> list[Item]:
+        made = []
         for node in nodes:
             if budget[0] <= 0:
                 break
             budget[0] -= 1
             state = observation.state_of(node.entry)
-            label = menu_text(menu_label(node.entry, state, now))
-            sub = parent_menu.addMenu(dot_icon(outcome(node.entry, state).colour), label)
-            _add_agent_actions(sub, node, handlers, stopping=state.stopping is not None)
-            if node.children:
-                sub.addSeparator()
-                pending.append((sub, node.children))
-    hidden = len(observation.running) - (shown_before - budget[0])
+            actions = _agent_actions(node, stopping=state.stopping is not None)
+            children = level(node.children)
+            label = menu_label(node.entry, state, now if ticking else None)
+            submenu = (*actions, SEPARATOR, *children) if children else actions
+            made.append(Item(label, colour=outcome(node.entry, state).colour, submenu=submenu))
+        return made
+
+    items = level(observation.running_forest)
+    hidden = len(observation.running) - (MAX_AGENTS - budget[0])
     if hidden > 0:
-        menu.addAction(f"{hidden} more — open the window", handlers.open_window)
+        items.append(Item(f"{hidden} more — open the window", ("open_window", None)))
+    return items
 
 
-def _add_agent_actions(sub: QMenu, node: Node, handlers: MenuHandlers, *, stopping: bool) -> None:
-    entry_id = node.entry.id
-    sub.addAction("Details", _bound(handlers.details, entry_id))
-    sub.addAction("Open root", _bound(handlers.open_root, entry_id)).setEnabled(bool(node.entry.root))
-    sub.addAction("Terminal here", _bound(handlers.open_terminal, entry_id)).setEnabled(bool(node.entry.root))
-    sub.addAction("Copy ID", _bound(handlers.copy_id, entry_id))
+def _agent_actions(node: Node, *, stopping: bool) -> tuple[Item, ...]:
+    entry_id, has_root = node.entry.id, bool(node.entry.root)
+    items = [
+        Item("Details", ("details", entry_id)),
+        Item("Open root", ("open_root", entry_id), enabled=has_root),
+        Item("Terminal here", ("open_terminal", entry_id), enabled=has_root),
+        Item("Copy ID", ("copy_id", entry_id)),
+    ]
     if STOP_SUPPORTED and sys.platform != "win32":
-        sub.addAction("Stop", _bound(handlers.stop, entry_id))
-    sub.addAction("Kill…", _bound(handlers.kill, entry_id))
+        items.append(Item("Stop", ("stop", entry_id)))
+    items.append(Item("Kill…", ("kill", entry_id)))
     descendants = len(descendants_deepest_first(node))
     if descendants:
-        sub.addAction(f"Kill tree ({descendants + 1})…", _bound(handlers.kill_tree, entry_id))
+        items.append(Item(f"Kill tree ({descendants + 1})…", ("kill_tree", entry_id)))
     if stopping:  # signalled and still running, or zag recorded an end it outlived
-        sub.addAction("Force kill…", _bound(handlers.force_kill, entry_id))
+        items.append(Item("Force kill…", ("force_kill", entry_id)))
+    return tuple(items)
 
 
-def _bound(handler: Callable[[str], None], entry_id: str) -> Callable[[], None]:
-    """A zero-argument slot for one entry (a loop variable in a lambda would bind late)."""
-    return lambda: handler(entry_id)
-
-
-def _add_recent(
-    menu: QMenu, observation: Observation, handlers: MenuHandlers, now: float, within: float
-) -> None:
+def _recent(observation: Observation, now: float, within: float) -> list[Item]:
     finished = observation.finished_since(now - within)
     if not finished:
-        return
-    recent = menu.addMenu("Recently finished")
+        return []
+    items = []
     for entry in finished[:RECENT]:
         state = observation.state_of(entry)
-        icon = dot_icon(outcome(entry, state).colour)
-        recent.addAction(
-            icon, menu_text(finished_label(entry, state, now)), _bound(handlers.details, entry.id)
-        )
+        colour = outcome(entry, state).colour
+        items.append(Item(finished_label(entry, state, now), ("details", entry.id), colour=colour))
     if len(finished) > RECENT:
-        recent.addAction(f"{len(finished) - RECENT} more in the window", handlers.open_window)
+        items.append(Item(f"{len(finished) - RECENT} more in the window", ("open_window", None)))
+    return [Item("Recently finished", submenu=tuple(items))]
+
+
+# --- into a QMenu ------------------------------------------------------------------------------
+
+
+def render(menu: QMenu, items: Sequence[Item], handlers: MenuHandlers) -> None:
+    """Make ``menu`` show ``items``: actions whose item is unchanged are kept as they are, a
+    kept submenu's items rendered in it the same way; the first item that differs and all
+    after it are made anew."""
+    actions = menu.actions()
+    kept = 0
+    for action, item in zip(actions, items, strict=False):
+        shown = action.property("item")
+        if not isinstance(shown, Item) or _without_submenu(shown) != _without_submenu(item):
+            break
+        if item.submenu is not None:
+            render(action.menu(), item.submenu, handlers)  # type: ignore[arg-type]
+            action.setProperty("item", item)
+        kept += 1
+    for action in actions[kept:]:
+        menu.removeAction(action)
+        action.deleteLater()
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            sub.deleteLater()
+    for item in items[kept:]:
+        _add(menu, item, handlers)
+
+
+def _without_submenu(item: Item) -> Item:
+    return item if item.submenu is None else dataclasses.replace(item, submenu=())
+
+
+def _add(menu: QMenu, item: Item, handlers: MenuHandlers) -> None:
+    if item.separator:
+        action = menu.addSeparator()
+    elif item.submenu is not None:
+        sub = QMenu(menu_text(item.text), menu)
+        render(sub, item.submenu, handlers)
+        action = menu.addMenu(sub)
+        if item.colour:
+            sub.setIcon(dot_icon(item.colour))
+    else:
+        action = QAction(menu_text(item.text), menu)
+        action.setEnabled(item.enabled)
+        if item.colour:
+            action.setIcon(dot_icon(item.colour))
+        if item.checked is not None:
+            action.setCheckable(True)
+            action.setChecked(item.checked)
+        if item.call is not None:
+            action.triggered.connect(_caller(handlers, item))
+        menu.addAction(action)
+    action.setProperty("item", item)
+
+
+def _caller(handlers: MenuHandlers, item: Item) -> Callable[[bool], None]:
+    """The slot of an item's action: its handler, with the agent's id or the check mark."""
+    assert item.call is not None
+    name, entry_id = item.call
+    handler = getattr(handlers, name)
+
+    def call(checked: bool = False) -> None:
+        if entry_id is not None:
+            handler(entry_id)
+        elif item.checked is not None:
+            handler(checked)
+        else:
+            handler()
+
+    return call

@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
-from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from zag_tray.agents.notices import Notice
@@ -27,6 +26,7 @@ from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.settings import Settings, save_settings
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
+from zag_tray.ui.host import Clicks, Host, detect_host
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
@@ -66,6 +66,7 @@ class TrayApp(QObject):
         parent: QObject | None = None,
         *,
         name: str = "zag-tray",
+        host: Host | None = None,
     ) -> None:
         super().__init__(parent)
         self.watcher, self.controller, self.notifier = watcher, controller, notifier
@@ -85,14 +86,17 @@ class TrayApp(QObject):
         self.look = IconLook(IconState.IDLE)
         self.collector = GuiThreadCollector(self)
         self.icon = QSystemTrayIcon(tray_icon(self.look), self)
+        self.host = host or detect_host()
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.menu.aboutToShow.connect(self._menu_opening)
         self.icon.setContextMenu(self.menu)
-        self.icon.activated.connect(self._activated)
+        self.clicks = Clicks(self.host, self)
+        self.icon.activated.connect(self.clicks.activated)
+        self.clicks.menu_wanted.connect(self.menu.popup)
+        self.clicks.window_wanted.connect(self.open_window)
+        self.clicks.window_toggled.connect(self.toggle_window)
         self.icon.setToolTip(markup_inert(tooltip(None, time.time(), name=name)))
-        self._single_click = QTimer(self, singleShot=True)
-        self._single_click.timeout.connect(self._show_menu_at_cursor)
-        self._menu_pos = QPoint()
         watcher.observed.connect(self.apply)
         controller.message.connect(self.show_message)
         controller.noted.connect(self.show_briefly)
@@ -151,6 +155,15 @@ class TrayApp(QObject):
     def open_window(self) -> None:
         self.window.show_and_raise()
 
+    @Slot()
+    def toggle_window(self) -> None:
+        """A left click where the host has its own menu: the window hides if it is in front,
+        else it opens (or comes to the front)."""
+        if self.window_visible() and self.window.isActiveWindow():
+            self.window.hide()
+        else:
+            self.open_window()
+
     def window_built(self) -> bool:
         """Has the window been built? (Not until it is first opened.)"""
         return self._window is not None
@@ -189,6 +202,9 @@ class TrayApp(QObject):
         if self._window is not None:
             self._window.apply(observation)
         self._show_glance()
+        if self.host is Host.SNI:
+            self.rebuild_menu()
+        self.collector.collect_due()  # an observation is what makes garbage: collected here
 
     def _show_glance(self) -> None:
         """The icon and its tooltip, from the latest observation."""
@@ -200,21 +216,36 @@ class TrayApp(QObject):
             if look != self.look:
                 self.look = look
                 self.icon.setIcon(tray_icon(look))
-        shown = tooltip(observation, time.time(), attention_line(self.unseen), self.name)
-        self.icon.setToolTip(markup_inert(shown))
+        shown = markup_inert(tooltip(observation, time.time(), attention_line(self.unseen), self.name))
+        if shown != self.icon.toolTip():  # each change is a D-Bus signal to an SNI host
+            self.icon.setToolTip(shown)
         self.write_state()
 
     @Slot()
     def rebuild_menu(self) -> None:
-        """Rebuilt as it is about to show, from the latest observation; never while open."""
+        """The menu, from the latest observation: as it is about to show, and where the host
+        renders it itself (SNI), at each observation too (the host reads it ahead). What has
+        not changed is not touched (ui/menu.py): nothing at rest."""
         options = MenuOptions(
             notifications=self.settings.notifications,
             start_at_login=self.autostart.is_enabled(),  # what is on disk, not what we remember
             recent_seconds=self.settings.recent_minutes * 60.0,
             attention=attention_line(self.unseen),
+            ticking=self.host is not Host.SNI,
         )
         populate(self.menu, self.observation, self.handlers, time.time(), options)
-        self._clear_attention()
+
+    @Slot()
+    def _menu_opening(self) -> None:
+        """The dot goes once the menu was really seen: a QMenu on screen, or the host's own
+        rendering of it (SNI: its DBusMenu was opened). A popup the platform refused (Wayland:
+        "Failed to create grabbing popup") was not seen."""
+        QTimer.singleShot(0, self._menu_maybe_seen)
+
+    @Slot()
+    def _menu_maybe_seen(self) -> None:
+        if self.host is Host.SNI or self.menu.isVisible():
+            self._clear_attention()
 
     @Slot(object)
     def _notification_clicked(self, entry_id: str | None) -> None:
@@ -309,18 +340,6 @@ class TrayApp(QObject):
                 self._told_overdue.add(entry.id)
                 self.show_message(still_running_line(entry, each, time.time()), entry.id)
 
-    @Slot(QSystemTrayIcon.ActivationReason)
-    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger:
-            self._menu_pos = QCursor.pos()
-            self._single_click.start(QGuiApplication.styleHints().mouseDoubleClickInterval())
-        elif reason == QSystemTrayIcon.ActivationReason.DoubleClick:
-            self._single_click.stop()
-            self.open_window()
-
-    def _show_menu_at_cursor(self) -> None:
-        self.menu.popup(self._menu_pos)
-
     def write_state(self) -> None:
         """Write what the user sees to ``$ZAG_TRAY_STATE_FILE`` (only when it is set)."""
         target = os.environ.get(STATE_FILE_ENV)
@@ -337,6 +356,10 @@ class TrayApp(QObject):
             "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
             "running": [] if self.observation is None else running_states(self.observation),
             "window_visible": self.window_visible(),
+            "window_selected": self._window.selected_id() if self._window is not None else None,
+            "window_note": self._window.note.text()
+            if self._window is not None and self._window.note.isVisible()
+            else "",
             "window_rows": [] if self._window is None else self._window.visible_rows(),
         }
         atomic_write(Path(target), json.dumps(state, indent=2).encode("utf-8"))

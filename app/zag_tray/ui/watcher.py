@@ -1,23 +1,34 @@
-"""Watch the store: file-system events for changes, a slow timer for liveness.
+"""Watch the store and the agents: file-system events for the store, exit events for the
+running agents' processes, a timer for the rest.
 
 zag saves by renaming a temp file over the store, which drops the file from a
 QFileSystemWatcher; the directory is watched too and the file re-armed on
-every event. Reading and liveness checks run on a worker (ui/worker.py); only the
-resulting :class:`Observation` reaches the GUI thread, or, if the observation
-raised, the last one again with the error, and the next observation runs as usual.
+every event. Where the OS tells when a process exits (a pidfd per running agent, Linux),
+nothing needs asking at rest: the timer then only backs the events up, twice a minute,
+and runs at the user's interval while something is in flux (an agent being stopped, or one
+not verified yet: the next look settles it). Elsewhere it runs at the user's interval.
+Reading and liveness checks run on a worker (ui/worker.py); only the resulting
+:class:`Observation` reaches the GUI thread, or, if the observation raised, the last one
+again with the error, and the next observation runs as usual.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QFileSystemWatcher, QObject, QSocketNotifier, QTimer, Signal, Slot
 
 from zag_tray.agents.observation import Observation
+from zag_tray.agents.status import LiveStatus
 from zag_tray.procs.monitor import Monitor
+from zag_tray.procs.pinned import exit_notice_fd
 from zag_tray.ui.worker import Worker
 
 LIVENESS_MS = 3000
+BACKSTOP_MS = 30_000
+"""The timer at rest where exits are events: a look twice a minute, for what no event says."""
 DEBOUNCE_MS = 60
 """How long after a store change the tray reads it: zag's save is a write and a rename."""
 
@@ -43,13 +54,17 @@ class StoreWatcher(QObject):
         self._debounce.timeout.connect(self.refresh)
         self._liveness = QTimer(self, interval=liveness_ms)
         self._liveness.timeout.connect(self.refresh)
+        self._interval_ms = liveness_ms
+        self._exits: dict[int, tuple[int, QSocketNotifier]] = {}  # pid -> (pidfd, its notifier)
 
     def set_liveness_interval(self, ms: int) -> None:
-        """How often running agents are checked when the store does not change."""
+        """How often running agents are checked when the store does not change (and nothing
+        says they exited: see the module)."""
+        self._interval_ms = ms
         self._liveness.setInterval(ms)
 
     def liveness_interval(self) -> int:
-        return self._liveness.interval()
+        return self._interval_ms
 
     @property
     def store(self) -> Path:
@@ -66,6 +81,7 @@ class StoreWatcher(QObject):
         self._stopped = True
         self._liveness.stop()
         self._debounce.stop()
+        self._watch_exits(set())
         watched = self._fs.files() + self._fs.directories()
         if watched:
             self._fs.removePaths(watched)
@@ -109,7 +125,37 @@ class StoreWatcher(QObject):
         else:
             observation = result
         self._arm()
+        self._follow(observation)
         self.observed.emit(observation)
         if self._again:
             self._again = False
             self.refresh()
+
+    def _follow(self, observation: Observation) -> None:
+        """Wait on the running agents' exits; ask at rest only as a backstop where that works."""
+        running = {e.pid for e in observation.running}
+        self._watch_exits(running)
+        unwatched = any(pid not in self._exits for pid in running)  # no exit events here
+        in_flux = bool(observation.ends.stopping) or LiveStatus.UNVERIFIED in observation.checked.values()
+        interval = self._interval_ms if in_flux or unwatched else BACKSTOP_MS
+        if self._liveness.interval() != interval:
+            self._liveness.setInterval(interval)
+
+    def _watch_exits(self, pids: set[int]) -> None:
+        for pid in set(self._exits) - pids:
+            fd, notifier = self._exits.pop(pid)
+            notifier.setEnabled(False)  # then gone with its last reference: Python owns it
+            os.close(fd)
+        for pid in pids - set(self._exits):
+            pidfd = exit_notice_fd(pid)
+            if pidfd is not None:
+                notifier = QSocketNotifier(pidfd, QSocketNotifier.Type.Read)  # no parent: see above
+                notifier.activated.connect(functools.partial(self._exited, pid))  # (pid, fd, type)
+                self._exits[pid] = (pidfd, notifier)
+
+    def _exited(self, pid: int, *_: object) -> None:
+        """An agent's process exited: look now (its notifier stays readable: mute it)."""
+        watched = self._exits.get(pid)
+        if watched is not None:
+            watched[1].setEnabled(False)
+        self.refresh()

@@ -44,6 +44,7 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        self._pool.setExpiryTimeout(-1)  # one thread for good: not a new one per job at rest
         self.delivered.connect(self._deliver)
 
     def run(self, work: Callable[[], object], done: Done) -> None:
