@@ -80,6 +80,7 @@ def test_a_failure_is_a_critical_notification_with_its_text_escaped_for_markup(
         '/p/&lt;a href="https://e.x"&gt;x&lt;/a&gt;&lt;img src="file:///e"&gt;'
     )
     assert sent.actions == ["default", "Show", "show", "Show"]
+    assert sent.icon.startswith("file:///") and sent.icon.endswith("/zag-tray.svg")  # the app's icon
     assert not QSystemTrayIcon.isSystemTrayAvailable()  # no tray here (offscreen): notified all the same
 
 

@@ -163,8 +163,6 @@ class NotificationClient:
         ``body`` goes as it is: make it with :func:`body_text`."""
         flat_actions = [part for key, label in actions for part in (key, label)]
         hints = {"urgency": ("y", urgency), "desktop-entry": ("s", "zag-tray")}
-        if icon:
-            hints["image-path"] = ("s", icon)
         serial: int = self._send(
             new_method_call(
                 _SERVER,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Final
 
@@ -41,6 +43,13 @@ class _Batch:
     def takes_in(self, now: float) -> bool:
         """Is it still on screen and recent enough to take in what ends next?"""
         return self.open and now - self.since <= BATCH_SECONDS
+
+
+def app_icon_uri() -> str:
+    """The app's icon for the notification server: a file:// URI of the SVG shipped in the
+    package (the spec's app_icon takes one), or nothing where it is not a file on disk."""
+    icon = resources.files("zag_tray.resources") / "zag-tray.svg"
+    return Path(str(icon)).as_uri() if isinstance(icon, Path) and icon.is_file() else ""
 
 
 class Notifier(QObject):
@@ -129,6 +138,7 @@ class Notifier(QObject):
             replaces=batch.notification_id if batch is not None else 0,
             actions=ACTIONS if self._capabilities.actions else (),
             urgency=bus.URGENCY_CRITICAL if notice.urgent else bus.URGENCY_NORMAL,
+            icon=app_icon_uri(),
         )
         self._unanswered[serial] = notice
         if batch is not None:
