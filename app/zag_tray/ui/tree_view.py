@@ -13,14 +13,16 @@ from zag_tray.ui.columns import Column
 from zag_tray.ui.model import AgentTreeModel
 
 WIDTHS = {
-    Column.AGENT: 240,
-    Column.STATUS: 90,
-    Column.PID: 70,
-    Column.COMMAND: 70,
-    Column.STARTED: 90,
-    Column.RUNTIME: 80,
-    Column.ROOT: 180,
+    Column.AGENT: 170,
+    Column.STATUS: 110,
+    Column.PID: 60,
+    Column.COMMAND: 65,
+    Column.STARTED: 85,
+    Column.RUNTIME: 70,
+    Column.ROOT: 140,
 }
+"""Widths that fit the tree beside the details (the prompt takes the rest); the user's own
+are kept between runs."""
 
 
 class AgentTreeView(QTreeView):
