@@ -131,7 +131,7 @@ _PEEK: Final = 1 << 16
 
 def split_parsed(parsed: tuple[Parsed, ...]) -> tuple[tuple[Entry, ...], tuple[SkippedEntry, ...]]:
     """Valid entries, and the positions and reasons of the skipped ones."""
-    if not any(type(p) is str for p in parsed):
+    if str not in map(type, parsed):  # in C: 1 ms for 100,000 entries, not 3
         return parsed, ()  # type: ignore[return-value]
     entries: list[Entry] = []
     skipped: list[SkippedEntry] = []
