@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import repeat
 from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import Annotated, Any, Final, cast
@@ -180,7 +179,7 @@ def _entry_of_utf8(raw: JSONValue) -> Parsed:
         return _rejection(raw)
     standard = type(raw) is dict and raw.keys() == _STANDARD_SET  # zag's keys only: ``raw`` rebuilds it
     started = parse_rfc3339(item.started_at)
-    return _entries([item], [item.exit_code], [started], [None if standard else raw])[0]
+    return _entries([item], [item.exit_code], [started], None if standard else raw)[0]
 
 
 def _unreadable_text(entry: Entry) -> str | None:
@@ -222,17 +221,18 @@ def _from_exact(data: bytes, items: list[Any] | None) -> tuple[Parsed, ...] | No
     exit_codes = _exit_codes(items)
     if exit_codes is None or not _no_key_twice(data, 14 * len(items) - 1, (items, _prompt), (items, _root)):
         return None
-    return tuple(_entries(items, exit_codes, parse_rfc3339_each(started_at), repeat(None)))
+    return tuple(_entries(items, exit_codes, parse_rfc3339_each(started_at)))
 
 
 def _entries(
     items: list[Any],
     exit_codes: Iterable[int | None],
     starts: Iterable[float | None],
-    unusual: Iterable[dict[str, JSONValue] | None],
+    unusual: dict[str, JSONValue] | None = None,
 ) -> list[Parsed]:
-    """Entries of type-checked items. Any ``started_at`` is zag's (its ``starts`` None where
-    it is not RFC 3339).
+    """Entries of type-checked items, each with ``unusual`` (one entry's own keys where they
+    are not zag's 14). Any ``started_at`` is zag's (its ``starts`` None where it is not RFC
+    3339).
 
     A parent id is the parent's own string when the parent is among the entries just
     before it (at least :data:`_RECENT` of them: zag registers a parent shortly before its
@@ -243,7 +243,7 @@ def _entries(
     append, share = parsed.append, _share
     newer: dict[str, str] = {}  # the ids of the last entries, and of the _RECENT before them
     older: dict[str, str] = {}
-    for item, exit_code, started, raw in zip(items, exit_codes, starts, unusual, strict=False):
+    for item, exit_code, started in zip(items, exit_codes, starts, strict=False):
         entry_id, parent_id, root = item.id, item.parent_process_id, item.root
         if parent_id is not None:
             parent_id = newer.get(parent_id) or older.get(parent_id, parent_id)
@@ -265,7 +265,7 @@ def _entries(
                 root if root is None else share(root, root),
                 parent_id,
                 item.parent_session_id,
-                raw,
+                unusual,
             )
         )
         newer[entry_id] = entry_id
