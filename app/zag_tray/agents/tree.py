@@ -41,24 +41,55 @@ _ID, _STARTED = attrgetter("id"), attrgetter("started")
 
 
 class Lineage:
-    """Who is whose parent across the whole store, and the newest entry of a session: looked
-    up in indexes built the first time they are needed (most stores never need them)."""
+    """Who is whose parent across the whole store, and the newest entry of a session.
+
+    Only the ancestors asked for are looked up, a generation per pass over the store (a
+    set lookup per entry, no index of the whole store: an index of 100,000 ids and
+    sessions cost the tray 20 MB, made anew at every store change). Most stores never
+    need it: a running agent's parent is usually running too.
+    """
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self._entries = entries
-        self._by_id: dict[str, Entry] | None = None
-        self._by_session: dict[str, Entry] | None = None
+        self._by_id: dict[str, Entry] = {}
+        self._by_session: dict[str, Entry] = {}
+        self._looked_for: set[str] = set()  # ids and sessions already searched for
 
     def parent(self, entry: Entry) -> Entry | None:
         """The entry ``entry``'s parent links name: by id first, then by session."""
-        if self._by_id is None:
-            self._by_id = {e.id: e for e in self._entries}
-            self._by_session = {e.session_id: e for e in self._entries if e.session_id is not None}
-        assert self._by_session is not None
+        self.learn_ancestors([entry])
+        return self._known_parent(entry)
+
+    def _known_parent(self, entry: Entry) -> Entry | None:
         found = None if entry.parent_process_id is None else self._by_id.get(entry.parent_process_id)
         if found is None and entry.parent_session_id is not None:
             found = self._by_session.get(entry.parent_session_id)
         return None if found is entry else found
+
+    def learn_ancestors(self, entries: Iterable[Entry]) -> None:
+        """Find every ancestor of ``entries`` not known yet: one pass over the store for each
+        generation (the last entry of a repeated id or session wins, as zag appends)."""
+        wanted = self._wanted(entries)
+        for _ in range(_ANCESTORS_WALKED):
+            if not wanted:
+                return
+            self._looked_for |= wanted
+            found = []
+            for candidate in self._entries:
+                if candidate.id in wanted:
+                    self._by_id[candidate.id] = candidate
+                    found.append(candidate)
+                session = candidate.session_id
+                if session is not None and session in wanted:
+                    self._by_session[session] = candidate
+                    found.append(candidate)
+            wanted = self._wanted(found)
+
+    def _wanted(self, entries: Iterable[Entry]) -> set[str]:
+        links = {
+            link for e in entries for link in (e.parent_process_id, e.parent_session_id) if link is not None
+        }
+        return links - self._looked_for
 
     def newest_in_sessions(self, sessions: Set[str]) -> dict[str, Entry]:
         """The newest entry of each of ``sessions`` (by start, as zag orders them)."""
@@ -83,6 +114,7 @@ def _build(entries: list[Entry], lineage: Lineage | None) -> list[Node]:
     nodes = list(map(Node, entries))
     by_id = dict(zip(map(_ID, entries), nodes, strict=True))  # file order: the last duplicate wins
     by_session: dict[str, Node] | None = None
+    orphans: list[tuple[Node, Entry]] = []  # a parent link to an entry not shown
     for node, entry in zip(nodes, entries, strict=True):
         parent_id, parent_session = entry.parent_process_id, entry.parent_session_id
         if parent_id is None and parent_session is None:
@@ -92,10 +124,16 @@ def _build(entries: list[Entry], lineage: Lineage | None) -> list[Node]:
             if by_session is None:
                 by_session = {n.entry.session_id: n for n in nodes if n.entry.session_id is not None}
             parent = by_session.get(parent_session)
-        if parent is None and lineage is not None:
-            parent = _nearest_shown(entry, lineage, by_id)
-        if parent is not None and parent is not node:
+        if parent is None:
+            orphans.append((node, entry))
+        elif parent is not node:
             node.parent = parent
+    if lineage is not None and orphans:
+        lineage.learn_ancestors(entry for _, entry in orphans)  # all at once: a pass a generation
+        for node, entry in orphans:
+            parent = _nearest_shown(entry, lineage, by_id)
+            if parent is not None and parent is not node:
+                node.parent = parent
     _break_cycles(nodes)
     # Visit the nodes newest first once, so every list fills in order and none needs a sort.
     roots: list[Node] = []

@@ -5,34 +5,22 @@ speaks (GNOME Shell, KDE Plasma, dunst, mako, xfce4-notifyd...). Qt's own
 ``QSystemTrayIcon.showMessage`` sends no actions (a click does nothing), always urgency
 low, and the body as it is to servers that render markup; and PySide6's QtDBus cannot
 send the ``u`` (replaces_id) and ``y`` (urgency) the call needs. jeepney (pure Python)
-speaks the protocol; this module only builds, sends and reads messages, without
-blocking: the UI reads :meth:`NotificationClient.events` when the socket is readable
+speaks the protocol (desktop/dbus_client.py, imported only where a session bus is: 2 MB
+a tray without one does not carry); the client only builds, sends and reads messages,
+without blocking: the UI reads :meth:`Client.events` when the socket is readable
 (ui/notifier.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
-from jeepney import (
-    DBusAddress,
-    DBusErrorResponse,
-    HeaderFields,
-    MatchRule,
-    Message,
-    MessageType,
-    message_bus,
-    new_method_call,
-)
-from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from zag_tray.desktop.session_bus import BusUnavailable, session_bus_address
 
 SERVICE: Final = "org.freedesktop.Notifications"
-_SERVER: Final = DBusAddress("/org/freedesktop/Notifications", bus_name=SERVICE, interface=SERVICE)
 
 URGENCY_NORMAL: Final = 1
 URGENCY_CRITICAL: Final = 2
@@ -93,21 +81,6 @@ class Closed:
     reason: int
 
 
-class BusUnavailable(OSError):
-    """No session bus to send notifications on."""
-
-
-def session_bus_address() -> str | None:
-    """DBUS_SESSION_BUS_ADDRESS, else the systemd user bus in XDG_RUNTIME_DIR where there is one."""
-    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    if address:
-        return address
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and Path(runtime, "bus").is_socket():
-        return f"unix:path={Path(runtime, 'bus')}"
-    return None
-
-
 Event = Capabilities | Unavailable | Sent | Refused | ActionInvoked | Closed
 
 
@@ -117,36 +90,10 @@ def body_text(text: str, capabilities: Capabilities) -> str:
     return html.escape(text, quote=False) if capabilities.markup else text
 
 
-class NotificationClient:
-    """One connection to the session bus, for notifications only. Nothing here blocks but
-    :meth:`open` (connecting to the local bus: it takes under a millisecond); replies and
-    signals come back through :meth:`events`."""
+class Client(Protocol):
+    """A connection to the notification server (desktop/dbus_client.py)."""
 
-    def __init__(self, connection: DBusConnection) -> None:
-        self._connection = connection
-        self._capabilities_serial: int | None = None
-        self._sent: set[int] = set()
-
-    @classmethod
-    def open(cls) -> NotificationClient:
-        """Connect to the session bus and subscribe to the server's signals, or
-        :class:`BusUnavailable` (no bus, or it would not have us)."""
-        address = session_bus_address()
-        if address is None:
-            raise BusUnavailable("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
-        try:
-            client = cls(open_dbus_connection(address))
-        except (OSError, ValueError, DBusErrorResponse) as exc:  # ValueError: authentication refused
-            raise BusUnavailable(f"the session bus at {address} cannot be reached: {exc}") from None
-        for signal in ("ActionInvoked", "NotificationClosed"):
-            rule = MatchRule(type="signal", interface=SERVICE, member=signal, path=_SERVER.object_path)
-            client._send(new_method_call(message_bus, "AddMatch", "s", (rule.serialise(),)))
-        client._capabilities_serial = client._send(new_method_call(_SERVER, "GetCapabilities"))
-        return client
-
-    def fileno(self) -> int:
-        fd: int = self._connection.sock.fileno()
-        return fd
+    def fileno(self) -> int: ...
 
     def notify(
         self,
@@ -158,72 +105,18 @@ class NotificationClient:
         urgency: int = URGENCY_NORMAL,
         icon: str = "",
         app_name: str = "zag-tray",
-    ) -> int:
-        """Send a notification; the serial that its :class:`Sent` (or :class:`Refused`) names.
-        ``body`` goes as it is: make it with :func:`body_text`."""
-        flat_actions = [part for key, label in actions for part in (key, label)]
-        hints = {"urgency": ("y", urgency), "desktop-entry": ("s", "zag-tray")}
-        serial: int = self._send(
-            new_method_call(
-                _SERVER,
-                "Notify",
-                "susssasa{sv}i",
-                (app_name, replaces, icon, summary, body, flat_actions, hints, -1),
-            )
-        )
-        self._sent.add(serial)
-        return serial
+    ) -> int: ...
 
-    def events(self) -> Iterator[Event]:
-        """What has arrived since the last call, without waiting (call when the socket is
-        readable). ConnectionError when the bus went away."""
-        while True:
-            try:
-                message = self._connection.receive(timeout=0)
-            except TimeoutError:
-                return
-            event = self._event(message)
-            if event is not None:
-                yield event
+    def events(self) -> Iterator[Event]: ...
 
-    def close(self) -> None:
-        self._connection.close()
-
-    def _send(self, message: Message) -> int:
-        serial: int = next(self._connection.outgoing_serial)
-        self._connection.send(message, serial=serial)
-        return serial
-
-    def _event(self, message: Message) -> Event | None:
-        header = message.header
-        kind, fields = header.message_type, header.fields
-        if kind is MessageType.signal and fields.get(HeaderFields.interface) == SERVICE:
-            member = fields.get(HeaderFields.member)
-            if member == "ActionInvoked" and _shaped(message.body, int, str):
-                return ActionInvoked(*message.body)
-            if member == "NotificationClosed" and _shaped(message.body, int, int):
-                return Closed(*message.body)
-            return None
-        reply_to = fields.get(HeaderFields.reply_serial)
-        if reply_to == self._capabilities_serial:
-            if kind is MessageType.error:
-                return Unavailable(_error_text(message))
-            names = message.body[0] if message.body and isinstance(message.body[0], list) else []
-            return Capabilities(frozenset(name for name in names if isinstance(name, str)))
-        if reply_to in self._sent:
-            self._sent.discard(reply_to)
-            if kind is MessageType.error:
-                return Refused(reply_to, _error_text(message))
-            if _shaped(message.body, int):
-                return Sent(reply_to, message.body[0])
-        return None
+    def close(self) -> None: ...
 
 
-def _error_text(message: Message) -> str:
-    name = message.header.fields.get(HeaderFields.error_name, "an error")
-    detail = message.body[0] if message.body and isinstance(message.body[0], str) else ""
-    return f"{name}: {detail}" if detail else str(name)
+def open_client() -> Client:
+    """A connection to the session bus's notification server, or :class:`BusUnavailable`."""
+    address = session_bus_address()
+    if address is None:
+        raise BusUnavailable("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+    from zag_tray.desktop.dbus_client import NotificationClient  # jeepney: only with a bus
 
-
-def _shaped(body: tuple[object, ...], *types: type) -> bool:
-    return len(body) == len(types) and all(isinstance(v, t) for v, t in zip(body, types, strict=True))
+    return NotificationClient.open(address)

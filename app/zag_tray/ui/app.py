@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -28,7 +30,9 @@ from zag_tray.ui.no_tray import OPEN_WINDOW_ENV, WithoutTray
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.tray import TrayApp, ask
 from zag_tray.ui.watcher import StoreWatcher
-from zag_tray.ui.window import AgentWindow
+
+if TYPE_CHECKING:
+    from zag_tray.ui.window import AgentWindow
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ def build_tray(
     return TrayApp(
         watcher,
         controller,
-        lambda: AgentWindow(str(choice.store), name),
+        functools.partial(_window, str(choice.store), name),
         load_settings(settings_file),
         settings_file,
         autostart_for(),
@@ -87,6 +91,13 @@ def run_tray(choice: BaseDirChoice) -> int:
     tray.shutdown()
     lock.release()
     return int(code)
+
+
+def _window(store: str, name: str) -> AgentWindow:
+    """The window, loaded and built when first opened: most days a tray never is."""
+    from zag_tray.ui.window import AgentWindow
+
+    return AgentWindow(store, name)
 
 
 class QuitOnSignals:

@@ -19,9 +19,10 @@ import sys
 from enum import StrEnum
 
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal, Slot
-from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QSystemTrayIcon
+
+from zag_tray.desktop.session_bus import has_owner
 
 SNI_WATCHER = "org.kde.StatusNotifierWatcher"
 
@@ -34,15 +35,10 @@ class Host(StrEnum):
 
 
 def sni_watcher_present() -> bool:
-    """Is a StatusNotifierWatcher on the session bus (so Qt's icon is an SNI item)?"""
-    bus = QDBusConnection.sessionBus()
-    if not bus.isConnected():
-        return False
-    interface = bus.interface()
-    if interface is None:
-        return False
-    reply = interface.isServiceRegistered(SNI_WATCHER)
-    return bool(reply.isValid() and reply.value())
+    """Is a StatusNotifierWatcher on the session bus (so Qt's icon is an SNI item)? Asked
+    through desktop/session_bus.py: QtDBus would load a library and start a thread in a
+    tray with no bus at all."""
+    return has_owner(SNI_WATCHER)
 
 
 def detect_host() -> Host:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Final
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
@@ -23,7 +23,8 @@ from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 from zag_tray.agents.notices import Notice, notice_for
 from zag_tray.agents.observation import Finished
 from zag_tray.desktop import notifications as bus
-from zag_tray.desktop.notifications import BusUnavailable, NotificationClient
+from zag_tray.desktop.notifications import Client
+from zag_tray.desktop.session_bus import BusUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,12 @@ class Notifier(QObject):
 
     def __init__(
         self,
-        open_client: Callable[[], NotificationClient] | None = NotificationClient.open,
+        open_client: Callable[[], Client] | None = bus.open_client,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._open_client = open_client
-        self._client: NotificationClient | None = None
+        self._client: Client | None = None
         self._reading: QSocketNotifier | None = None
         self._capabilities: bus.Capabilities | None = None  # None: not answered yet
         self._waiting: list[Notice] = []  # sent once the server said what it can do

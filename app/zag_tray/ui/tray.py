@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
@@ -31,9 +32,10 @@ from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.questions import Question
-from zag_tray.ui.settings_dialog import SettingsDialog
 from zag_tray.ui.watcher import StoreWatcher
-from zag_tray.ui.window import AgentWindow
+
+if TYPE_CHECKING:  # built when first opened (ui/app.py): a tray never opened never loads it
+    from zag_tray.ui.window import AgentWindow
 
 log = logging.getLogger(__name__)
 STATE_FILE_ENV = "ZAG_TRAY_STATE_FILE"
@@ -288,6 +290,8 @@ class TrayApp(QObject):
 
     @Slot()
     def edit_settings(self) -> None:
+        from zag_tray.ui.settings_dialog import SettingsDialog  # asked for rarely: loaded then
+
         dialog = SettingsDialog(self.settings, self._window if self.window_visible() else None)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.settings())
