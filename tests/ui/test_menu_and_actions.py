@@ -143,8 +143,7 @@ def test_kill_with_confirmation_ends_the_agent_and_records_it(live_sample: LiveS
     assert "Kill agent?" in asked[0] and "pid " in asked[0]
     assert "/home/dev/docs" in asked[0]
     live_sample.procs[ORPHAN].wait(timeout=5)
-    assert stored_status(live_sample, ORPHAN) == "running"  # not before the tray saw it gone
-    controller.settle()  # type: ignore[attr-defined]
+    controller.settle()  # type: ignore[attr-defined]  # recorded once seen gone (at once, or now)
     assert stored_status(live_sample, ORPHAN) == "killed"
     assert all(live_sample.alive(i) for i in (ORCH, WORKER, GRANDCHILD))
 
