@@ -302,3 +302,27 @@ def test_copy_id_confirms_briefly(live_sample: LiveSample, qtbot: QtBot) -> None
         controller.copy_id(ORCH)
     assert noted.args == [f"Copied {ORCH} to the clipboard"]
     assert QApplication.clipboard().text() == ORCH
+
+
+def test_rendering_the_menu_again_keeps_every_unchanged_action(base_dir: Path, qtbot: QtBot) -> None:
+    """Each action kept is a DBusMenu item kept (its id): a host sees no relayout at rest."""
+    entries = [entry(f"a{i}", pid=100 + i, prompt=f"task {i}") for i in range(3)]
+    seen = factories.observation(entries, {e.id: LiveStatus.RUNNING for e in entries})
+    menu = QMenu()
+    options = MenuOptions(ticking=False)
+    populate(menu, seen, handlers([]), now=seen.observed_at, options=options)
+    before = [*menu.actions(), *(a for m in menu.findChildren(QMenu) for a in m.actions())]
+    populate(menu, seen, handlers([]), now=seen.observed_at + 60, options=options)  # a minute on
+    after = [*menu.actions(), *(a for m in menu.findChildren(QMenu) for a in m.actions())]
+    assert after == before  # the very same QActions, none made anew
+    populate(
+        menu,
+        seen,
+        handlers([]),
+        now=seen.observed_at,
+        options=MenuOptions(ticking=False, notifications=False),
+    )
+    changed = menu.actions()
+    notifications = next(n for n, a in enumerate(changed) if a.text() == "Notifications")
+    assert changed[:notifications] == before[:notifications]  # all above the first change kept
+    assert not changed[notifications].isChecked()
