@@ -73,9 +73,15 @@ class NotificationServer:
     """org.freedesktop.Notifications on the bus at ``address``, run on a thread of its own."""
 
     def __init__(
-        self, address: str, capabilities: tuple[str, ...] = ("actions", "body", "body-markup")
+        self,
+        address: str,
+        capabilities: tuple[str, ...] = ("actions", "body", "body-markup"),
+        *,
+        answers_twice: bool = False,
     ) -> None:
         self.capabilities = list(capabilities)
+        self.answers_twice = answers_twice
+        """Answer GetCapabilities, then an UnknownMethod error to the same call, as mako does."""
         self.received: list[Received] = []
         self._connection: DBusConnection = open_dbus_connection(address)
         self._sending = threading.Lock()
@@ -128,9 +134,15 @@ class NotificationServer:
                 continue
             if fields.get(HeaderFields.interface) not in (NOTIFICATIONS, None):
                 continue
-            reply = self._answer(fields.get(HeaderFields.member), message)
+            member = fields.get(HeaderFields.member)
+            replies = [self._answer(member, message)]
+            if self.answers_twice and member == "GetCapabilities":
+                replies.append(
+                    new_error(message, "org.freedesktop.DBus.Error.UnknownMethod", "s", ("twice",))
+                )
             with self._sending:
-                self._connection.send(reply)
+                for reply in replies:
+                    self._connection.send(reply)
 
     def _answer(self, member: str | None, message: Any) -> Any:
         fields = message.header.fields

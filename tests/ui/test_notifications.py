@@ -157,3 +157,18 @@ def test_the_tooltip_never_carries_markup_from_the_store(
         assert not {"<", ">", "&"} & set(shown)
     finally:
         app.shutdown()
+
+
+def test_a_server_that_answers_twice_is_still_the_server(
+    session_bus: str, running: Running, qtbot: QtBot, settings_file: Path
+) -> None:
+    """mako answers GetCapabilities, then sends an UnknownMethod error for the same call."""
+    server = NotificationServer(session_bus, answers_twice=True)
+    app = start_tray(running, qtbot, settings_file)
+    try:
+        running.finish(("a", "exited", 0))
+        (sent,) = server.wait_for(1, qtbot.waitUntil)
+        assert app.notifier.through_server and sent.actions[:2] == ["default", "Show"]
+    finally:
+        app.shutdown()
+        server.stop()

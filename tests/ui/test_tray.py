@@ -249,3 +249,20 @@ def test_under_sni_the_host_opening_the_menu_is_seeing_it(sni_tray: TrayApp, qtb
 
 def failure() -> Finished:
     return Finished(entry("f", status="exited", exit_code=3), AgentState(LiveStatus.EXITED))
+
+
+def test_the_watch_is_the_store_and_its_folder_and_the_parent_only_until_the_folder_exists(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    """For ~/.zag the parent is the home folder: watched for good, every file made there was a re-read."""
+    store = tmp_path / "home" / ".zag" / "processes.json"
+    store.parent.parent.mkdir()
+    watcher = StoreWatcher(Monitor(store))
+    watcher.start()
+    try:
+        assert watcher.watched() == [str(store.parent.parent)]  # waiting for zag's folder
+        store.parent.mkdir()
+        write_one(store.parent, "a", 999_999)
+        qtbot.waitUntil(lambda: watcher.watched() == sorted([str(store), str(store.parent)]), timeout=5000)
+    finally:
+        watcher.stop()

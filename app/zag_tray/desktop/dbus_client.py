@@ -121,7 +121,8 @@ class NotificationClient:
                 return Closed(*message.body)
             return None
         reply_to = fields.get(HeaderFields.reply_serial)
-        if reply_to == self._capabilities_serial:
+        if reply_to is not None and reply_to == self._capabilities_serial:
+            self._capabilities_serial = None  # the first answer counts (mako sends an error after it)
             if kind is MessageType.error:
                 return Unavailable(_error_text(message))
             names = message.body[0] if message.body and isinstance(message.body[0], list) else []

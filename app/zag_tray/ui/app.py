@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QSocketNotifier
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication
 
 from zag_tray import __version__
 from zag_tray.agents.present import app_name
@@ -81,7 +81,7 @@ def run_tray(choice: BaseDirChoice) -> int:
     asked = QFileSystemWatcher([str(lock.folder)])  # a second tray leaves a wake-up file there
     asked.directoryChanged.connect(lambda _: _show_if_asked(lock, tray))
     tray.start()
-    if not QSystemTrayIcon.isSystemTrayAvailable():
+    if not tray.tray_available:
         WithoutTray(app, tray).start()
     elif os.environ.pop(OPEN_WINDOW_ENV, None):  # started again to use a tray that appeared
         tray.open_window()

@@ -72,6 +72,7 @@ class WithoutTray(QObject):
         self._app.setQuitOnLastWindowClosed(False)
         self._tray.window.allow_close = False
         self._tray.window.note.hide()
+        self._tray.tray_available = True
         self._tray.icon.show()
         self._tray.write_state()
 

@@ -80,6 +80,8 @@ class TrayApp(QObject):
         self.settings = settings
         self.settings_file = settings_file
         self.observation: Observation | None = None
+        self.tray_available = False
+        """Is there a tray host (as at start, or since one appeared: ui/no_tray.py)?"""
         self.unseen: list[Finished] = []
         """Agents that failed or died since the user last looked (the icon's dot)."""
         self._told_overdue: set[str] = set()
@@ -148,6 +150,7 @@ class TrayApp(QObject):
         window.settings_requested.connect(self.edit_settings)
         window.shown.connect(self._clear_attention)
         window.shown.connect(self.write_state)
+        window.hidden.connect(self.write_state)
         window.restore_layout(self.settings.window_geometry, self.settings.column_state)
         if self.observation is not None:
             window.apply(self.observation)
@@ -174,6 +177,8 @@ class TrayApp(QObject):
         return self._window is not None and self._window.isVisible()
 
     def start(self) -> None:
+        # Asked once: with a StatusNotifierItem host, each ask makes Qt open a D-Bus connection.
+        self.tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self.collector.start()
         self.notifier.start()
         self.icon.show()
@@ -357,7 +362,7 @@ class TrayApp(QObject):
                 "count": self.look.count,
                 "attention": self.look.attention,
             },
-            "tray_available": QSystemTrayIcon.isSystemTrayAvailable(),
+            "tray_available": self.tray_available,
             "running": [] if self.observation is None else running_states(self.observation),
             "window_visible": self.window_visible(),
             "window_selected": self._window.selected_id() if self._window is not None else None,

@@ -109,12 +109,20 @@ class StoreWatcher(QObject):
             self._debounce.start()
 
     def _arm(self) -> None:
-        """Watch the store's directory (and its parent, until it exists) and the store itself."""
-        wanted = [self.store, self.store.parent, self.store.parent.parent]
+        """Watch the store and its folder; the folder's parent only until the folder exists
+        (for ~/.zag that parent is the home folder: every file made there would be a re-read)."""
+        folder = self.store.parent
+        wanted = [self.store, folder] if folder.is_dir() else [folder.parent]
         existing = set(self._fs.files()) | set(self._fs.directories())
         for path in wanted:
             if str(path) not in existing and path.exists():
                 self._fs.addPath(str(path))
+        if str(folder.parent) in existing and folder.is_dir():
+            self._fs.removePath(str(folder.parent))
+
+    def watched(self) -> list[str]:
+        """The paths watched for changes now."""
+        return sorted(self._fs.files() + self._fs.directories())
 
     def _on_delivered(self, result: Observation | Exception) -> None:
         self._busy = False

@@ -56,6 +56,7 @@ class AgentWindow(QMainWindow):
     copy_text_requested = Signal(str, str)  # (field, whole text): too long to show, copied
     refresh_requested = Signal()
     shown = Signal()
+    hidden = Signal()
 
     def __init__(self, store_path: str, name: str = "zag-tray") -> None:
         super().__init__()
@@ -355,6 +356,7 @@ class AgentWindow(QMainWindow):
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
+        self.hidden.emit()
         if not event.spontaneous():  # hidden by us (closed to the tray), not minimised
             QTimer.singleShot(0, self._release_pixels)
 
