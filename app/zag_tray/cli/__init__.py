@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from zag_tray import __version__
+from zag_tray import version
 from zag_tray.agents.entry import Snapshot
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import title
@@ -56,6 +56,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         super().error(visible(message))
+
+
+class _Version(argparse.Action):
+    """``--version``: the package metadata is read only when asked (see zag_tray.version)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        print(f"{PROG} {version()}")  # on stdout, as argparse's own version action prints
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +103,7 @@ def run() -> NoReturn:
     objects, so the collector stays off (the tray runs its own: ui/collector.py).
     """
     gc.disable()
+    _give_stdio()
     code = main()
     try:
         sys.stdout.flush()
@@ -99,6 +111,14 @@ def run() -> NoReturn:
     except OSError:
         code = code or 1
     os._exit(code)
+
+
+def _give_stdio() -> None:
+    """A windowed build on Windows (PyInstaller's windowed exe, like pythonw) starts with no
+    stdout or stderr at all: printing would raise. What it prints then goes nowhere."""
+    if sys.stdout is None or sys.stderr is None:
+        sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        sys.stdout, sys.stderr = sys.stdout or sink, sys.stderr or sink
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -128,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="A system-tray monitor for zag agents. With no command, runs the tray.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     # Not base_dir/verbose here: set_defaults would change the actions shared with every
     # subcommand (argparse parents share them), and a --base-dir given before the command
     # was then reset to None by the command's own parse. parse_args fills them in.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QFileSystemWatcher, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
-from zag_tray import __version__
+from zag_tray import version
 from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import autostart_for
 from zag_tray.desktop.instance import InstanceLock
@@ -26,6 +26,7 @@ from zag_tray.procs.monitor import Monitor
 from zag_tray.procs.stopping import StopTracker
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.host import Host
+from zag_tray.ui.icons import app_icon
 from zag_tray.ui.no_tray import OPEN_WINDOW_ENV, WithoutTray
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.tray import TrayApp, ask
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from zag_tray.ui.window import AgentWindow
 
 log = logging.getLogger(__name__)
+
+DESKTOP_ID = "dev.zag_tray.ZagTray"
+"""The app's id: its .desktop file's and AppStream's (packaging/linux), reverse DNS."""
 
 
 def build_tray(
@@ -75,8 +79,12 @@ def run_tray(choice: BaseDirChoice) -> int:
     app = QApplication.instance() or QApplication(["zag-tray"])  # argv[0] names the X11 WM_CLASS
     assert isinstance(app, QApplication)
     app.setApplicationName("zag-tray")
-    app.setApplicationVersion(__version__)
+    app.setApplicationVersion(version())
     app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(app_icon())
+    # The desktop entry the Linux bundle installs (packaging/linux): Wayland shells find the
+    # window's icon and name through it.
+    app.setDesktopFileName(DESKTOP_ID)
     tray = build_tray(choice)
     asked = QFileSystemWatcher([str(lock.folder)])  # a second tray leaves a wake-up file there
     asked.directoryChanged.connect(lambda _: _show_if_asked(lock, tray))

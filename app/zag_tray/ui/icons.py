@@ -122,3 +122,21 @@ def dot_icon(colour: str) -> QIcon:
         painter.end()
         icon.addPixmap(pixmap)
     return icon
+
+
+@cache
+def app_icon() -> QIcon:
+    """The app's own icon (resources/zag-tray-app.svg: the window, the About box, the
+    launchers the bundles install), distinct from the tray glyph, which changes with state."""
+    svg = (resources.files("zag_tray.resources") / "zag-tray-app.svg").read_bytes()
+    renderer = QSvgRenderer(QByteArray(svg))
+    icon = QIcon()
+    for size in (16, 32, 64, 128):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, size, size))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -33,6 +34,7 @@ from zag_tray.agents.tree import (
     find_node,
 )
 from zag_tray.desktop.memory import release_free_memory
+from zag_tray.ui.about import about_box
 from zag_tray.ui.agent_actions import AgentActions
 from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane, status_line
@@ -100,6 +102,10 @@ class AgentWindow(QMainWindow):
         settings = QPushButton("Settings…")
         settings.clicked.connect(self.settings_requested)
         top.addWidget(settings)
+        about = QPushButton("About")
+        about.setToolTip("The version, and the files zag-tray reads and writes")
+        about.clicked.connect(self.show_about)
+        top.addWidget(about)
 
         # The tree gets the room: the details are a side panel that folds away.
         splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -243,6 +249,11 @@ class AgentWindow(QMainWindow):
 
     def _choices(self) -> Choices:
         return Choices(self.running_only.isChecked(), self.filters.matcher(), self._sort)
+
+    def show_about(self) -> QMessageBox:
+        box = about_box(self, self._store_path)
+        box.open()  # window-modal, not exec(): observations go on meanwhile
+        return box
 
     def show_note(self, text: str, timeout_ms: int = 10000) -> None:
         """A plain-text note above the tree (messages, errors); ``timeout_ms`` 0 keeps it."""
