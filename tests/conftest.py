@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,18 @@ SAMPLE = FIXTURES / "processes.sample.json"
 settings.register_profile("zag-tray", deadline=None)
 settings.load_profile("zag-tray")
 
-_REAL_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
+
+def _real_home() -> Path:
+    """The account's home from the password database, not $HOME (which a caller may have
+    changed already); Windows has no such database, and tests/core runs there too (CI)."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("USERPROFILE") or Path.home())
+    import pwd
+
+    return Path(pwd.getpwuid(os.getuid()).pw_dir)
+
+
+_REAL_HOME = _real_home()
 _FAKE_HOME = Path(tempfile.mkdtemp(prefix="zag-tray-test-home-"))
 
 
