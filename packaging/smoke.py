@@ -7,10 +7,11 @@
    ``appstreamcli validate --no-net``;
 3. the tarball unpacked and installed into a temporary home with its install.sh:
    ~/.local/bin/zag-tray --version answers, and uninstall.sh leaves no file behind;
-4. tests/e2e/test_bundle.py on the bundle: ``--version``, ``list --json --base-dir`` on
+4. tests/e2e on the bundle: test_bundle.py's ``--version``, ``list --json --base-dir`` on
    tests/fixtures' store (the same JSON as the installed package prints), the tray under
    Xvfb with trayer (icon embedded, ZAG_TRAY_STATE_FILE shows an observation, SIGTERM quits
-   with exit 0), and the demo's agents.
+   with exit 0) and the demo's agents; then every other end-to-end test, with the bundle as
+   the app (the menu kills an agent, the window opens, a StatusNotifierItem host...).
 
 Run it with the test environment's Python (the README's test command makes one: pytest and
 zag-tray in it); it needs Debian's xvfb trayer xdotool x11-utils imagemagick
@@ -52,7 +53,7 @@ def main() -> int:
         install_and_uninstall(unpacked, Path(temp) / "home", built.version)
     LAUNCH_FIGURES.unlink(missing_ok=True)
     tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e/test_bundle.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
         cwd=ROOT,
         env={**os.environ, "ZAG_TRAY_BUNDLE": str(built.bundle)},
         check=False,

@@ -166,6 +166,27 @@ def start_trayer(display: Display) -> subprocess.Popen[bytes]:
     return proc
 
 
+def bundle_executable(*, tray: bool = False) -> Path | None:
+    """The built app ZAG_TRAY_BUNDLE names (dist/zag-tray, dist/zag-tray.app), if any: its
+    program, inside the .app on macOS; on Windows the windowed one for the tray and the
+    console one for the commands. packaging/smoke.py runs these tests on it."""
+    bundle = os.environ.get("ZAG_TRAY_BUNDLE")
+    if not bundle:
+        return None
+    folder = Path(bundle).resolve()
+    if folder.suffix == ".app":
+        return folder / "Contents" / "MacOS" / "zag-tray"
+    if sys.platform == "win32":
+        return folder / ("zag-tray.exe" if tray else "zag-tray-cli.exe")
+    return folder / "zag-tray"
+
+
+def app_command() -> list[str]:
+    """How the app under test starts: the bundle if one is named, else this environment's."""
+    program = bundle_executable(tray=True)
+    return [str(program)] if program else [sys.executable, "-m", "zag_tray"]
+
+
 class RunningApp:
     """The real ``zag-tray`` process on a base dir of live demo agents."""
 
@@ -181,7 +202,7 @@ class RunningApp:
             "ZAG_TRAY_STATE_FILE": str(self.state_file),
         }
         self.env = env
-        self.argv = [sys.executable, "-m", "zag_tray", "--base-dir", str(base)]
+        self.argv = [*app_command(), "--base-dir", str(base)]
         self.log = (base.parent / "app.log").open("wb")
         self.proc = subprocess.Popen(self.argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.crashed = False

@@ -2,8 +2,9 @@
 its command line on a fixture store, and its tray in a real X session with a real tray host.
 
 These run when ZAG_TRAY_BUNDLE names the bundle (dist/zag-tray, or dist/zag-tray.app on
-macOS): ``python packaging/smoke.py`` builds one in a clean environment and runs them. The
-launch figures land in artifacts/bundle/launch.json.
+macOS), and then the rest of tests/e2e runs the bundle too instead of this environment's
+package (conftest.app_command): ``python packaging/smoke.py`` builds one in a clean
+environment and runs all of them. The launch figures land in artifacts/bundle/launch.json.
 """
 
 from __future__ import annotations
@@ -23,28 +24,22 @@ from typing import Any
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.e2e.conftest import ARTIFACTS, Display, wait_for
+from tests.e2e.conftest import ARTIFACTS, Display, bundle_executable, wait_for
 from tests.e2e.test_desktop import embedded_icon
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = os.environ.get("ZAG_TRAY_BUNDLE", "")
 LAUNCH_GOAL_S = 1.0
 """Launch to icon, on the machine the project is built on (the README's Packaging section)."""
 
 pytestmark = pytest.mark.skipif(
-    not BUNDLE, reason="no bundle: `python packaging/smoke.py` builds one and runs these"
+    bundle_executable() is None, reason="no bundle: `python packaging/smoke.py` builds one and runs these"
 )
 
 
 def executable(*, tray: bool = False) -> Path:
-    """The bundle's program: on Windows the console one for the commands, the windowed one
-    for the tray; inside the .app on macOS."""
-    bundle = Path(BUNDLE).resolve()
-    if bundle.suffix == ".app":
-        return bundle / "Contents" / "MacOS" / "zag-tray"
-    if sys.platform == "win32":
-        return bundle / ("zag-tray.exe" if tray else "zag-tray-cli.exe")
-    return bundle / "zag-tray"
+    program = bundle_executable(tray=tray)
+    assert program is not None
+    return program
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
