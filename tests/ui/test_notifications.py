@@ -80,7 +80,8 @@ def test_a_failure_is_a_critical_notification_with_its_text_escaped_for_markup(
         '/p/&lt;a href="https://e.x"&gt;x&lt;/a&gt;&lt;img src="file:///e"&gt;'
     )
     assert sent.actions == ["default", "Show", "show", "Show"]
-    assert sent.icon.startswith("file:///") and sent.icon.endswith("/zag-tray.svg")  # the app's icon
+    assert sent.icon.startswith("file:///") and sent.icon.endswith("/zag-tray-app.svg")  # the app's icon
+    assert sent.hints["desktop-entry"] == ("s", "dev.zag_tray.ZagTray")
     assert not QSystemTrayIcon.isSystemTrayAvailable()  # no tray here (offscreen): notified all the same
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final, Protocol
 
 from zag_tray.desktop.files import atomic_write
-from zag_tray.desktop.paths import APP_NAME, guarded, platformdirs
+from zag_tray.desktop.paths import APP_NAME, DESKTOP_ID, guarded, platformdirs
 
 LABEL: Final = "dev.zag-tray"
 RUN_KEY: Final = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -72,7 +72,7 @@ def desktop_entry(command: Sequence[str]) -> str:
         "Name=zag-tray\n"
         "Comment=Watch and control zag's AI coding agents from the system tray\n"
         f"Exec={desktop_exec(command)}\n"
-        "Icon=utilities-system-monitor\n"
+        f"Icon={DESKTOP_ID}\n"  # installed by packaging/linux; a theme's fallback icon otherwise
         "Terminal=false\n"
         "X-GNOME-Autostart-enabled=true\n"
     )

@@ -31,6 +31,7 @@ from zag_tray.desktop.notifications import (
     Sent,
     Unavailable,
 )
+from zag_tray.desktop.paths import DESKTOP_ID
 from zag_tray.desktop.session_bus import BusUnavailable
 
 _SERVER: Final = DBusAddress("/org/freedesktop/Notifications", bus_name=SERVICE, interface=SERVICE)
@@ -78,7 +79,7 @@ class NotificationClient:
         """Send a notification; the serial that its :class:`Sent` (or :class:`Refused`) names.
         ``body`` goes as it is: make it with :func:`body_text`."""
         flat_actions = [part for key, label in actions for part in (key, label)]
-        hints = {"urgency": ("y", urgency), "desktop-entry": ("s", "zag-tray")}
+        hints = {"urgency": ("y", urgency), "desktop-entry": ("s", DESKTOP_ID)}
         serial: int = self._send(
             new_method_call(
                 _SERVER,

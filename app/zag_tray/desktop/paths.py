@@ -25,6 +25,9 @@ from pathlib import Path
 from types import ModuleType
 
 APP_NAME = "zag-tray"
+DESKTOP_ID = "dev.zag_tray.ZagTray"
+"""The app's desktop entry and AppStream id (packaging/linux): what Wayland shells, the
+notification server and the launchers know it by; its icon in an icon theme has this name."""
 STORE_NAME = "processes.json"
 BASE_DIR_ENV = "ZAG_TRAY_BASE_DIR"
 

@@ -19,7 +19,7 @@ from zag_tray import version
 from zag_tray.agents.present import app_name
 from zag_tray.desktop.autostart import autostart_for
 from zag_tray.desktop.instance import InstanceLock
-from zag_tray.desktop.paths import BaseDirChoice, store_label
+from zag_tray.desktop.paths import DESKTOP_ID, BaseDirChoice, store_label
 from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DESKTOP_ID = "dev.zag_tray.ZagTray"
 """The app's id: its .desktop file's and AppStream's (packaging/linux), reverse DNS."""
 
 

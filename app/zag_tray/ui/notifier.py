@@ -49,7 +49,7 @@ class _Batch:
 def app_icon_uri() -> str:
     """The app's icon for the notification server: a file:// URI of the SVG shipped in the
     package (the spec's app_icon takes one), or nothing where it is not a file on disk."""
-    icon = resources.files("zag_tray.resources") / "zag-tray.svg"
+    icon = resources.files("zag_tray.resources") / "zag-tray-app.svg"
     return Path(str(icon)).as_uri() if isinstance(icon, Path) and icon.is_file() else ""
 
 
