@@ -34,6 +34,24 @@ NOTIFICATIONS = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 
 
+# A session bus with no service folders: the machine's installed services (dunst, mako) are
+# never started by D-Bus activation when the app sends its first notification; a test that
+# wants a notification server brings its own (NotificationServer below).
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 def start_session_bus(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A dbus-daemon of the test's own; (the process, its address)."""
     daemon = shutil.which("dbus-daemon")
@@ -41,9 +59,10 @@ def start_session_bus(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         if os.environ.get("CI") == "true":
             pytest.fail("dbus-daemon is missing (Debian package dbus-daemon): CI must run the D-Bus tests")
         pytest.skip("dbus-daemon is not installed")
-    address = f"unix:path={folder / 'bus'}"
+    config = folder / "bus.conf"
+    config.write_text(BUS_CONFIG.format(path=folder / "bus"), encoding="utf-8")
     proc = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--nopidfile", f"--address={address}", "--print-address=1"],
+        [daemon, f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
         stdout=subprocess.PIPE,
     )
     assert proc.stdout is not None
