@@ -10,7 +10,6 @@ watcher must run before the host (gtk-sni-tray-standalone --watcher crashes).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -20,16 +19,14 @@ from typing import Any
 from jeepney import DBusAddress, MessageType, Properties, message_bus, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
+from tests.programs import end_process
+
 WATCHER = DBusAddress(
     "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"
 )
 ITEM_INTERFACE = "org.kde.StatusNotifierItem"
 MENU_INTERFACE = "com.canonical.dbusmenu"
 TOOLS = ("status-notifier-watcher", "gtk-sni-tray-standalone")
-
-
-def missing_tools() -> list[str]:
-    return [tool for tool in TOOLS if shutil.which(tool) is None]
 
 
 def wait(what: str, predicate: Any, timeout: float = 10.0) -> Any:
@@ -98,12 +95,7 @@ class SniHost:
 
     def stop(self) -> None:
         for proc in (self.host, self.watcher):
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            end_process(proc)
 
 
 def start_sni_host(env: Mapping[str, str], bus: Bus) -> SniHost:

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+from tests.programs import end_process, require_tools
 from zag_tray.demo import DemoAgents
 
 TOOLS = ("Xvfb", "trayer", "xdotool", "xwininfo", "xdpyinfo", "import", "convert")
@@ -101,12 +101,7 @@ class Display:
 
 @pytest.fixture
 def display() -> Iterator[Display]:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        message = f"end-to-end tests need {', '.join(missing)} (Debian: see .ci/run)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tools(TOOLS, "end-to-end tests")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
         [
@@ -128,14 +123,14 @@ def display() -> Iterator[Display]:
     screen = Display(number, proc)
     wait_for("the X server", lambda: screen.run("xdpyinfo", check=False))
     yield screen
-    _end(proc)
+    end_process(proc)
 
 
 @pytest.fixture
 def tray_host(display: Display) -> Iterator[subprocess.Popen[bytes]]:
     proc = start_trayer(display)
     yield proc
-    _end(proc)
+    end_process(proc)
 
 
 def start_trayer(display: Display) -> subprocess.Popen[bytes]:
@@ -190,17 +185,12 @@ def app_command() -> list[str]:
 class RunningApp:
     """The real ``zag-tray`` process on a base dir of live demo agents."""
 
-    def __init__(self, display: Display, base: Path, home: Path) -> None:
-        self.display = display
+    def __init__(self, desktop: Mapping[str, str], base: Path, home: Path) -> None:
+        """``desktop``: the environment of a program on the test's desktop (display, Qt platform)."""
         self.agents = DemoAgents(base=base)
         self.agents.start()
         self.state_file = base.parent / "tray-state.json"
-        env = {
-            **display.env,
-            "QT_QPA_PLATFORM": "xcb",
-            "HOME": str(home),
-            "ZAG_TRAY_STATE_FILE": str(self.state_file),
-        }
+        env = {**desktop, "HOME": str(home), "ZAG_TRAY_STATE_FILE": str(self.state_file)}
         self.env = env
         self.argv = [*app_command(), "--base-dir", str(base)]
         self.log = (base.parent / "app.log").open("wb")
@@ -243,14 +233,22 @@ class RunningApp:
 
 @pytest.fixture
 def start_app(display: Display, tmp_path: Path) -> Iterator[Callable[[], RunningApp]]:
-    """Start the app; afterwards end it with SIGTERM, which it must obey with exit 0 (an open
-    window or menu must not block quitting), and end its demo agents."""
+    """Start the app on the X display; afterwards end it with SIGTERM, which it must obey with
+    exit 0 (an open window or menu must not block quitting), and end its demo agents."""
+    yield from app_starter(lambda: {**display.env, "QT_QPA_PLATFORM": "xcb"}, tmp_path)
+
+
+def app_starter(
+    desktop: Callable[[], Mapping[str, str]], tmp_path: Path
+) -> Iterator[Callable[[], RunningApp]]:
+    """The body of a start_app fixture; ``desktop()`` is the environment of a program on the
+    test's desktop when the app starts (after the test's fixtures set up its session bus)."""
     started: list[RunningApp] = []
 
     def start() -> RunningApp:
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
-        app = RunningApp(display, home / ".zag", home)  # zag's own location: the tray names no store
+        app = RunningApp(desktop(), home / ".zag", home)  # zag's own location: the tray names no store
         started.append(app)
         wait_for("the app's first observation", lambda: app.state().get("observed"), timeout=10)
         return app
@@ -268,12 +266,3 @@ def no_stray_processes() -> Iterator[None]:
     for proc in strays:
         proc.kill()
     assert names == [], f"processes left behind: {names}"
-
-
-def _end(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

@@ -5,7 +5,6 @@ Xvfb. The tests talk to the tray's item and its DBusMenu exactly as a host does.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 
 import psutil
@@ -14,19 +13,15 @@ import pytest
 from tests.dbus_session import NotificationServer
 from tests.e2e.conftest import Display, RunningApp, wait_for
 from tests.factories import write_store
-from tests.sni import Bus, Item, find_item, menu_items, missing_tools, start_sni_host
+from tests.programs import require_tools
+from tests.sni import TOOLS, Bus, Item, find_item, menu_items, start_sni_host
 
 StartApp = Callable[[], RunningApp]
 
 
 def require_sni_tools() -> None:
     """Skipped without the SNI host's tools, except under CI=true, where that fails the run."""
-    missing = missing_tools()
-    if missing:
-        message = f"SNI tests need {', '.join(missing)} (Debian: see .ci/run)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tools(TOOLS, "SNI tests")
 
 
 @pytest.fixture

@@ -374,15 +374,16 @@ class TrayApp(QObject):
         atomic_write(Path(target), json.dumps(state, indent=2).encode("utf-8"))
 
     def quit(self) -> None:
-        """Quit the app: Qt 6 first asks every window to close, so let ours agree."""
-        if self._window is not None:
-            self._window.allow_close = True
+        """Quit the app: every event loop ends now (an open menu or question too). Not
+        QApplication.quit(), which first closes every window and goes on handling events: on
+        Wayland a window shown a moment before then took a pending configure after its
+        native window was gone and crashed Qt (tests/e2e/test_wayland.py)."""
         try:
             self.save_layout()
         except Exception:  # a layout not saved never keeps the app from quitting
             log.exception("could not save the window's layout")
         finally:
-            QApplication.quit()
+            QApplication.exit(0)
 
     def shutdown(self) -> None:
         self.notifier.stop()
