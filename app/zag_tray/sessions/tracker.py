@@ -1,0 +1,121 @@
+"""The activity of the running agents: :class:`ActivityTracker` (the monitor's, on its worker
+thread) and :func:`read_activity` (the CLI's, once).
+
+Only the logs of running agents are followed, each by one :class:`LogFollower` however
+many agents name it (a ``zag spawn`` child's two entries share a session). An agent whose
+log is not found yet is looked for again a little later: a log appears a few ms after its
+entry; a plain ``zag exec`` is linked only while it is young (locate.py). A follower is
+dropped, with its memory, when no running agent names its log any more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from zag_tray.agents.activity import NO_LOG, Activity
+from zag_tray.agents.entry import Entry
+from zag_tray.sessions.follow import LogFollower
+from zag_tray.sessions.locate import LogLocator
+
+RETRY_AFTER: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+"""Seconds between looks for a log not found yet (the last repeats)."""
+LINK_WHILE: Final = 60.0
+"""Seconds after its start a plain ``zag exec`` is looked for a log (it writes one at once)."""
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One running agent: its log (None: not found), and when to look for one again."""
+
+    log: Path | None
+    looks: int
+    next_look: float
+
+
+class ActivityTracker:
+    """Finds and follows the logs of the running agents of one base dir. One thread at a time."""
+
+    def __init__(self, base: Path, *, link_while: float = LINK_WHILE) -> None:
+        self.base = base
+        self.locator = LogLocator(base)
+        self.link_while = link_while
+        """Seconds after its start a plain run is looked for a log (the CLI: any age)."""
+        self._slots: dict[str, _Slot] = {}
+        self._followers: dict[Path, LogFollower] = {}
+
+    @property
+    def followed(self) -> frozenset[Path]:
+        """The logs being followed: watch them for changes (a change there is a reason to
+        call :meth:`update` again)."""
+        return frozenset(self._followers)
+
+    def update(self, running: Iterable[Entry], now: float) -> dict[str, Activity]:
+        """The activity of each of ``running`` by entry id, after reading what their logs
+        gained; NO_LOG (``unknown``) for one whose log is not found."""
+        running = list(running)
+        ids = {e.id for e in running}
+        for gone in self._slots.keys() - ids:
+            del self._slots[gone]
+        taken = self._taken(running)
+        for entry in running:
+            slot = self._slots.get(entry.id)
+            if slot is None:
+                slot = self._slots[entry.id] = _Slot(None, 0, now)
+            if slot.log is None and now >= slot.next_look:
+                self._look(entry, slot, taken, now)
+        wanted = {slot.log for slot in self._slots.values() if slot.log is not None}
+        for path in self._followers.keys() - wanted:
+            del self._followers[path]
+        activity: dict[str, Activity] = {}
+        for path in wanted:
+            follower = self._followers.get(path)
+            if follower is None:
+                follower = self._followers[path] = LogFollower(path)
+            follower.poll()
+        for entry in running:
+            log = self._slots[entry.id].log
+            activity[entry.id] = NO_LOG if log is None else self._followers[log].activity()
+        return activity
+
+    def _taken(self, running: list[Entry]) -> set[str]:
+        """What a plain run may not be linked to: the sessions of the other running agents and
+        the logs already linked."""
+        taken = {e.session_id for e in running if e.session_id is not None}
+        taken.update(str(slot.log) for slot in self._slots.values() if slot.log is not None)
+        return taken
+
+    def _look(self, entry: Entry, slot: _Slot, taken: set[str], now: float) -> None:
+        if entry.session_id is not None:
+            slot.log = self.locator.find(entry)
+        elif entry.started is not None and now - entry.started <= self.link_while:
+            slot.log = self.locator.link(entry, taken)
+            if slot.log is not None:
+                taken.add(str(slot.log))
+        slot.next_look = now + RETRY_AFTER[min(slot.looks, len(RETRY_AFTER) - 1)]
+        slot.looks += 1
+
+
+def read_activity(base: Path, entry: Entry, others: Iterable[Entry] = ()) -> Activity:
+    """The activity of ``entry`` read once (the CLI): its log found (a plain run linked,
+    ``others`` being the other running agents) and read from its last ``session_started``."""
+    locator = LogLocator(base)
+    if entry.session_id is not None:
+        log = locator.find(entry)
+    else:
+        taken = {e.session_id for e in others if e.session_id is not None and e.id != entry.id}
+        log = locator.link(entry, taken)
+    if log is None:
+        return NO_LOG
+    follower = LogFollower(log)
+    follower.poll()
+    return follower.activity()
+
+
+def activities(base: Path, entries: Iterable[Entry], now: float) -> Mapping[str, Activity]:
+    """The activity of each of ``entries`` (the running agents), read once: ``list``."""
+    entries = list(entries)
+    return ActivityTracker(base, link_while=math.inf).update(entries, now) if entries else {}
