@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Final, cast
 
+from zag_tray.agents.activity import Activity, ActivityState
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
 from zag_tray.agents.status import PLAIN, AgentState, LiveStatus, Stopping, live_status
 from zag_tray.agents.timestamps import parse_rfc3339_each
@@ -150,6 +151,19 @@ class Observation:
     change: SnapshotChange | None = None
     """How ``snapshot`` differs from the snapshot read before it, when the reader knows."""
     ends: EndFacts = EndFacts()
+    activity: Mapping[str, Activity] = dataclasses.field(default_factory=dict)
+    """What each running agent is doing, by entry id (agents/activity.py), from its session
+    log as read at ``observed_at`` (NO_LOG, ``unknown``, where none was found). Only running
+    agents have one; an unchanged log gives the very same object as before."""
+    followed_logs: frozenset[str] = frozenset()
+    """The session logs being followed (paths): a change to one is a reason to call
+    ``Monitor.observe_activity`` (watch them; the timer alone would be late)."""
+    began_waiting: tuple[Entry, ...] = ()
+    """Running agents that began waiting for the user (``waiting``) since the observation
+    before (none in the first: a wait already there at start-up is never announced)."""
+    activity_due: float | None = None
+    """The first moment an activity's state or wording changes with no new line in its log
+    (a heartbeat overdue, a tool pending 30 s, a resume time): observe again then."""
 
     @property
     def snapshot(self) -> Snapshot:
@@ -171,6 +185,17 @@ class Observation:
         if entry_id not in stopping and entry_id not in gone_at and entry_id not in ended_by:
             return PLAIN[status]  # nearly every entry of a big store
         return AgentState(status, stopping.get(entry_id), gone_at.get(entry_id), ended_by.get(entry_id))
+
+    def activity_of(self, entry: Entry) -> Activity | None:
+        """What ``entry`` is doing, if it runs (None for one that does not)."""
+        return self.activity.get(entry.id)
+
+    def needs_you(self) -> tuple[Entry, ...]:
+        """Running agents waiting for the user or with a tool pending long enough to be asking
+        for approval (Activity.needs_you), at ``observed_at``, newest first."""
+        at, activity = self.observed_at, self.activity
+        found = [e for e in self.running if e.id in activity and activity[e.id].needs_you(at)]
+        return tuple(sorted(found, key=lambda e: e.sort_key, reverse=True))
 
     def finished_since(self, since: float) -> list[Entry]:
         """Agents that ended at ``since`` or later, the latest first: those zag recorded as
@@ -239,3 +264,32 @@ def _finished_between(before: Observation | None, now: Observation) -> tuple[Fin
         if state.status in (LiveStatus.EXITED, LiveStatus.KILLED, LiveStatus.DEAD):
             finished.append(Finished(entry, state))
     return tuple(finished)
+
+
+def with_activity(
+    observation: Observation,
+    activity: Mapping[str, Activity],
+    followed: frozenset[str],
+    before: Observation | None,
+) -> Observation:
+    """``observation`` with the running agents' ``activity`` (by id) and the logs being
+    ``followed``; who began waiting is worked out against ``before``."""
+    at = observation.observed_at
+    began: tuple[Entry, ...] = ()
+    if before is not None:
+        waited, then = before.activity, before.observed_at
+        began = tuple(
+            e
+            for e in observation.running
+            if e.id in activity
+            and activity[e.id].state_at(at) is ActivityState.WAITING
+            and (e.id not in waited or waited[e.id].state_at(then) is not ActivityState.WAITING)
+        )
+    due = [moment for a in activity.values() if (moment := a.next_change(at)) is not None]
+    return dataclasses.replace(
+        observation,
+        activity=activity,
+        followed_logs=followed,
+        began_waiting=began,
+        activity_due=min(due) if due else None,
+    )

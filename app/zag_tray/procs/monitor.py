@@ -4,20 +4,27 @@ entries, and hand back one :class:`~zag_tray.agents.observation.Observation`.
 The UI runs :meth:`Monitor.observe` on a worker thread (ui/worker.py) and only
 applies the result. A store that turns bad keeps the last good snapshot on show,
 with the error beside it; anything else that goes wrong is :meth:`Monitor.failed`.
+
+Each observation carries what the running agents are doing (``Observation.activity``),
+read from their session logs by offset (sessions/tracker.py). When only a log changed,
+:meth:`Monitor.observe_activity` reads the logs alone and keeps the rest of the last
+observation: no store read, no process looked at.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
 from typing import Final
 
 from zag_tray.agents.entry import Entry, FileStamp, Snapshot, SnapshotChange
-from zag_tray.agents.observation import EndFacts, Observation, SnapshotFacts, observe
+from zag_tray.agents.observation import EndFacts, Observation, SnapshotFacts, observe, with_activity
 from zag_tray.agents.status import LiveStatus, Stopping
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.stopping import StopTracker
+from zag_tray.sessions.tracker import ActivityTracker
 from zag_tray.store.errors import StoreError
 from zag_tray.store.reader import StoreReader
 
@@ -40,6 +47,8 @@ class Monitor:
         checker: LivenessChecker | None = None,
         reader: StoreReader | None = None,
         tracker: StopTracker | None = None,
+        *,
+        follow_logs: bool = True,
     ) -> None:
         self.store = store
         self.checker = checker or LivenessChecker()
@@ -52,6 +61,8 @@ class Monitor:
         self._gone_at: dict[str, float] = {}
         self._ended_by: dict[str, str] = {}
         self._alive_ended: set[str] = set()  # recorded ended, seen running: looked at until gone
+        self._logs = ActivityTracker(store.parent) if follow_logs else None
+        """The running agents' session logs, in zag's base dir (the store's folder)."""
 
     def observe(self) -> Observation:
         """Read (if changed), check liveness, settle what the user signalled. Call from one
@@ -75,8 +86,33 @@ class Monitor:
             frozenset(settled.held),
             frozenset(settled.ended),
         )
-        self._last = observe(self._facts, checked, self._last, error=error, change=change, ends=ends)
+        before = self._last
+        seen = observe(self._facts, checked, before, error=error, change=change, ends=ends)
+        self._last = self._with_activity(seen, before)
         return self._last
+
+    def observe_activity(self) -> Observation:
+        """The last observation with the running agents' logs read again (what they gained),
+        at a new ``observed_at``: for a change to a followed log. No store read, no process
+        looked at; nothing ``finished``. The first call is a full :meth:`observe`."""
+        before = self._last
+        if before is None:
+            return self.observe()
+        seen = dataclasses.replace(before, finished=(), change=None, observed_at=time.time())
+        self._last = self._with_activity(seen, before)
+        return self._last
+
+    def _with_activity(self, seen: Observation, before: Observation | None) -> Observation:
+        if self._logs is None:
+            return seen
+        activity = self._logs.update(seen.running, seen.observed_at)
+        followed = frozenset(map(str, self._logs.followed))
+        return with_activity(seen, activity, followed, before)
+
+    @property
+    def followed_logs(self) -> frozenset[Path]:
+        """The session logs being followed now (those of the running agents that have one)."""
+        return frozenset() if self._logs is None else self._logs.followed
 
     def _read(self) -> tuple[str | None, SnapshotChange | None]:
         """Read the store if it changed: (the error, or None; the change, or None)."""
