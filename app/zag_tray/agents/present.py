@@ -9,23 +9,27 @@ the length before anything else looks at it.
 
 from __future__ import annotations
 
-import math
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Final
 
+from zag_tray.agents.activity import Activity, ActivityState, Step, StepKind, ToolOutcome, Usage
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Finished, Observation
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping, as_state
-from zag_tray.agents.text import duration, one_line, short_path
+from zag_tray.agents.text import capped, duration, one_line, short_path, tokens
+from zag_tray.agents.times import NO_VALUE as NO_VALUE
+from zag_tray.agents.times import age as age
+from zag_tray.agents.times import clock as clock
+from zag_tray.agents.times import local_time as local_time
+from zag_tray.agents.times import when as when
 
 GREEN: Final = "#2ea043"
 RED: Final = "#d73a49"
 GREY: Final = "#8a949e"
 ORANGE: Final = "#f0883e"
-NO_VALUE: Final = "—"
 
 
 def title(entry: Entry) -> str:
@@ -147,14 +151,8 @@ def since(entry: Entry) -> str:
     """ "since 14:03" (today), "since Mar 28 14:03": a start that does not tick; the stored
     text where it is not an RFC 3339 time."""
     started = entry.started
-    if started is None:
-        return f"since {one_line(entry.started_at, 30)}"
-    try:
-        moment = datetime.fromtimestamp(started)
-        today = datetime.now().date()
-    except (ValueError, OverflowError, OSError):
-        return f"since {one_line(entry.started_at, 30)}"
-    return f"since {moment:%H:%M}" if moment.date() == today else f"since {moment:%b %d %H:%M}"
+    moment = "" if started is None else clock(started, time.time())
+    return f"since {moment or one_line(entry.started_at, 30)}"
 
 
 def finished_label(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
@@ -262,60 +260,130 @@ def running_states(observation: Observation) -> list[list[str]]:
     ]
 
 
-# --- times, local and human: `show`, the window ------------------------------------------------
+# --- activity: what a running agent is doing (agents/activity.py) ----------------------------
+# Never more than the log shows: a pending tool may be an approval prompt, zag's files cannot
+# tell; an exec's log shows heartbeats only until it ends ("working" is all that is known).
 
 
-def local_time(epoch: float, now: float) -> str:
-    """ "today 14:03:12", "yesterday 09:01:00", "2026-03-20 10:00:00": ``epoch`` in local time,
-    the day named relative to ``now``'s. "" when the local calendar cannot hold it
-    (0001-01-01T00:00:00Z is year 0 west of UTC): the caller shows the stored text instead."""
-    try:
-        moment = datetime.fromtimestamp(epoch)
-        today = datetime.fromtimestamp(now).date()
-        clock = f"{moment:%H:%M:%S}"
-        day = moment.date()
-        if day == today:
-            return f"today {clock}"
-        if day == today - timedelta(days=1):
-            return f"yesterday {clock}"
-        return f"{day.isoformat()} {clock}"  # isoformat: year 0001 as 0001 (strftime writes 1)
-    except (ValueError, OverflowError, OSError):
-        return ""
-
-
-_AGE_UNITS: Final = (
-    (60, 1, "s"),
-    (3600, 60, "min"),
-    (2 * 86400, 3600, "h"),
-    (60 * 86400, 86400, "days"),
-    (730 * 86400, 30 * 86400, "months"),
-    (math.inf, 365 * 86400, "years"),
-)
-"""(below this many seconds, count in units of, named): hours up to two days, so "yesterday
-evening" is not "1 day ago"; rounded down, as `docker ps` and `kubectl get` count."""
-
-
-def age(seconds: float) -> str:
-    """ "42 s ago", "3 min ago", "5 h ago", "12 days ago", "4 months ago", "2 years ago"; a
-    moment in the future (a clock ahead of ours) "in 3 min"; under a second "just now"."""
-    span = abs(seconds)
-    if not span < math.inf:  # inf or nan: no amount to name
+def activity_label(activity: Activity | None, now: float, *, ticking: bool = True) -> str:
+    """ "waiting for you · 2m", "running Bash · 40s", after 30 s "running Bash or waiting for
+    your approval · 1m", "rate-limited until 15:40", "stalled: no heartbeat for 45s",
+    "working · 3m", "finished", "failed: cancelled: …"; "—" without a log (or not running).
+    The state is the one at ``now``; with ``ticking`` False the time is a moment ("waiting for
+    you since 14:03"), for text that must not change every second (the tooltip, a menu)."""
+    if activity is None:
         return NO_VALUE
-    if span < 1:
-        return "just now"
-    for below, unit, name in _AGE_UNITS:
-        if span < below:
-            count = int(span // unit)
-            if count == 1 and name in ("days", "months", "years"):
-                name = name[:-1]
-            return f"{count} {name} ago" if seconds > 0 else f"in {count} {name}"
-    return NO_VALUE  # unreachable: the last unit has no bound
+    state = activity.state_at(now)
+    since = activity.since_at(now)
+    if state is ActivityState.UNKNOWN:
+        return NO_VALUE
+    if state is ActivityState.FINISHED:
+        if activity.success is False:
+            return f"failed: {one_line(activity.error, 60)}" if activity.error else "failed"
+        return "finished"
+    if state is ActivityState.RATE_LIMITED:
+        resume = activity.resume_at
+        if resume is None:
+            return "rate-limited"
+        word = " until" if resume > now else ", resume was due"
+        return f"rate-limited{word} {clock(resume, now)}".rstrip()
+    if state is ActivityState.STALLED:
+        return _with_time("stalled: no heartbeat", since, now, ticking, joint=" for ")
+    if state is ActivityState.TOOL:
+        tool = one_line(activity.tool, 40)
+        more = f" and {activity.tools_pending - 1} more" if activity.tools_pending > 1 else ""
+        doing = f"running {tool}{more}"
+        if activity.maybe_approval(now):
+            doing += " or waiting for your approval"
+        return _with_time(doing, since, now, ticking)
+    if state is ActivityState.WAITING:
+        return _with_time("waiting for you", since, now, ticking)
+    return _with_time("working", since, now, ticking)
 
 
-def when(epoch: float | None, now: float) -> str:
-    """ "today 14:03:12 (3 min ago)": a stored time, local and with its age; "" when there is
-    no time to show (not RFC 3339, or not in the local calendar): shown as stored then."""
-    if epoch is None:
+def _with_time(words: str, since: float | None, now: float, ticking: bool, joint: str = " · ") -> str:
+    """``words`` with how long (``joint`` and a duration), or, not ``ticking``, since when."""
+    if since is None:
+        return words
+    if ticking:
+        return f"{words}{joint}{duration(max(now - since, 0.0))}"
+    moment = clock(since, now)
+    return f"{words} since {moment}" if moment else words
+
+
+def activity_colour(activity: Activity | None, now: float) -> str:
+    """Orange when it may need the user (waiting, a tool pending 30 s) or is stalled, red for
+    a session that ended in failure, grey when rate-limited, finished or unknown, else green."""
+    if activity is None:
+        return GREY
+    state = activity.state_at(now)
+    if activity.needs_you(now) or state is ActivityState.STALLED:
+        return ORANGE
+    if state is ActivityState.FINISHED:
+        return RED if activity.success is False else GREY
+    if state in (ActivityState.RATE_LIMITED, ActivityState.UNKNOWN):
+        return GREY
+    return GREEN
+
+
+def usage_text(usage: Usage) -> str:
+    """ "12.3k in / 4.1k out · $0.42"; the parts known only; "" when none is."""
+    parts = []
+    if usage.input_tokens is not None or usage.output_tokens is not None:
+        parts.append(f"{tokens(usage.input_tokens or 0)} in / {tokens(usage.output_tokens or 0)} out")
+    if usage.cost_usd is not None:
+        parts.append(f"${usage.cost_usd:.2f}" if usage.cost_usd >= 0.01 else f"${usage.cost_usd:.4f}")
+    return " · ".join(parts)
+
+
+_OUTCOME: Final = {ToolOutcome.PENDING: "running", ToolOutcome.OK: "ok", ToolOutcome.FAILED: "failed"}
+
+
+def step_line(step: Step, now: float) -> str:
+    """One line of the details timeline: "14:03:12  prompt: fix the failing test",
+    "14:03:20  Bash: cargo test → ok", "14:05:01  usage: 1.5k in / 800 out · $0.05"."""
+    at = "" if step.at is None else clock(step.at, now, seconds=True)
+    text = one_line(step.text, 100)
+    kind = step.kind
+    if kind is StepKind.TOOL:
+        what = f"{one_line(step.tool, 40)}: {text}" if text else one_line(step.tool, 40)
+        body = f"{what} → {_OUTCOME.get(step.outcome or ToolOutcome.PENDING, 'no result')}"
+    elif kind is StepKind.USAGE:
+        body = f"usage: {usage_text(step.usage or Usage()) or NO_VALUE}"
+    elif kind is StepKind.PERMISSION:
+        body = f"permission for {one_line(step.tool, 40)} {text}"
+    else:
+        body = f"{kind.value}: {text}" if text else kind.value
+    return f"{at}  {body}" if at else body
+
+
+def result_text(activity: Activity, limit: int) -> str:
+    """The result, escaped, its line breaks kept, whole up to ``limit`` characters (then "…
+    (N more characters)"; "… (longer in the log)" past what the model keeps)."""
+    result = activity.result
+    if result is None:
         return ""
-    shown = local_time(epoch, now)
-    return f"{shown} ({age(now - epoch)})" if shown else ""
+    shown = capped(result, limit, keep_lines=True)
+    return f"{shown}… (longer in the log)" if activity.result_cut and len(result) <= limit else shown
+
+
+def needs_you_line(observation: Observation, listed: int = 3) -> str:
+    """ "2 waiting for you: claude · opus — ~/proj, codex · gpt-5 — ~/x" (the tooltip): the
+    agents that may need the user; "may be waiting" when one is only a tool pending 30 s
+    (running, or asking for approval: the log cannot tell). "" when none does."""
+    found = observation.needs_you()
+    if not found:
+        return ""
+    at = observation.observed_at
+    sure = all(observation.activity[e.id].state_at(at) is ActivityState.WAITING for e in found)
+    names = [f"{title(e)}{where(e)}" for e in found[:listed]]
+    if len(found) > listed:
+        names.append(f"and {len(found) - listed} more")
+    verb = "waiting for you" if sure else "may be waiting for you"
+    return f"{len(found)} {verb}: {', '.join(names)}"
+
+
+def activity_sentence(entry: Entry, activity: Activity, now: float) -> str:
+    """ "claude · opus: waiting for you since 14:03 — ~/proj": a notification's text."""
+    label = activity_label(activity, now, ticking=False)
+    return f"{title(entry)}: {label}{where(entry)}"

@@ -101,6 +101,14 @@ def duration(seconds: float) -> str:
     return f"{secs}s"
 
 
+def tokens(count: int) -> str:
+    """A count of tokens, briefly: 950, 12.3k, 4.1M."""
+    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1000, "k")):
+        if abs(count) >= size:
+            return f"{count / size:.1f}{unit}"
+    return str(count)
+
+
 def short_path(path: str | None, home: Path | None = None) -> str:
     """The path with the home directory shortened to ``~``."""
     if not path:
