@@ -40,7 +40,7 @@ def test_list_json_is_the_running_tree_with_stored_keys_first(
     assert [r["id"] for r in roots] == [ORPHAN, ORCH]  # newest first
     orchestrator = roots[1]
     assert list(orchestrator)[:15] == list(json.loads(SAMPLE.read_bytes())["processes"][1])
-    assert list(orchestrator)[15:] == ["live_status", "children"]
+    assert list(orchestrator)[15:] == ["live_status", "activity", "children"]
     assert orchestrator["future_field"] == {"kept": True}
     assert [c["id"] for c in orchestrator["children"]] == [WORKER]  # the killed one is not running
     assert [c["id"] for c in orchestrator["children"][0]["children"]] == [GRANDCHILD]
@@ -62,7 +62,7 @@ def test_list_all_json_has_every_entry_with_live_status(
     assert flat["ae6f7a8b-9c0d-4e1f-2a3b-4c5d6e7f8a07"] == "exited"
 
 
-HEADER = ["ID", "AGENT", "COMMAND", "STATUS", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"]
+HEADER = ["ID", "AGENT", "COMMAND", "STATUS", "ACTIVITY", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"]
 
 
 def columns_of(lines: list[str]) -> list[list[str]]:
@@ -81,14 +81,14 @@ def test_list_is_a_table_under_a_header_with_the_tree_first(
     pids = {entry_id: str(proc.pid) for entry_id, proc in live_sample.procs.items()}
     rows = columns_of(lines)
     assert rows[1] == [
-        "9d5e6f7a", "ollama · qwen3.5", "exec", "running", pids[ORPHAN], rows[1][5], rows[1][6],
+        "9d5e6f7a", "ollama · qwen3.5", "exec", "running", "—", pids[ORPHAN], rows[1][6], rows[1][7],
         "/home/dev/docs", "Übersetze die README ins Deutsche — “quoted” ✓",
     ]  # fmt: skip
-    assert rows[1][5].endswith(" ago") and rows[1][6][0].isdigit()  # started: an age; the runtime
-    assert [row[:5] for row in rows[2:]] == [
-        ["5f1c2d3e", "claude · opus", "run", "running", pids[ORCH]],
-        ["└─ 6a2b3c4d", "codex · gpt-5", "exec", "running", pids[WORKER]],
-        ["└─ 8c4d5e6f", "claude · sonnet", "exec", "running", pids[GRANDCHILD]],
+    assert rows[1][6].endswith(" ago") and rows[1][7][0].isdigit()  # started: an age; the runtime
+    assert [row[:6] for row in rows[2:]] == [  # no session logs here: no activity
+        ["5f1c2d3e", "claude · opus", "run", "running", "—", pids[ORCH]],
+        ["└─ 6a2b3c4d", "codex · gpt-5", "exec", "running", "—", pids[WORKER]],
+        ["└─ 8c4d5e6f", "claude · sonnet", "exec", "running", "—", pids[GRANDCHILD]],
     ]
     assert lines[4].startswith("   └─ 8c4d5e6f  ")  # the tree drawn in the ID column
     assert "\x1b" not in out  # captured, not a terminal: no colour, lines not cut
@@ -414,7 +414,10 @@ def test_list_json_flat_is_one_object_per_agent_with_its_parent(
     assert by_id[ORCH]["parent"] is None and by_id[WORKER]["parent"] == ORCH
     assert by_id[GRANDCHILD]["parent"] == WORKER and by_id[ORCH]["live_status"] == "running"
     stored_keys = list(json.loads(SAMPLE.read_bytes())["processes"][1])
-    assert list(by_id[ORCH]) == [*stored_keys, "live_status", "parent"] and "children" not in by_id[WORKER]
+    assert (
+        list(by_id[ORCH]) == [*stored_keys, "live_status", "activity", "parent"]
+        and "children" not in by_id[WORKER]
+    )
     assert [a["id"] for a in flat].index(WORKER) < [a["id"] for a in flat].index(
         GRANDCHILD
     )  # the tree's order

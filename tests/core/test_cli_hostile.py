@@ -178,13 +178,14 @@ def test_list_shows_every_column_escaped(hostile: Path, run: Run) -> None:
     assert code == 0
     assert SGR.sub(b"", out) == aligned(
         [
-            ["ID", "AGENT", "COMMAND", "STATUS", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"],
+            ["ID", "AGENT", "COMMAND", "STATUS", "ACTIVITY", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT"],
             [
                 r"\x1b[2J\x1b[3J", r"\x1b]0;owned\x07 · \x1b]52;c;cm0gLXJmIH4=\x07", r"\x7fexec",
-                "exited (0)", "4000001", ago[0], "42s", r"/home/dev/\u202eslaicnanif", r"\x9b31mred\x1b]8;;",
+                "exited (0)", "—", "4000001", ago[0], "42s",
+                r"/home/dev/\u202eslaicnanif", r"\x9b31mred\x1b]8;;",
             ],
             [
-                r"└─ \u202echild\x7f", "claude · sonnet", "exec", "exited (0)",
+                r"└─ \u202echild\x7f", "claude · sonnet", "exec", "exited (0)", "—",
                 "4000002", ago[1], "5s", "—", "Say hello",
             ],
         ]
@@ -258,6 +259,7 @@ def test_show_escapes_every_key_and_value_and_the_children(hostile: Path, run: R
         r'future             {"note": "\u202ex", "list": ["\u009b", "\u007f"]}',
         "live               exited (0) — stored status is 'exited'",
         r"children           \u202echild\x7f",
+        "activity           —",
     ]
     assert raw_hidden(out) == []
 
@@ -318,7 +320,8 @@ def test_warnings_and_liveness_reasons_are_escaped(base_dir: Path, agents: Spawn
     code, out = run("show", AGENT, "--base-dir", str(base_dir))
     assert code == 0 and raw_hidden(out) == []
     assert out.startswith(b"zag-tray: warning: 1 invalid entries skipped (entry 1: pid is not ")
-    assert rb"\x1b]0;owned\x07" in out.splitlines()[-1]  # the live line names the stranger's tag
+    live = next(line for line in out.splitlines() if line.startswith(b"live "))
+    assert rb"\x1b]0;owned\x07" in live  # the live line names the stranger's tag
 
 
 def test_lines_are_cut_to_the_terminal_width_and_the_tree_stays_whole(base_dir: Path) -> None:
@@ -359,8 +362,15 @@ def test_json_escapes_c1_del_separators_and_bidi_and_keeps_the_values(base_dir: 
         assert code == 0 and raw_hidden(out) == []
         shown = json.loads(out)
         parent = shown[0] if isinstance(shown, list) else shown
-        assert parent == {**PARENT, "live_status": "exited", "children": [parent["children"][0]]}
-        assert parent["children"][0] == {**odd, "live_status": "exited", "children": []}
+        read = parent["activity"]  # show reads the agent's log, running or not (none here)
+        assert read is None if isinstance(shown, list) else read["state"] == "unknown"
+        assert parent == {
+            **PARENT,
+            "live_status": "exited",
+            "activity": read,
+            "children": [parent["children"][0]],
+        }
+        assert parent["children"][0] == {**odd, "live_status": "exited", "activity": None, "children": []}
     assert rb'"prompt": "\u2028\u2029\u061c\u200e\u2066\u009b\u007f"' in out
     assert rb'"x\u2069": "\u0000\u001f\t"' in out
 

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from zag_tray import version
-from zag_tray.agents.entry import Snapshot
+from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import title
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import one_line, visible
-from zag_tray.agents.tree import build_forest, find_node
+from zag_tray.agents.tree import build_forest, find_node, walk
 from zag_tray.cli.listing import table_lines
 from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
 from zag_tray.cli.views import flat_json, node_json, show_lines, where_lines
@@ -39,6 +39,7 @@ from zag_tray.desktop.paths import BASE_DIR_ENV, BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
 from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.sessions.tracker import activities, read_activity
 from zag_tray.store.errors import StoreError
 from zag_tray.store.read import read_store
 
@@ -251,20 +252,29 @@ def _checked(snapshot: Snapshot, checker: LivenessChecker) -> dict[str, LiveStat
     return checker.statuses(e for e in snapshot.entries if e.status == "running")
 
 
+def _running(snapshot: Snapshot, checked: dict[str, LiveStatus]) -> list[Entry]:
+    """The entries whose process verifiably runs: the only ones whose logs ``list`` reads."""
+    return [e for e in snapshot.entries if checked.get(e.id) is LiveStatus.RUNNING]
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     snapshot = _load(args)
     checked = _checked(snapshot, LivenessChecker())
     shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)
+    now = time.time()
+    # Activity of the running agents only: a finished one's is `show`'s (a log read per agent).
+    activity = activities(snapshot.path.parent, _running(snapshot, checked), now)
     if args.json:
-        _print_json(flat_json(roots, checked) if args.flat else [node_json(root, checked) for root in roots])
+        nodes = [node_json(root, checked, activity, now) for root in roots] if not args.flat else None
+        _print_json(flat_json(roots, checked, activity, now) if nodes is None else nodes)
     elif not roots:
         what = "agents" if args.all else "running agents"
         hint = "" if args.all else " (--all shows finished ones)"
         print(f"No {what} in {visible(str(snapshot.path))}{hint}")
     else:
         width, colour = terminal_width(sys.stdout), wants_colour(args.color, sys.stdout)
-        lines = table_lines(roots, checked, time.time(), width=width, colour=colour)
+        lines = table_lines(roots, checked, now, activity, width=width, colour=colour)
         sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -276,11 +286,18 @@ def _cmd_show(args: argparse.Namespace) -> int:
     verdict = checker.verdict(entry)
     node = find_node(build_forest(snapshot.entries), entry.id)
     assert node is not None
+    checked = {**_checked(snapshot, checker), entry.id: verdict.status}
+    running = _running(snapshot, checked)
+    now = time.time()
+    # Its log is read whether or not it runs (a finished agent's result and usage); of its
+    # descendants, the running ones'.
+    mine = read_activity(snapshot.path.parent, entry, running)
     if args.json:
-        checked = {**_checked(snapshot, checker), entry.id: verdict.status}
-        _print_json(node_json(node, checked))
+        below = {n.entry.id for _, n in walk([node])} - {entry.id}
+        found = dict(activities(snapshot.path.parent, [e for e in running if e.id in below], now))
+        _print_json(node_json(node, checked, {**found, entry.id: mine}, now))
         return 0
-    for line in show_lines(entry, node, verdict.status, verdict.reason, time.time()):
+    for line in show_lines(entry, node, verdict.status, verdict.reason, now, mine):
         print(line)
     return 0
 

@@ -15,13 +15,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from zag_tray.agents.present import NO_VALUE, age, outcome, runtime_text, title
+from zag_tray.agents.activity import Activity
+from zag_tray.agents.present import NO_VALUE, activity_label, age, outcome, runtime_text, title
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import ELLIPSIS, one_line, short_path, visible
 from zag_tray.agents.tree import Node
 from zag_tray.cli.table import RESET, cells, cut_index, sgr
 
-HEADER: Final = ("ID", "AGENT", "COMMAND", "STATUS", "PID", "STARTED", "RUNTIME", "ROOT", "PROMPT")
+HEADER: Final = (
+    "ID",
+    "AGENT",
+    "COMMAND",
+    "STATUS",
+    "ACTIVITY",
+    "PID",
+    "STARTED",
+    "RUNTIME",
+    "ROOT",
+    "PROMPT",
+)
 STATUS: Final = HEADER.index("STATUS")
 GAP: Final = "  "
 
@@ -34,13 +46,14 @@ def table_lines(
     roots: list[Node],
     checked: Mapping[str, LiveStatus],
     now: float,
+    activity: Mapping[str, Activity] | None = None,
     *,
     width: int | None = None,
     colour: bool = False,
 ) -> list[str]:
     """The human ``list`` output: a header and one line per agent, drawn as a tree; each
     line cut to ``width`` cells (None: whole), the status coloured with ``colour``."""
-    columns, colours = _columns(roots, checked, now)
+    columns, colours = _columns(roots, checked, now, activity or {})
     sizes = [list(map(cells, column)) for column in columns]
     # ljust counts characters: each cell gets as many more as it takes cells fewer than the widest.
     padded = [
@@ -64,13 +77,14 @@ def table_lines(
 
 
 def _columns(
-    roots: list[Node], checked: Mapping[str, LiveStatus], now: float
+    roots: list[Node], checked: Mapping[str, LiveStatus], now: float, activity: Mapping[str, Activity]
 ) -> tuple[list[list[str]], list[str]]:
-    """Each column's cells, the header first, and each row's status colour (SGR, or "")."""
+    """Each column's cells, the header first, and each row's status colour (SGR, or "").
+    ACTIVITY is what the log of a running agent shows ("—" for the others: not read)."""
     columns: list[list[str]] = [[name] for name in HEADER]
     colours = [""]
     home = Path.home()  # once, not per row: short_path would look it up 100,000 times
-    ids, agents, commands, states, pids, starts, runtimes, roots_, prompts = columns
+    ids, agents, commands, states, doing, pids, starts, runtimes, roots_, prompts = columns
     for prefix, node in _drawn(roots):
         entry = node.entry
         status = live_status(entry, checked)
@@ -81,6 +95,7 @@ def _columns(
         commands.append(one_line(entry.command, 20))
         states.append(shown.label)
         colours.append(sgr(shown.colour))
+        doing.append(activity_label(activity.get(entry.id), now))
         pids.append(str(entry.pid))
         # A start that is not RFC 3339 is shown as stored: no time is worked out from it.
         starts.append(one_line(entry.started_at, 30) if started is None else age(now - started))

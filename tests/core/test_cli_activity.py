@@ -1,0 +1,107 @@
+"""The command line's activity: list's ACTIVITY column, show's activity, usage, result and
+events, the ``activity`` object of --json (real agents)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import make_entry, write_store
+from tests.session_logs import SessionLog, log_path
+from zag_tray.cli import main
+
+Spawn = Callable[..., subprocess.Popen[bytes]]
+KEYS = ["state", "since", "last_event_at", "tool", "resume_at", "turns", "usage", "result", "log"]
+CLEAR = "\x1b[2J"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def busy(base_dir: Path, agents: Spawn) -> dict[str, Any]:
+    """Two running agents (one running a tool, one waiting) and a finished one, with logs."""
+    tool, waiting = agents("tool-agent"), agents("wait-agent")
+    entries = [
+        make_entry(pid=tool.pid, entry_id="tool-agent", command="run"),
+        make_entry(pid=waiting.pid, entry_id="wait-agent", command="interactive", root="/home/u/proj"),
+        make_entry(
+            pid=1, entry_id="done-agent", status="exited", exit_code=0, exited_at="2026-03-28T10:00:00Z"
+        ),
+    ]
+    write_store(base_dir, entries)
+    logs = {e["id"]: SessionLog(log_path(base_dir, e["root"], e["session_id"])) for e in entries}
+    logs["tool-agent"].session_started("run")
+    logs["tool-agent"].tool_call(CLEAR + "Bash", "t1", {"command": "cargo test"})
+    logs["wait-agent"].session_started("interactive")
+    logs["wait-agent"].user_message("fix the test")
+    logs["wait-agent"].assistant_message("Fixed.\nAll green.")
+    logs["wait-agent"].turn_complete(1, {"input_tokens": 12_300, "output_tokens": 4_100})
+    logs["done-agent"].session_started("exec")
+    logs["done-agent"].assistant_message("The answer is 42" + CLEAR)
+    logs["done-agent"].usage(1500, 800, total_cost_usd=0.42)
+    logs["done-agent"].session_ended(success=True)
+    return {"base": base_dir, "logs": logs}
+
+
+def test_list_has_an_activity_column(busy: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli(capsys, "list", "--all", "--base-dir", str(busy["base"]))
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert code == 0 and out.splitlines()[0].split()[4] == "ACTIVITY"
+    assert "running \\x1b[2JBash · " in rows["tool-age"]  # escaped, not acted on
+    assert "waiting for you · " in rows["wait-age"]
+    assert "exited (0)  —  " in rows["done-age"]  # a finished agent's log is show's, not list's
+
+
+def test_list_json_carries_the_activity_object(
+    busy: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(capsys, "list", "--all", "--json", "--flat", "--base-dir", str(busy["base"]))
+    by_id = {agent["id"]: agent for agent in json.loads(out)}
+    assert code == 0
+    tool, waiting = by_id["tool-agent"]["activity"], by_id["wait-agent"]["activity"]
+    assert list(tool) == KEYS and list(tool["usage"]) == ["input_tokens", "output_tokens", "cost_usd"]
+    assert (tool["state"], tool["tool"], tool["turns"]) == ("tool", CLEAR + "Bash", 0)
+    assert tool["log"] == str(busy["logs"]["tool-agent"].path) and tool["since"].endswith("+00:00")
+    assert (waiting["state"], waiting["result"], waiting["turns"]) == ("waiting", "Fixed.\nAll green.", 1)
+    assert waiting["usage"] == {"input_tokens": 12300, "output_tokens": 4100, "cost_usd": None}
+    assert by_id["done-agent"]["activity"] is None
+    assert "\x1b" not in out  # escaped as \u001b
+
+
+def test_show_reads_a_finished_agents_log(busy: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli(capsys, "show", "done-agent", "--base-dir", str(busy["base"]))
+    lines = out.splitlines()
+    assert code == 0 and "\x1b" not in out
+    shown = {line[:19].strip(): line[19:] for line in lines if line[:19].strip()}
+    assert shown["activity"].startswith("finished (since ")
+    assert shown["usage"] == "1.5k in / 800 out · $0.42" and shown["turns"] == "0"
+    assert shown["result"] == "The answer is 42\\x1b[2J"
+    assert shown["events"].endswith("assistant: The answer is 42\\x1b[2J")
+    assert lines[-1].endswith("ended: success")
+    code, out = cli(capsys, "show", "done-agent", "--json", "--base-dir", str(busy["base"]))
+    activity = json.loads(out)["activity"]
+    assert (activity["state"], activity["usage"]["cost_usd"], activity["result"]) == (
+        "finished",
+        0.42,
+        "The answer is 42" + CLEAR,
+    )
+
+
+def test_show_json_caps_the_result_at_2000_characters(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = make_entry(pid=1, entry_id="long", status="exited", exit_code=0)
+    write_store(base_dir, [entry])
+    log = SessionLog(log_path(base_dir, None, entry["session_id"]))
+    log.session_started()
+    log.session_result("r" * 5000)
+    _, out = cli(capsys, "show", "long", "--json", "--base-dir", str(base_dir))
+    assert json.loads(out)["activity"]["result"] == "r" * 2000
