@@ -11,7 +11,8 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
 The table of ``list`` is cli/listing.py (its text layout cli/table.py), the other views
-cli/views.py, and what is written to the tray's log cli/journal.py.
+cli/views.py, the tray's start cli/launch.py, and what is written to the tray's log
+cli/journal.py.
 """
 
 from __future__ import annotations
@@ -26,15 +27,22 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from zag_tray import version
-from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.entry import Snapshot
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import title
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import one_line, visible
-from zag_tray.agents.tree import build_forest, find_node, walk
+from zag_tray.agents.tree import build_forest, find_node
 from zag_tray.cli.listing import table_lines
 from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
-from zag_tray.cli.views import flat_json, node_json, show_lines, where_lines
+from zag_tray.cli.views import (
+    flat_json,
+    node_json,
+    running_entries,
+    show_lines,
+    subtree_activity,
+    where_lines,
+)
 from zag_tray.desktop.paths import BASE_DIR_ENV, BaseDirChoice, resolve_base_dir
 from zag_tray.procs import actions
 from zag_tray.procs.actions import ActionError, KillOutcome
@@ -252,11 +260,6 @@ def _checked(snapshot: Snapshot, checker: LivenessChecker) -> dict[str, LiveStat
     return checker.statuses(e for e in snapshot.entries if e.status == "running")
 
 
-def _running(snapshot: Snapshot, checked: dict[str, LiveStatus]) -> list[Entry]:
-    """The entries whose process verifiably runs: the only ones whose logs ``list`` reads."""
-    return [e for e in snapshot.entries if checked.get(e.id) is LiveStatus.RUNNING]
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     snapshot = _load(args)
     checked = _checked(snapshot, LivenessChecker())
@@ -264,7 +267,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     roots = build_forest(shown)
     now = time.time()
     # Activity of the running agents only: a finished one's is `show`'s (a log read per agent).
-    activity = activities(snapshot.path.parent, _running(snapshot, checked), now)
+    activity = activities(snapshot.path.parent, running_entries(snapshot, checked), now)
     if args.json:
         nodes = [node_json(root, checked, activity, now) for root in roots] if not args.flat else None
         _print_json(flat_json(roots, checked, activity, now) if nodes is None else nodes)
@@ -287,15 +290,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
     node = find_node(build_forest(snapshot.entries), entry.id)
     assert node is not None
     checked = {**_checked(snapshot, checker), entry.id: verdict.status}
-    running = _running(snapshot, checked)
     now = time.time()
-    # Its log is read whether or not it runs (a finished agent's result and usage); of its
-    # descendants, the running ones'.
-    mine = read_activity(snapshot.path.parent, entry, running)
+    # Its log is read whether or not it runs: a finished agent's result and usage.
+    mine = read_activity(snapshot.path.parent, entry, running_entries(snapshot, checked))
     if args.json:
-        below = {n.entry.id for _, n in walk([node])} - {entry.id}
-        found = dict(activities(snapshot.path.parent, [e for e in running if e.id in below], now))
-        _print_json(node_json(node, checked, {**found, entry.id: mine}, now))
+        _print_json(node_json(node, checked, subtree_activity(snapshot, node, checked, mine, now), now))
         return 0
     for line in show_lines(entry, node, verdict.status, verdict.reason, now, mine):
         print(line)
@@ -372,28 +371,13 @@ def _cmd_where(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_display() -> None:
-    """Qt aborts the process without a display; say so in one line instead."""
-    if sys.platform.startswith(("linux", "freebsd")) and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
-    ):
-        raise CliError("no display to show the tray on (DISPLAY and WAYLAND_DISPLAY are unset)")
-
-
 def _cmd_tray(args: argparse.Namespace) -> int:
-    _require_display()
-    from zag_tray.desktop.logs import setup_logging
-    from zag_tray.ui.app import run_tray  # Qt is imported only when the tray runs
+    from zag_tray.cli import launch  # Qt is imported only when the tray runs
 
-    setup_logging(args.verbose)
-    return run_tray(_base(args))
+    return launch.tray(_base(args), verbose=args.verbose)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    _require_display()
-    from zag_tray.demo import DemoAgents
-    from zag_tray.ui.app import run_tray
+    from zag_tray.cli import launch
 
-    with DemoAgents() as demo:
-        print(f"demo agents in {demo.base}; quit the tray to end them")
-        return run_tray(BaseDirChoice(demo.base, "demo"))
+    return launch.demo()

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from zag_tray.agents.activity import Activity
-from zag_tray.agents.entry import Entry
+from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.present import activity_label, outcome, result_text, step_line, usage_text, when
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import LONG_FIELD, visible
 from zag_tray.agents.tree import Node, walk
 from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.sessions.tracker import activities
 
 Statuses = Mapping[str, LiveStatus]
 """Live status by entry id, for entries stored running (agents/status.py decides the rest)."""
@@ -64,6 +65,20 @@ def flat_json(roots: list[Node], checked: Statuses, activity: Activities, now: f
         }
         for _, node in walk(roots)
     ]
+
+
+def running_entries(snapshot: Snapshot, checked: Statuses) -> list[Entry]:
+    """The entries whose process verifiably runs: the only ones whose logs ``list`` reads."""
+    return [e for e in snapshot.entries if checked.get(e.id) is LiveStatus.RUNNING]
+
+
+def subtree_activity(
+    snapshot: Snapshot, node: Node, checked: Statuses, own: Activity, now: float
+) -> Activities:
+    """``show --json``'s activities: the agent's ``own`` and those of its running descendants."""
+    below = {n.entry.id for _, n in walk([node])} - {node.entry.id}
+    running = [e for e in running_entries(snapshot, checked) if e.id in below]
+    return {**activities(snapshot.path.parent, running, now), node.entry.id: own}
 
 
 def activity_json(activity: Activity | None, now: float) -> dict[str, Any] | None:
