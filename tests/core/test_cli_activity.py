@@ -1,10 +1,15 @@
 """The command line's activity: list's ACTIVITY column, show's activity, usage, result and
-events, the ``activity`` object of --json (real agents)."""
+events, the ``activity`` object of --json, and ``watch`` (a real process, real agents)."""
 
 from __future__ import annotations
 
 import json
+import queue
+import signal
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,3 +110,118 @@ def test_show_json_caps_the_result_at_2000_characters(
     log.session_result("r" * 5000)
     _, out = cli(capsys, "show", "long", "--json", "--base-dir", str(base_dir))
     assert json.loads(out)["activity"]["result"] == "r" * 2000
+
+
+# --- watch ---------------------------------------------------------------------------------------
+
+
+class Watch:
+    """``zag-tray watch`` as a real process; its lines read as they come (a thread reads them)."""
+
+    def __init__(self, base: Path, *flags: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zag_tray", "watch", *flags, "--base-dir", str(base)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def line(self, timeout: float = 10) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no line from watch") from None
+
+    def event(self, timeout: float = 10) -> dict[str, Any]:
+        return json.loads(self.line(timeout))  # type: ignore[no-any-return]
+
+    def until(self, kind: str, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.event(max(deadline - time.monotonic(), 0.1))
+            if event["event"] == kind:
+                return event
+
+    def end(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait(10)
+        self.reader.join(10)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+        return code
+
+
+def test_watch_json_says_hello_a_snapshot_and_each_change(base_dir: Path, agents: Spawn) -> None:
+    proc = agents("agent-1")
+    entry = make_entry(pid=proc.pid, entry_id="agent-1", command="interactive")
+    write_store(base_dir, [entry])
+    log = SessionLog(log_path(base_dir, None, entry["session_id"]))
+    log.session_started("interactive")
+    watch = Watch(base_dir, "--json")
+    try:
+        hello = watch.event()
+        assert hello["event"] == "hello" and hello["schema"] == 1 and hello["host"] and hello["version"]
+        snapshot = watch.event()
+        assert [a["id"] for a in snapshot["agents"]] == ["agent-1"]
+        assert snapshot["agents"][0]["activity"]["state"] == "working"
+        log.tool_call("Bash", "t1")
+        changed = watch.until("activity")
+        assert (changed["id"], changed["was"], changed["activity"]["state"]) == ("agent-1", "working", "tool")
+        log.tool_result("t1", "Bash")
+        log.turn_complete(1)
+        assert watch.until("activity")["activity"]["state"] in ("working", "waiting")
+        other = agents("agent-2")
+        write_store(base_dir, [entry, make_entry(pid=other.pid, entry_id="agent-2")])
+        assert watch.until("started")["agent"]["id"] == "agent-2"
+        proc.kill()
+        proc.wait()
+        finished = watch.until("finished")
+        assert finished["agent"]["id"] == "agent-1" and finished["agent"]["live_status"] == "dead"
+        assert finished["agent"]["activity"]["log"] == str(log.path)
+        assert watch.until("heartbeat", timeout=15)["running"] == 1
+        assert watch.proc.stdin is not None
+        watch.proc.stdin.close()  # the reader went away: watch ends, 0
+        assert watch.proc.wait(10) == 0
+    finally:
+        watch.end()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_watch_ends_with_0_on_sigterm_and_sigint(base_dir: Path, sig: signal.Signals) -> None:
+    watch = Watch(base_dir)
+    try:
+        assert "watching" in watch.line()
+        assert "no agents running" in watch.line()
+        watch.proc.send_signal(sig)
+        assert watch.proc.wait(10) == 0
+    finally:
+        watch.end()
+
+
+def test_watch_human_lines_are_escaped(base_dir: Path, agents: Spawn) -> None:
+    proc = agents("agent-1")
+    entry = make_entry(pid=proc.pid, entry_id="agent-1", provider=CLEAR + "claude", prompt="x\ny")
+    write_store(base_dir, [entry])
+    watch = Watch(base_dir)
+    try:
+        watch.line()
+        line = watch.line()
+        assert "running   agent-1  \\x1b[2Jclaude · sonnet — —" in line and "\x1b" not in line
+        log = SessionLog(log_path(base_dir, None, entry["session_id"]))
+        log.session_started("exec")
+        log.tool_call("\u202eBash", "t1")
+        line = watch.line()
+        assert "activity  agent-1" in line and "running \\u202eBash · " in line and "\u202e" not in line
+    finally:
+        watch.end()

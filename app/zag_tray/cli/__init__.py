@@ -11,8 +11,8 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
 The table of ``list`` is cli/listing.py (its text layout cli/table.py), the other views
-cli/views.py, the tray's start cli/launch.py, and what is written to the tray's log
-cli/journal.py.
+cli/views.py, ``watch`` cli/watch.py, the tray's start cli/launch.py, and what is written
+to the tray's log cli/journal.py.
 """
 
 from __future__ import annotations
@@ -198,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the agent's id (or a unique prefix of it)")
     p.set_defaults(func=_cmd_stop)
 
+    p = sub.add_parser(
+        "watch", parents=[common], help="print what changes (started, activity, finished) until input ends"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line (see the README)")
+    p.set_defaults(func=_cmd_watch)
+
     p = sub.add_parser("where", parents=[common], help="where the store is looked for, and why")
     p.set_defaults(func=_cmd_where)
 
@@ -359,7 +365,13 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- where / demo / tray ---------------------------------------------------------------------
+# --- watch / where / demo / tray ---------------------------------------------------------------
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from zag_tray.cli.watch import watch  # not at the top: `list` does not need it
+
+    return watch(_store(args), sys.stdout, as_json=args.json, stdin=getattr(sys.stdin, "buffer", None))
 
 
 def _cmd_where(args: argparse.Namespace) -> int:
