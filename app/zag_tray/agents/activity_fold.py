@@ -10,7 +10,7 @@ made, so a first read of a long log parses a handful of them, not one per line.
 from __future__ import annotations
 
 from collections import deque
-from typing import Final
+from typing import Any, Final
 
 from msgspec import Raw
 
@@ -29,6 +29,8 @@ from zag_tray.agents.timestamps import parse_rfc3339
 
 _GOES_ON: Final = frozenset({"user_message", "assistant_message", "reasoning", "tool_call", "tool_result"})
 """Events that show the agent at work: they end a wait, and a rate limit still open."""
+_MAY_GO_ON: Final = _GOES_ON | {"provider_status", "usage_limit_resumed", "usage_limit_resume_failed"}
+"""Events after which it may be working again (when it was not): ``working_at`` moves."""
 _LIVE_SOURCE: Final = "provider_file"
 """``source_kind`` of what an interactive ``zag run``'s live adapter copies from the
 provider's transcript as it is written."""
@@ -67,10 +69,10 @@ class ActivityFold:
         self._turn_usage: list[int | None] = [None, None]
         self._turns = 0
         self._prompts = 0
-        self._result: tuple[str, bool] | None = None
-        self._said: tuple[str, bool] | None = None  # the last assistant_message
-        self._steps: deque[Step] = deque(maxlen=STEPS_KEPT)
-        self._tool_steps: dict[str, Step] = {}  # the timeline's line of each pending call
+        self._result: Raw | None = None  # the last session_result's text, decoded when made
+        self._said: Raw | None = None  # the last assistant_message's
+        self._steps: deque[_Step] = deque(maxlen=STEPS_KEPT)
+        self._tool_steps: dict[str, _Step] = {}  # the timeline's line of each pending call
         self._made: Activity | None = None
 
     def feed(self, events: list[LogLine | None]) -> None:
@@ -91,32 +93,31 @@ class ActivityFold:
                 self._start(event)
                 continue
             self._last = event.ts
-            busy = self._busy()
+            handle = _HANDLERS.get(kind)
+            if kind not in _MAY_GO_ON:  # no change of state: a usage line, stderr...
+                if handle is not None:
+                    handle(self, event)
+                continue
+            busy = bool(self._tools or self._waiting is not None or self._limits)
             if kind in _GOES_ON:
                 self._waiting = None
-                self._limits.clear()
-            handle = _HANDLERS.get(kind)
+                if self._limits:
+                    self._limits.clear()
             if handle is not None:
                 handle(self, event)
-            if busy and not self._busy():
-                self._working = event.ts
-
-    def _busy(self) -> bool:
-        """Anything but working: a tool pending, a wait, a rate limit."""
-        return bool(self._tools or self._waiting is not None or self._limits)
+            if busy and not (self._tools or self._waiting is not None or self._limits):
+                self._working = event.ts  # back at work
 
     # --- events ----------------------------------------------------------------------------
 
     def _user_message(self, event: LogLine) -> None:
         self._prompts += 1
         self._close_tools(ToolOutcome.UNANSWERED)
-        self._step(event, StepKind.PROMPT, _line(event.content))
+        self._steps.append([event.ts, StepKind.PROMPT, _kept(event.content), None, None])
 
     def _assistant_message(self, event: LogLine) -> None:
-        said = text_head(event.content, RESULT_KEPT)
-        if said is not None:
-            self._said = said
-        self._step(event, StepKind.ASSISTANT, _line(event.content))
+        self._said = event.content
+        self._steps.append([event.ts, StepKind.ASSISTANT, _kept(event.content), None, None])
         if event.source_kind == _LIVE_SOURCE and not self._tools:
             self._waiting = event.ts
 
@@ -127,8 +128,9 @@ class ActivityFold:
             key = f"\0{self._anonymous}"
         name = event.tool_name or "tool"
         self._tools[key] = (name, event.ts)
-        summary = tool_summary(event.input, STEP_TEXT)
-        step = Step(_at(event.ts), StepKind.TOOL, summary, name, ToolOutcome.PENDING)
+        raw = event.input
+        summary = raw if len(memoryview(raw)) <= _KEPT else tool_summary(raw, STEP_TEXT)
+        step: _Step = [event.ts, StepKind.TOOL, summary, name, ToolOutcome.PENDING]
         self._steps.append(step)
         self._tool_steps[key] = step
 
@@ -169,10 +171,9 @@ class ActivityFold:
         self._step(event, StepKind.ENDED, text)
 
     def _session_result(self, event: LogLine) -> None:
-        result = text_head(event.result, RESULT_KEPT)
-        if result is not None:
-            self._result = result
-            self._step(event, StepKind.RESULT, _first_line(result[0]))
+        if text_head(event.result, 0) is not None:  # a string
+            self._result = event.result
+            self._steps.append([event.ts, StepKind.RESULT, _kept(event.result), None, None])
 
     def _usage_line(self, event: LogLine) -> None:
         self._usage_lines += 1
@@ -181,8 +182,9 @@ class ActivityFold:
         cost = event.total_cost_usd
         if cost is not None:
             self._cost = cost if self._cost is None else self._cost + cost
-        step = Usage(event.input_tokens, event.output_tokens, cost)
-        self._steps.append(Step(_at(event.ts), StepKind.USAGE, usage=step))
+        self._steps.append(
+            [event.ts, StepKind.USAGE, Usage(event.input_tokens, event.output_tokens, cost), None, None]
+        )
 
     def _limit_hit(self, event: LogLine) -> None:
         if event.incident_id is None:
@@ -200,7 +202,7 @@ class ActivityFold:
     # --- helpers ---------------------------------------------------------------------------
 
     def _step(self, event: LogLine, kind: StepKind, text: str, tool: str | None = None) -> None:
-        self._steps.append(Step(_at(event.ts), kind, text, tool))
+        self._steps.append([event.ts, kind, text, tool, None])
 
     def _close_tools(self, outcome: ToolOutcome) -> None:
         for key in self._tools:
@@ -209,15 +211,10 @@ class ActivityFold:
         self._tool_steps.clear()
 
     def _settle(self, key: str, outcome: ToolOutcome) -> None:
-        """The timeline's line of the call ``key`` (while it is still kept) gets ``outcome``."""
+        """The timeline's line of the call ``key`` (if it is still kept) gets ``outcome``."""
         step = self._tool_steps.pop(key, None)
-        if step is None:
-            return
-        steps = self._steps
-        for i in range(len(steps) - 1, -1, -1):
-            if steps[i] is step:
-                steps[i] = Step(step.at, step.kind, step.text, step.tool, outcome)
-                return
+        if step is not None:
+            step[4] = outcome
 
     # --- the activity ----------------------------------------------------------------------
 
@@ -234,7 +231,8 @@ class ActivityFold:
         if limits:
             first = min(limits.values(), key=lambda pair: _at(pair[0]) or 0.0)
             limited_at, resume_at = _at(first[0]), _at(first[1])
-        answer = self._result if self._result is not None else self._said
+        kept = self._result if self._result is not None else self._said
+        answer = None if kept is None else text_head(kept, RESULT_KEPT)
         tool = tool_at = None
         if self._tools:
             tool, since = next(iter(self._tools.values()))
@@ -263,7 +261,7 @@ class ActivityFold:
             turns=self._turns or self._prompts,
             result=None if answer is None else answer[0],
             result_cut=answer is not None and answer[1],
-            steps=tuple(self._steps),
+            steps=tuple(map(_step_of, self._steps)),
             malformed=self.malformed,
         )
 
@@ -294,6 +292,28 @@ _HANDLERS: Final = {
 
 def _at(ts: str | None) -> float | None:
     return None if not ts else parse_rfc3339(ts)
+
+
+_KEPT: Final = 16 << 10
+"""Bytes of a timeline line's text kept undecoded until an activity is made: a longer one
+(a file written whole as a tool's input) is decoded at once, so no large line stays held."""
+
+_Step = list[Any]  # [ts, kind, text (str, Raw or Usage), tool, outcome]: a Step still to be made
+
+
+def _kept(raw: Raw) -> Raw | str:
+    """A text for a timeline line: kept as it is while short, else its first line now."""
+    return raw if len(memoryview(raw)) <= _KEPT else _line(raw)
+
+
+def _step_of(step: _Step) -> Step:
+    ts, kind, text, tool, outcome = step
+    usage = text if isinstance(text, Usage) else None
+    if kind is StepKind.TOOL and isinstance(text, Raw):
+        text = tool_summary(text, STEP_TEXT)
+    elif isinstance(text, Raw):
+        text = _line(text)
+    return Step(_at(ts), kind, "" if usage is not None else text, tool, outcome, usage)
 
 
 def _line(raw: Raw) -> str:

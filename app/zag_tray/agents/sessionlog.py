@@ -118,12 +118,12 @@ def decode(line: bytes | memoryview) -> LogLine | None:
 
 
 def decode_all(lines: list[bytes]) -> list[LogLine | None]:
-    """The event of each of ``lines`` (whole lines, no line break, blank ones left out by
-    the caller): None for a malformed one."""
+    """The event of each of ``lines`` (whole lines, no line break), None for a malformed
+    one; blank lines are left out."""
     try:
         return list(map(_decode_line, lines))  # in C, the usual case
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return list(map(decode, lines))
+        return [decode(line) for line in lines if line.strip()]
 
 
 def decode_head(head: bytes) -> LogLine | None:

@@ -208,17 +208,19 @@ class LogFollower:
             size = self._partial_size + len(first)
             if self._partial_size:
                 pieces[0] = self._partial + (first[:HEAD] if size > MAX_LINE else first)
-            lines: list[bytes] = []
             if self._cut:  # the end of a line cut by the window of a first read
                 self._cut, size, pieces[0] = False, 0, b""
-            for i, piece in enumerate(pieces):
-                if (size if i == 0 else len(piece)) > MAX_LINE:
-                    self._feed(lines)
-                    lines = []
-                    event = decode_head(piece[:HEAD])
-                    self.fold.feed([event])
-                elif piece.strip():
-                    lines.append(piece)
+            if size <= MAX_LINE and max(map(len, pieces)) <= MAX_LINE:
+                lines = pieces  # the usual case, checked in C: no line too long
+            else:
+                lines = []
+                for i, piece in enumerate(pieces):
+                    if (size if i == 0 else len(piece)) > MAX_LINE:
+                        self._feed(lines)
+                        lines = []
+                        self.fold.feed([decode_head(piece[:HEAD])])
+                    else:
+                        lines.append(piece)
             self._feed(lines)
             self._partial, self._partial_size = b"", 0
         self._partial_size += len(tail)
@@ -228,5 +230,6 @@ class LogFollower:
             self._partial += tail
 
     def _feed(self, lines: list[bytes]) -> None:
+        """Decode and feed whole lines (blank ones are skipped)."""
         if lines:
             self.fold.feed(decode_all(lines))
