@@ -9,6 +9,7 @@ made, so a first read of a long log parses a handful of them, not one per line.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from typing import Any, Final
 
@@ -32,6 +33,8 @@ _GOES_ON: Final = frozenset({"user_message", "assistant_message", "reasoning", "
 _MAY_GO_ON: Final = _GOES_ON | {"provider_status", "usage_limit_resumed", "usage_limit_resume_failed"}
 """Events after which it may be working again (when it was not): ``working_at`` moves."""
 _LIVE_SOURCE: Final = "provider_file"
+_PENDING_KEPT: Final = 256
+"""Tool calls pending at once, at most: the oldest is given up beyond (no provider runs so many)."""
 """``source_kind`` of what an interactive ``zag run``'s live adapter copies from the
 provider's transcript as it is written."""
 _BATCH_COMMAND: Final = "exec"
@@ -127,7 +130,12 @@ class ActivityFold:
             self._anonymous += 1
             key = f"\0{self._anonymous}"
         name = event.tool_name or "tool"
-        self._tools[key] = (name, event.ts)
+        tools = self._tools
+        tools[key] = (name, event.ts)
+        if len(tools) > _PENDING_KEPT:  # a log of calls and no results: memory stays bounded
+            oldest = next(iter(tools))
+            del tools[oldest]
+            self._settle(oldest, ToolOutcome.UNANSWERED)
         raw = event.input
         summary = raw if len(memoryview(raw)) <= _KEPT else tool_summary(raw, STEP_TEXT)
         step: _Step = [event.ts, StepKind.TOOL, summary, name, ToolOutcome.PENDING]
@@ -290,7 +298,9 @@ _HANDLERS: Final = {
 }
 
 
+@functools.lru_cache(maxsize=512)
 def _at(ts: str | None) -> float | None:
+    """A time of the log as epoch seconds (the same few are read at every activity made)."""
     return None if not ts else parse_rfc3339(ts)
 
 
@@ -307,13 +317,18 @@ def _kept(raw: Raw) -> Raw | str:
 
 
 def _step_of(step: _Step) -> Step:
-    ts, kind, text, tool, outcome = step
+    """The Step of a timeline line, made once (and again only when its outcome changed)."""
+    ts, kind, text, tool, outcome, *made = step
+    if made and made[0].outcome is outcome:
+        return made[0]  # type: ignore[no-any-return]
     usage = text if isinstance(text, Usage) else None
     if kind is StepKind.TOOL and isinstance(text, Raw):
         text = tool_summary(text, STEP_TEXT)
     elif isinstance(text, Raw):
         text = _line(text)
-    return Step(_at(ts), kind, "" if usage is not None else text, tool, outcome, usage)
+    shown = Step(_at(ts), kind, "" if usage is not None else text, tool, outcome, usage)
+    step[2:] = [text, tool, outcome, shown]  # the text decoded: its line no longer held
+    return shown
 
 
 def _line(raw: Raw) -> str:
