@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tests.session_logs import SessionLog, log_path
 from zag_tray.agents.entry import Entry, SkippedEntry, Snapshot
 from zag_tray.agents.observation import EndFacts, Observation, SnapshotFacts, observe
 from zag_tray.agents.status import LiveStatus
@@ -14,6 +16,7 @@ from zag_tray.demo import make_entry, write_store
 from zag_tray.store.parse import parse_entry
 
 __all__ = [
+    "LoggedAgents",
     "entries_in",
     "entry",
     "entry_now",
@@ -100,3 +103,38 @@ def with_member(store: Path, member: str) -> Path:
     text = store.read_text(encoding="utf-8")
     store.write_text(text.replace('"parent_session_id": null', f'"parent_session_id": null,\n      {member}'))
     return store
+
+
+class LoggedAgents:
+    """Real running agents (``spawn``: conftest's ``agents``) in a store of ``base``, each with
+    its session log where zag keeps it, written as zag writes it (tests/session_logs.py)."""
+
+    def __init__(self, base: Path, spawn: Callable[..., subprocess.Popen[bytes]]) -> None:
+        self.base, self.spawn = base, spawn
+        self.entries: list[dict[str, Any]] = []
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(
+        self,
+        entry_id: str,
+        command: str = "exec",
+        *,
+        root: str | None = None,
+        log: bool = True,
+        **fields: Any,
+    ) -> SessionLog:
+        """Start an agent and store it; its log (started, unless ``log`` is False)."""
+        proc = self.spawn(entry_id)
+        self.procs[entry_id] = proc
+        entry = make_entry(pid=proc.pid, entry_id=entry_id, command=command, root=root, **fields)
+        self.entries.append(entry)
+        write_store(self.base, self.entries)
+        writer = SessionLog(log_path(self.base, root, str(entry["session_id"])), provider=entry["provider"])
+        if log:
+            writer.session_started(command)
+        return writer
+
+    def end(self, entry_id: str) -> None:
+        """The agent's process ends (nothing recorded: zag's entry still says running)."""
+        self.procs[entry_id].kill()
+        self.procs[entry_id].wait()

@@ -10,45 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_entry, write_store
-from tests.session_logs import SessionLog, log_path, zag_time
+from tests.factories import LoggedAgents, make_entry, write_store
+from tests.session_logs import SessionLog, zag_time
 from zag_tray.agents.activity import ActivityState
 from zag_tray.agents.timestamps import parse_rfc3339
 from zag_tray.procs.monitor import Monitor
 
 S = ActivityState
 Spawn = Callable[..., subprocess.Popen[bytes]]
-
-
-class Running:
-    """Real agents in a store of ``base``, each with its session log."""
-
-    def __init__(self, base: Path, spawn: Spawn) -> None:
-        self.base, self.spawn = base, spawn
-        self.entries: list[dict[str, object]] = []
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(
-        self, entry_id: str, command: str = "exec", *, root: str | None = None, log: bool = True
-    ) -> SessionLog:
-        proc = self.spawn(entry_id)
-        self.procs[entry_id] = proc
-        entry = make_entry(pid=proc.pid, entry_id=entry_id, command=command, root=root)
-        self.entries.append(entry)
-        write_store(self.base, self.entries)
-        writer = SessionLog(log_path(self.base, root, str(entry["session_id"])))
-        if log:
-            writer.session_started(command)
-        return writer
-
-    def end(self, entry_id: str) -> None:
-        self.procs[entry_id].kill()
-        self.procs[entry_id].wait()
+Running = LoggedAgents
 
 
 @pytest.fixture
 def running(base_dir: Path, agents: Spawn) -> Running:
-    return Running(base_dir, agents)
+    return LoggedAgents(base_dir, agents)
 
 
 def state(monitor: Monitor, entry_id: str, *, logs_only: bool = True) -> S:
@@ -111,10 +86,24 @@ def test_a_tool_pending_for_30_s_may_be_an_approval(running: Running) -> None:
 def test_an_agent_without_a_log_is_unknown_until_its_log_appears(running: Running) -> None:
     log = running.start("agent-1", log=False)
     monitor = Monitor(running.base / "processes.json")
-    assert state(monitor, "agent-1", logs_only=False) is S.UNKNOWN and monitor.followed_logs == frozenset()
+    seen = monitor.observe()
+    assert seen.activity["agent-1"].state_at(seen.observed_at) is S.UNKNOWN
+    assert monitor.followed_logs == frozenset()
+    # the observation says when the log is looked for again: the tray observes then
+    assert seen.activity_due is not None and seen.activity_due - seen.observed_at <= 0.51
     log.session_started("exec")
-    time.sleep(0.6)  # looked for again half a second later
+    time.sleep(max(seen.activity_due - time.time(), 0.0))
     assert state(monitor, "agent-1") is S.WORKING
+
+
+def test_a_plain_exec_too_old_to_link_is_not_looked_for_again(running: Running) -> None:
+    proc = running.spawn("plain")
+    entry = make_entry(pid=proc.pid, entry_id="plain", command="exec", started_at="2026-01-01T00:00:00Z")
+    entry["session_id"] = None
+    write_store(running.base, [entry])
+    seen = Monitor(running.base / "processes.json").observe()
+    assert seen.activity["plain"].state_at(seen.observed_at) is S.UNKNOWN
+    assert seen.activity_due is None  # nothing to wake the tray for
 
 
 def test_a_plain_exec_is_linked_to_its_log(running: Running) -> None:

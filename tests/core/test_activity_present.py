@@ -8,8 +8,10 @@ import pytest
 
 from tests.factories import entry, observation
 from zag_tray.agents.activity import NO_LOG, Activity, Step, StepKind, ToolOutcome, Usage
+from zag_tray.agents.glance import needs_you_line
 from zag_tray.agents.observation import with_activity
 from zag_tray.agents.present import (
+    AMBER,
     GREEN,
     GREY,
     ORANGE,
@@ -17,7 +19,6 @@ from zag_tray.agents.present import (
     activity_colour,
     activity_label,
     activity_sentence,
-    needs_you_line,
     result_text,
     step_line,
     usage_text,
@@ -82,7 +83,7 @@ def test_a_long_pending_tool_says_it_may_be_waiting_for_approval() -> None:
     activity = Activity(LOG, tool="Bash", tool_at=at(40), tools_pending=1)
     assert activity_label(activity, NOW) == "running Bash or waiting for your approval · 40s"
     assert activity_label(activity, at(15)) == "running Bash · 25s"
-    assert activity_colour(activity, NOW) == ORANGE and activity_colour(activity, at(15)) == GREEN
+    assert activity_colour(activity, NOW) == AMBER and activity_colour(activity, at(15)) == GREEN
 
 
 def test_a_hostile_tool_name_is_escaped_and_cut() -> None:
@@ -92,10 +93,11 @@ def test_a_hostile_tool_name_is_escaped_and_cut() -> None:
 
 
 def test_colours() -> None:
-    assert activity_colour(Activity(LOG, waiting=True), NOW) == ORANGE
+    assert activity_colour(Activity(LOG, waiting=True), NOW) == AMBER
     assert activity_colour(Activity(LOG, ended=True, success=False), NOW) == RED
     assert activity_colour(Activity(LOG, rate_limited=True), NOW) == GREY
     assert activity_colour(NO_LOG, NOW) == GREY and activity_colour(Activity(LOG), NOW) == GREEN
+    assert activity_colour(Activity(LOG, heartbeat_at=at(45)), NOW) == ORANGE  # stalled: not asking
 
 
 def test_usage_text() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.desktop_entry import unquote_exec
-from zag_tray.agents.present import app_name
+from zag_tray.agents.glance import app_name
 from zag_tray.desktop.autostart import LaunchAgent, RunKey, XdgAutostart, desktop_exec, launch_command
 from zag_tray.desktop.instance import InstanceLock
 from zag_tray.desktop.logs import setup_logging

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from tests.factories import entry, observation
+from zag_tray.agents.glance import attention_line, tooltip
 from zag_tray.agents.notices import notice_for
 from zag_tray.agents.observation import Finished
 from zag_tray.agents.present import (
@@ -14,14 +15,12 @@ from zag_tray.agents.present import (
     GREY,
     ORANGE,
     RED,
-    attention_line,
     failed,
     outcome,
     runtime,
     runtime_text,
     sentence,
     since,
-    tooltip,
 )
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping
 from zag_tray.agents.tree import build_forest

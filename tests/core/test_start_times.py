@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tests.factories import observation, stored
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.present import runtime, runtime_text, sentence, tooltip
+from zag_tray.agents.glance import tooltip
+from zag_tray.agents.present import runtime, runtime_text, sentence
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import parse_rfc3339, parse_rfc3339_each
 from zag_tray.agents.tree import build_forest, walk

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.desktop_entry import unquote_exec
 from tests.factories import make_entry, stored, write_store
-from zag_tray.agents.present import app_name
+from zag_tray.agents.glance import app_name
 from zag_tray.desktop.autostart import XdgAutostart, launch_command
 from zag_tray.desktop.paths import BaseDirChoice, store_label
 from zag_tray.desktop.settings import Settings, load_settings, save_settings
@@ -222,12 +222,17 @@ def test_start_at_login_from_the_menu_follows_the_file_on_disk(tray: TrayApp, tm
     assert not tray.autostart.path.exists()
 
 
-def test_notifications_toggle_in_the_menu_is_saved(tray: TrayApp) -> None:
-    toggle = _menu_toggle(tray, "Notifications")
-    assert toggle.isChecked()
-    toggle.trigger()
-    assert not load_settings(tray.settings_file).notifications
-    assert not _menu_toggle(tray, "Notifications").isChecked()
+def test_the_notification_toggles_in_the_menu_are_saved(tray: TrayApp) -> None:
+    for text, name in (
+        ("Notify when agents end", "notifications"),
+        ("Notify when agents wait", "notify_waiting"),
+    ):
+        toggle = _menu_toggle(tray, text)
+        assert toggle.isChecked()  # both on for a new user
+        toggle.trigger()
+        assert not getattr(load_settings(tray.settings_file), name)
+        assert not _menu_toggle(tray, text).isChecked()
+    assert load_settings(tray.settings_file) == tray.settings  # each toggle saved alone
 
 
 def test_a_tray_on_another_store_names_it_in_the_tooltip_and_the_window(

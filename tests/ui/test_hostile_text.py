@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMenu
 from pytestqt.qtbot import QtBot
 
 from tests.factories import entry, observation, write_one
-from zag_tray.agents.present import tooltip
+from zag_tray.agents.glance import tooltip
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD
 from zag_tray.procs.liveness import LivenessChecker
@@ -100,7 +100,7 @@ def _ignore_all() -> MenuHandlers:
     def ignore(*_: object) -> None:
         return None
 
-    return MenuHandlers(*(ignore,) * 14)
+    return MenuHandlers(*(ignore,) * 15)
 
 
 def test_a_huge_parent_id_is_cut_in_its_link_and_the_link_still_selects_the_parent(

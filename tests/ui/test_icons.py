@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from zag_tray.agents.present import AMBER
 from zag_tray.ui.icons import SIZES, IconLook, IconState, badge_text, render, tray_icon
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "icons"
@@ -16,6 +17,7 @@ LOOKS = {
     "busy-42": IconLook(IconState.BUSY, 42),
     "busy-120": IconLook(IconState.BUSY, 120),
     "attention": IconLook(IconState.BUSY, 3, attention=True),
+    "needs-you-2": IconLook(IconState.NEEDS_YOU, 2),
     "error": IconLook(IconState.ERROR),
 }
 
@@ -43,6 +45,9 @@ def test_states_look_different(qapp: object) -> None:
     assert len({bytes(img.constBits()) for img in images.values()}) == len(LOOKS)
     assert _has_colour(images["attention"], QColor("#f0883e"))
     assert not _has_colour(images["busy-1"], QColor("#f0883e"))
+    # needs you: the needs-you colour, which neither busy nor the attention dot has
+    assert _has_colour(images["needs-you-2"], QColor(AMBER))
+    assert not any(_has_colour(images[name], QColor(AMBER)) for name in ("busy-1", "attention"))
 
 
 def _opaque_pixels(image: QImage) -> int:

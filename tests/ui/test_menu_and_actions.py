@@ -39,6 +39,7 @@ def handlers(calls: list[tuple[str, str]]) -> MenuHandlers:
         open_window=record("open_window"),
         open_folder=record("open_folder"),
         set_notifications=record("set_notifications"),  # type: ignore[arg-type]
+        set_notify_waiting=record("set_notify_waiting"),  # type: ignore[arg-type]
         set_start_at_login=record("set_start_at_login"),  # type: ignore[arg-type]
         settings=record("settings"),
         quit=record("quit"),
@@ -75,10 +76,11 @@ def test_menu_is_the_running_tree_with_actions(live_sample: LiveSample, qtbot: Q
     assert worker[1][7][1] == actions
     assert isinstance(orphan_menu, tuple) and orphan_menu[1] == actions
     assert tree[3][0] == "Recently finished"
-    assert tree[-6:] == [
+    assert tree[-7:] == [
         "Open window",
         "Open zag folder",
-        "Notifications",
+        "Notify when agents end",
+        "Notify when agents wait",
         "Start at login",
         "Settings…",
         "Quit",
@@ -323,6 +325,6 @@ def test_rendering_the_menu_again_keeps_every_unchanged_action(base_dir: Path, q
         options=MenuOptions(ticking=False, notifications=False),
     )
     changed = menu.actions()
-    notifications = next(n for n, a in enumerate(changed) if a.text() == "Notifications")
+    notifications = next(n for n, a in enumerate(changed) if a.text() == "Notify when agents end")
     assert changed[:notifications] == before[:notifications]  # all above the first change kept
     assert not changed[notifications].isChecked()

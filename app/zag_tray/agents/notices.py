@@ -1,4 +1,5 @@
-"""What to tell the user when agents stop: one notice per observation, coalesced.
+"""What to tell the user when agents stop, or start waiting for the user: one notice per
+observation, coalesced.
 
 An agent is *finished* between two observations when it was running in the
 first and is not in the second (agents/observation.py works that out): zag
@@ -13,8 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from zag_tray.agents.activity import Activity
+from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Finished
-from zag_tray.agents.present import failed, sentence
+from zag_tray.agents.present import activity_sentence, failed, sentence, title
 from zag_tray.agents.status import LiveStatus
 
 
@@ -64,3 +67,24 @@ def notice_for(finished: Sequence[Finished], now: float) -> Notice | None:
         parts = [f"{kinds[k]} {words.get(k, k)}" for k in KINDS if kinds[k]]
         text = f"{len(finished)} agents ended: " + ", ".join(parts)
     return Notice("zag-tray", text, None, kinds["failed"] > 0)
+
+
+WAITING_LISTED = 3
+"""Agents named in a notice about several waiting; the rest are counted."""
+
+
+def waiting_notice(waiting: Sequence[tuple[Entry, Activity]], now: float) -> Notice | None:
+    """One notice for the agents that began waiting for the user (None for none): "claude ·
+    opus: waiting for you since 14:03 — ~/proj"; a click shows that agent (several: the
+    window)."""
+    if not waiting:
+        return None
+    if len(waiting) == 1:
+        entry, activity = waiting[0]
+        return Notice("Agent waiting for you", activity_sentence(entry, activity, now), entry.id)
+    names = [title(entry) for entry, _ in waiting[:WAITING_LISTED]]
+    if len(waiting) > WAITING_LISTED:
+        names.append(f"{len(waiting) - WAITING_LISTED} more")
+    return Notice(
+        "Agents waiting for you", f"{len(waiting)} agents waiting for you: {', '.join(names)}", None
+    )

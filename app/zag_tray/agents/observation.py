@@ -271,9 +271,12 @@ def with_activity(
     activity: Mapping[str, Activity],
     followed: frozenset[str],
     before: Observation | None,
+    *,
+    look_at: float | None = None,
 ) -> Observation:
     """``observation`` with the running agents' ``activity`` (by id) and the logs being
-    ``followed``; who began waiting is worked out against ``before``."""
+    ``followed``; who began waiting is worked out against ``before``; ``look_at``: when a
+    log not found yet is looked for again (it makes ``activity_due`` no later)."""
     at = observation.observed_at
     began: tuple[Entry, ...] = ()
     if before is not None:
@@ -286,6 +289,8 @@ def with_activity(
             and (e.id not in waited or waited[e.id].state_at(then) is not ActivityState.WAITING)
         )
     due = [moment for a in activity.values() if (moment := a.next_change(at)) is not None]
+    if look_at is not None:
+        due.append(look_at)
     return dataclasses.replace(
         observation,
         activity=activity,

@@ -10,14 +10,12 @@ the length before anything else looks at it.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from zag_tray.agents.activity import Activity, ActivityState, Step, StepKind, ToolOutcome, Usage
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.observation import Finished, Observation
+from zag_tray.agents.observation import Finished
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping, as_state
 from zag_tray.agents.text import capped, duration, one_line, short_path, tokens
 from zag_tray.agents.times import NO_VALUE as NO_VALUE
@@ -30,6 +28,8 @@ GREEN: Final = "#2ea043"
 RED: Final = "#d73a49"
 GREY: Final = "#8a949e"
 ORANGE: Final = "#f0883e"
+AMBER: Final = "#e3b341"
+"""Needs you: waiting for you, or a tool pending long enough to be asking (icon, lists)."""
 
 
 def title(entry: Entry) -> str:
@@ -137,13 +137,21 @@ def where(entry: Entry) -> str:
     return f" — {one_line(short_path(entry.root), 60)}" if entry.root else ""
 
 
-def menu_label(entry: Entry, state: AgentState | LiveStatus, now: float | None) -> str:
-    """A running agent in the tray menu: who, what it was asked, for how long (or, with no
-    ``now``, since when: a label that does not tick), and whether it is being stopped."""
+def menu_label(
+    entry: Entry, state: AgentState | LiveStatus, now: float | None, activity: Activity | None = None
+) -> str:
+    """A running agent in the tray menu: who, what it is doing where its log says (else for
+    how long), what it was asked, whether it is being stopped. With no ``now``, times are
+    moments ("since 14:03"): a label that does not tick."""
     state = as_state(state)
     prompt = one_line(entry.prompt, 40) or "(no prompt)"
+    doing = activity_label(activity, time.time() if now is None else now, ticking=now is not None)
     how_long = since(entry) if now is None else runtime_text(entry, state, now)
-    label = f"{title(entry)} — {prompt} — {how_long}"
+    label = (
+        f"{title(entry)} — {prompt} — {how_long}"
+        if doing == NO_VALUE
+        else f"{title(entry)} — {doing} — {prompt}"
+    )
     return label if state.stopping is None else f"{label} — {outcome(entry, state).label}"
 
 
@@ -172,16 +180,6 @@ def state_line(entry: Entry, state: AgentState | LiveStatus, now: float) -> str:
     return f"{outcome(entry, state).label} {joint} {duration(seconds)}".replace(" ,", ",")
 
 
-def attention_line(unseen: Sequence[Finished]) -> str:
-    """Why the icon has its dot: "1 failed since you looked: codex · gpt-5 failed (exit 3)"."""
-    if not unseen:
-        return ""
-    if len(unseen) == 1:
-        one = unseen[0]
-        return f"1 failed since you looked: {title(one.entry)} {outcome(one.entry, one.state).phrase}"
-    return f"{len(unseen)} failed or died since you looked"
-
-
 def still_running_line(entry: Entry, stopping: Stopping, now: float) -> str:
     """What the user is told once a signalled agent outlives the grace period."""
     waited = duration(max(now - stopping.since, 0.0))
@@ -189,75 +187,6 @@ def still_running_line(entry: Entry, stopping: Stopping, now: float) -> str:
         f"{title(entry)} is still running {waited} after {stopping.signal}: "
         "Force kill is in its menu and in the window"
     )
-
-
-def app_name(store_label: str = "") -> str:
-    """ "zag-tray", or "zag-tray (~/work/.zag)" for a tray on another store than zag's own:
-    two trays on two stores can be told apart (tooltip, window title)."""
-    return f"zag-tray ({one_line(store_label, 60)})" if store_label else "zag-tray"
-
-
-def tooltip(observation: Observation | None, now: float, attention: str = "", name: str = "zag-tray") -> str:
-    """The tray icon's tooltip: counts by provider (all and top-level) and the
-    longest-running agent, or the error; why the icon has its dot, if it has one."""
-    if observation is None:
-        return f"{name}: reading the store…"
-    lines = []
-    if observation.error:
-        lines.append(f"{name}: store error: {one_line(observation.error, 160)}")
-    running = observation.running
-    if not running:
-        lines.append(f"{name}: no agents running")
-        if attention:
-            lines.append(attention)
-        return "\n".join(lines)
-    top = observation.running_forest
-    lines.append(
-        f"{name}: {len(running)} agent{'s' if len(running) != 1 else ''} running ({len(top)} top-level)"
-    )
-    if attention:
-        lines.append(attention)
-    top_by = Counter(n.entry.provider for n in top)
-    counted = by_provider(running)
-    for provider, count in counted[:PROVIDERS_LISTED]:
-        lines.append(f"{one_line(provider, 16)}: {count} ({top_by.get(provider, 0)} top-level)")
-    if len(counted) > PROVIDERS_LISTED:
-        lines.append(f"… and {len(counted) - PROVIDERS_LISTED} more providers")
-    oldest = min(running, key=lambda e: e.sort_key)  # an unknown start counts as the oldest
-    # A start, not a ticking elapsed time: a tooltip that changed every second made a
-    # StatusNotifierItem send NewToolTip over D-Bus every second, for ever.
-    lines.append(
-        f"longest: {title(oldest)}, {since(oldest)} — {one_line(oldest.prompt, 50) or '(no prompt)'}"
-    )
-    return "\n".join(lines)
-
-
-def running_summary(observation: Observation) -> str:
-    """ "4 agents running (2 claude, 1 codex, 1 ollama)": the menu's header."""
-    running = observation.running
-    counted = by_provider(running)
-    listed = [f"{n} {one_line(p, 16)}" for p, n in counted[:PROVIDERS_LISTED]]
-    if len(counted) > PROVIDERS_LISTED:
-        listed.append(f"{len(counted) - PROVIDERS_LISTED} more providers")
-    noun = "agent" if len(running) == 1 else "agents"
-    return f"{len(running)} {noun} running" + (f" ({', '.join(listed)})" if listed else "")
-
-
-PROVIDERS_LISTED: Final = 5
-"""Providers named in the tooltip and the menu's header; the rest are counted."""
-
-
-def by_provider(entries: Iterable[Entry]) -> list[tuple[str, int]]:
-    """(provider, agents) pairs, the most agents first, then by name."""
-    return sorted(Counter(e.provider for e in entries).items(), key=lambda item: (-item[1], item[0]))
-
-
-def running_states(observation: Observation) -> list[list[str]]:
-    """[title, state label] of each running agent, newest first: what the menu shows."""
-    return [
-        [title(e), outcome(e, observation.state_of(e)).label]
-        for e in sorted(observation.running, key=lambda e: e.sort_key, reverse=True)
-    ]
 
 
 # --- activity: what a running agent is doing (agents/activity.py) ----------------------------
@@ -312,12 +241,14 @@ def _with_time(words: str, since: float | None, now: float, ticking: bool, joint
 
 
 def activity_colour(activity: Activity | None, now: float) -> str:
-    """Orange when it may need the user (waiting, a tool pending 30 s) or is stalled, red for
-    a session that ended in failure, grey when rate-limited, finished or unknown, else green."""
+    """Amber when it may need the user (waiting, a tool pending 30 s), orange when stalled, red
+    for a session that ended in failure, grey when rate-limited, finished or unknown, else green."""
     if activity is None:
         return GREY
     state = activity.state_at(now)
-    if activity.needs_you(now) or state is ActivityState.STALLED:
+    if activity.needs_you(now):
+        return AMBER
+    if state is ActivityState.STALLED:
         return ORANGE
     if state is ActivityState.FINISHED:
         return RED if activity.success is False else GREY
@@ -365,22 +296,6 @@ def result_text(activity: Activity, limit: int) -> str:
         return ""
     shown = capped(result, limit, keep_lines=True)
     return f"{shown}… (longer in the log)" if activity.result_cut and len(result) <= limit else shown
-
-
-def needs_you_line(observation: Observation, listed: int = 3) -> str:
-    """ "2 waiting for you: claude · opus — ~/proj, codex · gpt-5 — ~/x" (the tooltip): the
-    agents that may need the user; "may be waiting" when one is only a tool pending 30 s
-    (running, or asking for approval: the log cannot tell). "" when none does."""
-    found = observation.needs_you()
-    if not found:
-        return ""
-    at = observation.observed_at
-    sure = all(observation.activity[e.id].state_at(at) is ActivityState.WAITING for e in found)
-    names = [f"{title(e)}{where(e)}" for e in found[:listed]]
-    if len(found) > listed:
-        names.append(f"and {len(found) - listed} more")
-    verb = "waiting for you" if sure else "may be waiting for you"
-    return f"{len(found)} {verb}: {', '.join(names)}"
 
 
 def activity_sentence(entry: Entry, activity: Activity, now: float) -> str:

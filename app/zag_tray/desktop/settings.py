@@ -30,6 +30,8 @@ class Settings:
 
     notifications: bool = True
     """A desktop notification when an agent finishes, fails or dies."""
+    notify_waiting: bool = True
+    """A desktop notification when an agent starts waiting for the user (its turn ended)."""
     confirm_kill: bool = True
     """Ask before Kill and Kill tree."""
     refresh_seconds: float = 3.0

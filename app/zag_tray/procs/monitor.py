@@ -107,7 +107,7 @@ class Monitor:
             return seen
         activity = self._logs.update(seen.running, seen.observed_at)
         followed = frozenset(map(str, self._logs.followed))
-        return with_activity(seen, activity, followed, before)
+        return with_activity(seen, activity, followed, before, look_at=self._logs.next_look())
 
     @property
     def followed_logs(self) -> frozenset[Path]:

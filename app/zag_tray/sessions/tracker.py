@@ -34,6 +34,8 @@ class _Slot:
     log: Path | None
     looks: int
     next_look: float
+    looking: bool = True
+    """Is it looked for again? (A plain run is linked only while it is young.)"""
 
 
 class ActivityTracker:
@@ -52,6 +54,12 @@ class ActivityTracker:
         """The logs being followed: watch them for changes (a change there is a reason to
         call :meth:`update` again)."""
         return frozenset(self._followers)
+
+    def next_look(self) -> float | None:
+        """When an agent whose log is not found yet is looked for again (None: none is):
+        observe then, or a log that appears after its entry waits for the next store change."""
+        looks = [slot.next_look for slot in self._slots.values() if slot.log is None and slot.looking]
+        return min(looks) if looks else None
 
     def update(self, running: Iterable[Entry], now: float) -> dict[str, Activity]:
         """The activity of each of ``running`` by entry id, after reading what their logs
@@ -95,6 +103,8 @@ class ActivityTracker:
             slot.log = self.locator.link(entry, taken)
             if slot.log is not None:
                 taken.add(str(slot.log))
+        else:
+            slot.looking = False  # too old to link (or no start): never looked for again
         slot.next_look = now + RETRY_AFTER[min(slot.looks, len(RETRY_AFTER) - 1)]
         slot.looks += 1
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QFileSystemWatcher, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 from zag_tray import version
-from zag_tray.agents.present import app_name
+from zag_tray.agents.glance import app_name
 from zag_tray.desktop.autostart import autostart_for
 from zag_tray.desktop.instance import InstanceLock
 from zag_tray.desktop.paths import DESKTOP_ID, BaseDirChoice, store_label
@@ -29,7 +29,8 @@ from zag_tray.ui.host import Host
 from zag_tray.ui.icons import app_icon
 from zag_tray.ui.no_tray import OPEN_WINDOW_ENV, WithoutTray
 from zag_tray.ui.notifier import Notifier
-from zag_tray.ui.tray import TrayApp, ask
+from zag_tray.ui.questions import ask
+from zag_tray.ui.tray import TrayApp
 from zag_tray.ui.watcher import StoreWatcher
 
 if TYPE_CHECKING:

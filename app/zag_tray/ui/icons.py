@@ -1,4 +1,5 @@
-"""The tray icon, drawn from the SVG glyph: idle, busy with a count, attention, error.
+"""The tray icon, drawn from the SVG glyph: idle, busy with a count, needs you with a count,
+attention, error.
 
 Rendered per size (16, 22, 32, 64 px, and at the screen's device pixel ratio)
 from vector sources, so it stays crisp at any scale.
@@ -15,16 +16,21 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from zag_tray.agents.present import GREEN, GREY, ORANGE, RED
+from zag_tray.agents.present import AMBER, GREEN, GREY, ORANGE, RED
 
 SIZES = (16, 22, 32, 64)
-GLYPH_COLOURS = {"idle": GREY, "busy": GREEN, "error": RED}
+GLYPH_COLOURS = {"idle": GREY, "busy": GREEN, "needs_you": AMBER, "error": RED}
+BADGES = {"busy": ("#1f6feb", "white"), "needs_you": (AMBER, "black")}
+"""The count's badge (background, text): running agents in blue; those that need the user in
+the needs-you colour, dark text on it (white on amber cannot be read at 16 px)."""
 ATTENTION_COLOUR = QColor(ORANGE)
 
 
 class IconState(Enum):
     IDLE = "idle"
     BUSY = "busy"
+    NEEDS_YOU = "needs_you"
+    """An agent waits for the user, or may (a tool pending 30 s): above busy, below error."""
     ERROR = "error"
 
 
@@ -34,6 +40,7 @@ class IconLook:
 
     state: IconState
     count: int = 0
+    """Busy: the agents running; needs you: the agents that need the user."""
     attention: bool = False
 
 
@@ -55,8 +62,9 @@ def render(look: IconLook, size: int, ratio: float = 1.0) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     _glyph(GLYPH_COLOURS[look.state.value]).render(painter, QRectF(0, 0, pixels, pixels))
-    if look.state is IconState.BUSY and look.count > 0:
-        _draw_badge(painter, badge_text(look.count), pixels)
+    badge = BADGES.get(look.state.value)
+    if badge is not None and look.count > 0:
+        _draw_badge(painter, badge_text(look.count), pixels, *badge)
     if look.state is IconState.ERROR:
         _draw_mark(painter, "!", pixels, QColor(GLYPH_COLOURS["error"]))
     if look.attention:
@@ -69,18 +77,18 @@ def render(look: IconLook, size: int, ratio: float = 1.0) -> QPixmap:
     return pixmap
 
 
-def _draw_badge(painter: QPainter, text: str, pixels: int) -> None:
+def _draw_badge(painter: QPainter, text: str, pixels: int, background: str, colour: str) -> None:
     height = pixels * 0.55
     width = max(height, height * (0.45 + 0.32 * len(text)))
     rect = QRectF(pixels - width, pixels - height, width, height)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#1f6feb"))
+    painter.setBrush(QColor(background))
     painter.drawRoundedRect(rect, height / 2, height / 2)
     font = QFont()
     font.setBold(True)
     font.setPixelSize(max(int(height * (0.78 if len(text) < 3 else 0.6)), 6))
     painter.setFont(font)
-    painter.setPen(QColor("white"))
+    painter.setPen(QColor(colour))
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 

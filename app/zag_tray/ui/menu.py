@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from zag_tray.agents.activity import NO_LOG, Activity
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.glance import needs_you_line, running_summary
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.present import ORANGE, finished_label, menu_label, outcome, running_summary
+from zag_tray.agents.present import AMBER, ORANGE, activity_colour, finished_label, menu_label, outcome
+from zag_tray.agents.status import AgentState
 from zag_tray.agents.text import one_line
 from zag_tray.agents.tree import Node, descendants_deepest_first
 from zag_tray.procs.actions import STOP_SUPPORTED
@@ -53,6 +57,7 @@ class MenuHandlers:
     open_window: Callable[[], None]
     open_folder: Callable[[], None]
     set_notifications: Callable[[bool], None]
+    set_notify_waiting: Callable[[bool], None]
     set_start_at_login: Callable[[bool], None]
     settings: Callable[[], None]
     quit: Callable[[], None]
@@ -63,6 +68,7 @@ class MenuOptions:
     """The menu's check marks and how long finished agents stay listed."""
 
     notifications: bool = True
+    notify_waiting: bool = True
     start_at_login: bool = False
     recent_seconds: float = 3600.0
     attention: str = ""
@@ -115,7 +121,8 @@ def menu_items(observation: Observation | None, now: float, options: MenuOptions
         Item("Open window", ("open_window", None)),
         Item("Open zag folder", ("open_folder", None)),
         SEPARATOR,
-        Item("Notifications", ("set_notifications", None), checked=options.notifications),
+        Item("Notify when agents end", ("set_notifications", None), checked=options.notifications),
+        Item("Notify when agents wait", ("set_notify_waiting", None), checked=options.notify_waiting),
         Item("Start at login", ("set_start_at_login", None), checked=options.start_at_login),
         Item("Settings…", ("settings", None)),
         SEPARATOR,
@@ -128,6 +135,9 @@ def _header(observation: Observation, attention: str) -> list[Item]:
     if observation.error:
         items.append(Item(one_line(f"Store error: {observation.error}", 90), enabled=False))
     items.append(Item(running_summary(observation), enabled=False))
+    waiting = needs_you_line(observation)
+    if waiting:
+        items.append(Item(one_line(waiting, 120), enabled=False, colour=AMBER))
     if attention:
         items.append(Item(one_line(attention, 120), enabled=False, colour=ORANGE))
     return [*items, SEPARATOR]
@@ -146,9 +156,10 @@ def _agents(observation: Observation, now: float, ticking: bool) -> list[Item]:
             state = observation.state_of(node.entry)
             actions = _agent_actions(node, stopping=state.stopping is not None)
             children = level(node.children)
-            label = menu_label(node.entry, state, now if ticking else None)
+            activity = observation.activity_of(node.entry)
+            label = menu_label(node.entry, state, now if ticking else None, activity)
             submenu = (*actions, SEPARATOR, *children) if children else actions
-            made.append(Item(label, colour=outcome(node.entry, state).colour, submenu=submenu))
+            made.append(Item(label, colour=_colour(node.entry, state, activity, now), submenu=submenu))
         return made
 
     items = level(observation.running_forest)
@@ -156,6 +167,14 @@ def _agents(observation: Observation, now: float, ticking: bool) -> list[Item]:
     if hidden > 0:
         items.append(Item(f"{hidden} more — open the window", ("open_window", None)))
     return items
+
+
+def _colour(entry: Entry, state: AgentState, activity: Activity | None, now: float) -> str:
+    """The dot of a running agent: its activity's colour (amber: it needs you) unless it is
+    being stopped, which its outcome's colour says; the outcome's too without a log."""
+    if state.stopping is not None or activity is None or activity is NO_LOG:
+        return outcome(entry, state).colour
+    return activity_colour(activity, now)
 
 
 def _agent_actions(node: Node, *, stopping: bool) -> tuple[Item, ...]:

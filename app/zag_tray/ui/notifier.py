@@ -5,8 +5,9 @@ Through the server a notification has a "default" action (a click on it) and a "
 button, both opening the window on that agent; urgency normal, critical for a failure or
 a death; its body escaped where the server renders markup; and it replaces the one before
 while that one is still on screen and recent, so agents ending together are one
-notification that grows ("4 agents killed"), not a stack. It is sent whether or not a
-tray is visible.
+notification that grows ("4 agents killed"), not a stack. Agents that begin waiting for
+the user are told the same way, in notifications of their own ("3 agents waiting for you").
+It is sent whether or not a tray is visible.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
-from zag_tray.agents.notices import Notice, notice_for
+from zag_tray.agents.activity import Activity
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.notices import Notice, notice_for, waiting_notice
 from zag_tray.agents.observation import Finished
 from zag_tray.desktop import notifications as bus
 from zag_tray.desktop.notifications import Client
@@ -31,11 +34,14 @@ log = logging.getLogger(__name__)
 BATCH_SECONDS: Final = 10.0
 """How long a notification still on screen takes in what ends next, instead of a new one."""
 ACTIONS: Final = ((bus.DEFAULT_ACTION, "Show"), ("show", "Show"))
+T = TypeVar("T")
 
 
 @dataclass
-class _Batch:
-    finished: list[Finished]
+class _Batch(Generic[T]):
+    """What one notification tells, while it can still take in more."""
+
+    items: list[T]
     since: float
     notification_id: int = 0  # the server's id, once it answered
     serial: int = 0
@@ -75,7 +81,8 @@ class Notifier(QObject):
         self._unanswered: dict[int, Notice] = {}  # by the serial it was sent as
         self._about: dict[int, str | None] = {}  # notification id -> the agent it is about
         self._balloon_about: str | None = None
-        self._batch: _Batch | None = None
+        self._batch: _Batch[Finished] | None = None
+        self._waiting_batch: _Batch[tuple[Entry, Activity]] | None = None
 
     def start(self) -> None:
         """Connect to the session bus (a local socket: quick); without one, every notice is a
@@ -107,10 +114,24 @@ class Notifier(QObject):
         """Tell the user what finished: one notice, which takes in the batch still on screen."""
         batch = self._batch
         if batch is not None and batch.takes_in(now):
-            batch.finished.extend(finished)
+            batch.items.extend(finished)
         else:
             batch = self._batch = _Batch(list(finished), now)
-        notice = notice_for(batch.finished, now)
+        notice = notice_for(batch.items, now)
+        if notice is not None:
+            self._send(notice, batch)
+        return notice
+
+    def announce_waiting(self, waiting: Sequence[tuple[Entry, Activity]], now: float) -> Notice | None:
+        """Tell the user who began waiting for them: one notice, which takes in the one still
+        on screen (an agent waiting again is named once)."""
+        batch = self._waiting_batch
+        if batch is not None and batch.takes_in(now):
+            named = {entry.id for entry, _ in waiting}
+            batch.items = [item for item in batch.items if item[0].id not in named] + list(waiting)
+        else:
+            batch = self._waiting_batch = _Batch(list(waiting), now)
+        notice = waiting_notice(batch.items, now)
         if notice is not None:
             self._send(notice, batch)
         return notice
@@ -120,7 +141,7 @@ class Notifier(QObject):
         agent it is ``about``, if any, else the window."""
         self._send(Notice("zag-tray", text, about, urgent=False), None)
 
-    def _send(self, notice: Notice, batch: _Batch | None) -> None:
+    def _send(self, notice: Notice, batch: _Batch[Any] | None) -> None:
         client = self._client
         if client is None:
             self.balloon.emit(notice.title, notice.text, notice.urgent)
@@ -181,8 +202,9 @@ class Notifier(QObject):
             sent = self._unanswered.pop(event.serial, None)
             if sent is not None:
                 self._about[event.notification_id] = sent.entry_id
-            if self._batch is not None and self._batch.serial == event.serial:
-                self._batch.notification_id = event.notification_id
+            for batch in self._batches():
+                if batch.serial == event.serial:
+                    batch.notification_id = event.notification_id
         elif isinstance(event, bus.Refused):
             refused = self._unanswered.pop(event.serial, None)
             log.warning("the notification server refused a notification: %s", event.error)
@@ -193,5 +215,9 @@ class Notifier(QObject):
                 self.clicked.emit(self._about[event.notification_id])
         elif isinstance(event, bus.Closed):
             self._about.pop(event.notification_id, None)
-            if self._batch is not None and self._batch.notification_id == event.notification_id:
-                self._batch.open = False
+            for batch in self._batches():
+                if batch.notification_id == event.notification_id:
+                    batch.open = False
+
+    def _batches(self) -> list[_Batch[Any]]:
+        return [batch for batch in (self._batch, self._waiting_batch) if batch is not None]

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import title
@@ -83,3 +86,14 @@ def _careful(targets: list[Entry]) -> list[str]:
 def _stored(observation: Observation, entry_id: str) -> Entry:
     """The entry of ``entry_id``: the last of those stored (as zag's ``add`` appends)."""
     return next(e for e in reversed(observation.snapshot.entries) if e.id == entry_id)
+
+
+def ask(question: Question) -> bool:
+    """The default confirmation: a modal question in plain text, its button saying what it
+    does ("Kill 4 agents"), Cancel the default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, question.title, question.text)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    go = box.addButton(f"&{question.accept}", QMessageBox.ButtonRole.DestructiveRole)  # Alt+K, Alt+F
+    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    box.exec()
+    return box.clickedButton() is go

@@ -1,4 +1,4 @@
-"""The settings dialog: the four choices a user makes; geometry and columns save themselves."""
+"""The settings dialog: the five choices a user makes; geometry and columns save themselves."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class SettingsDialog(QDialog):
         self._current = current
         self.notifications = QCheckBox("Notify when an agent finishes, fails or dies")
         self.notifications.setChecked(current.notifications)
+        self.notify_waiting = QCheckBox("Notify when an agent starts waiting for you")
+        self.notify_waiting.setChecked(current.notify_waiting)
         self.confirm_kill = QCheckBox("Ask before Kill and Kill tree")
         self.confirm_kill.setChecked(current.confirm_kill)
         self.refresh = QDoubleSpinBox(suffix=" s", decimals=1, singleStep=0.5)
@@ -41,6 +43,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow(self.notifications)
+        form.addRow(self.notify_waiting)
         form.addRow(self.confirm_kill)
         form.addRow("Check running agents every:", self.refresh)
         form.addRow('Keep finished agents in "Recently finished" for:', self.recent)
@@ -50,6 +53,7 @@ class SettingsDialog(QDialog):
         return dataclasses.replace(
             self._current,
             notifications=self.notifications.isChecked(),
+            notify_waiting=self.notify_waiting.isChecked(),
             confirm_kill=self.confirm_kill.isChecked(),
             refresh_seconds=self.refresh.value(),
             recent_minutes=self.recent.value(),

@@ -7,23 +7,21 @@ after ``doubleClickInterval`` so that a double click does not also pop it up.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
+from zag_tray.agents.glance import attention_line, tooltip
 from zag_tray.agents.notices import Notice
 from zag_tray.agents.observation import Finished, Observation
-from zag_tray.agents.present import attention_line, failed, running_states, still_running_line, tooltip
+from zag_tray.agents.present import failed, still_running_line
 from zag_tray.agents.text import markup_inert, visible
 from zag_tray.desktop.autostart import Autostart, launch_command
-from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.settings import Settings, save_settings
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
@@ -31,26 +29,13 @@ from zag_tray.ui.host import Clicks, Host, detect_host
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
-from zag_tray.ui.questions import Question
+from zag_tray.ui.state_file import write_state_file
 from zag_tray.ui.watcher import StoreWatcher
 
 if TYPE_CHECKING:  # built when first opened (ui/app.py): a tray never opened never loads it
     from zag_tray.ui.window import AgentWindow
 
 log = logging.getLogger(__name__)
-STATE_FILE_ENV = "ZAG_TRAY_STATE_FILE"
-"""Debug seam for end-to-end tests: where to write what the tray shows, as JSON."""
-
-
-def ask(question: Question) -> bool:
-    """The default confirmation: a modal question in plain text, its button saying what it
-    does ("Kill 4 agents"), Cancel the default."""
-    box = QMessageBox(QMessageBox.Icon.Warning, question.title, question.text)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    go = box.addButton(f"&{question.accept}", QMessageBox.ButtonRole.DestructiveRole)  # Alt+K, Alt+F
-    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
-    box.exec()
-    return box.clickedButton() is go
 
 
 class TrayApp(QObject):
@@ -120,6 +105,7 @@ class TrayApp(QObject):
             open_window=self.open_window,
             open_folder=controller.open_folder,
             set_notifications=self.set_notifications,
+            set_notify_waiting=self.set_notify_waiting,
             set_start_at_login=self.set_start_at_login,
             settings=self.edit_settings,
             quit=self.quit,
@@ -201,10 +187,10 @@ class TrayApp(QObject):
         self._tell_overdue(observation)
         self.observation = observation
         if finished and self.settings.notifications:
-            notice = self.notifier.announce(finished, time.time())
-            if notice is not None:
-                self.notices.append(notice)
-                log.info("notification: %s", notice.text)
+            self._noted(self.notifier.announce(finished, time.time()))
+        if observation.began_waiting and self.settings.notify_waiting:  # rate limits, stalls: shown only
+            waiting = [(e, observation.activity[e.id]) for e in observation.began_waiting]
+            self._noted(self.notifier.announce_waiting(waiting, time.time()))
         self.controller.observation = observation
         if self._window is not None:
             self._window.apply(observation)
@@ -213,12 +199,19 @@ class TrayApp(QObject):
             self.rebuild_menu()
         self.collector.collect_due()  # an observation is what makes garbage: collected here
 
+    def _noted(self, notice: Notice | None) -> None:
+        if notice is not None:
+            self.notices.append(notice)
+            log.info("notification: %s", notice.text)
+
     def _show_glance(self) -> None:
         """The icon and its tooltip, from the latest observation."""
         observation = self.observation
         if observation is not None:
-            count = len(observation.running)
+            count, waiting = len(observation.running), len(observation.needs_you())
             state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
+            if waiting and state is IconState.BUSY:  # needs you: above busy, below an error
+                state, count = IconState.NEEDS_YOU, waiting
             look = IconLook(state, count, self.attention)
             if look != self.look:
                 self.look = look
@@ -235,6 +228,7 @@ class TrayApp(QObject):
         not changed is not touched (ui/menu.py): nothing at rest."""
         options = MenuOptions(
             notifications=self.settings.notifications,
+            notify_waiting=self.settings.notify_waiting,
             start_at_login=self.autostart.is_enabled(),  # what is on disk, not what we remember
             recent_seconds=self.settings.recent_minutes * 60.0,
             attention=attention_line(self.unseen),
@@ -280,6 +274,10 @@ class TrayApp(QObject):
     @Slot(bool)
     def set_notifications(self, on: bool) -> None:
         self.apply_settings(dataclasses.replace(self.settings, notifications=on))
+
+    @Slot(bool)
+    def set_notify_waiting(self, on: bool) -> None:
+        self.apply_settings(dataclasses.replace(self.settings, notify_waiting=on))
 
     @Slot(bool)
     def set_start_at_login(self, on: bool) -> None:
@@ -350,28 +348,8 @@ class TrayApp(QObject):
                 self.show_message(still_running_line(entry, each, time.time()), entry.id)
 
     def write_state(self) -> None:
-        """Write what the user sees to ``$ZAG_TRAY_STATE_FILE`` (only when it is set)."""
-        target = os.environ.get(STATE_FILE_ENV)
-        if not target:
-            return
-        state = {
-            "observed": self.observation is not None,
-            "tooltip": self.icon.toolTip(),
-            "icon": {
-                "state": self.look.state.value,
-                "count": self.look.count,
-                "attention": self.look.attention,
-            },
-            "tray_available": self.tray_available,
-            "running": [] if self.observation is None else running_states(self.observation),
-            "window_visible": self.window_visible(),
-            "window_selected": self._window.selected_id() if self._window is not None else None,
-            "window_note": self._window.note.text()
-            if self._window is not None and self._window.note.isVisible()
-            else "",
-            "window_rows": [] if self._window is None else self._window.visible_rows(),
-        }
-        atomic_write(Path(target), json.dumps(state, indent=2).encode("utf-8"))
+        """What the user sees, to ``$ZAG_TRAY_STATE_FILE`` when it is set (ui/state_file.py)."""
+        write_state_file(self)
 
     def quit(self) -> None:
         """Quit the app: every event loop ends now (an open menu or question too). Not
