@@ -248,9 +248,12 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def scenario(folder: Path, *, logs: bool, rate: float, seconds: float, debounce: float) -> dict[str, object]:
+def scenario(
+    folder: Path, *, logs: bool, rate: float, seconds: float, debounce: float, driver: Path | None = None
+) -> dict[str, object]:
     """20 agents appending ``rate`` events a second, to their logs or (``logs`` False) to files
-    that are no agent's log; the driver's figures."""
+    that are no agent's log; the figures of the driver (``driver``'s ``--drive``: this file's
+    monitor, or benchmarks/activity_tray.py's real tray)."""
     base = folder / f"{'logs' if logs else 'nologs'}-{rate:g}"
     base.mkdir()
     agents, entries = [], []
@@ -275,7 +278,14 @@ def scenario(folder: Path, *, logs: bool, rate: float, seconds: float, debounce:
             entries.append(entry)
         write_store(base, entries)
         driver = subprocess.run(
-            [sys.executable, __file__, "--drive", str(base / "processes.json"), str(seconds), str(debounce)],
+            [
+                sys.executable,
+                str(driver or __file__),
+                "--drive",
+                str(base / "processes.json"),
+                str(seconds),
+                str(debounce),
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -288,16 +298,22 @@ def scenario(folder: Path, *, logs: bool, rate: float, seconds: float, debounce:
             proc.wait()
 
 
-def monitor_figures(folder: Path, seconds: float, debounce: float) -> None:
-    busy = scenario(folder, logs=True, rate=EVENTS_PER_SECOND, seconds=seconds, debounce=debounce)
-    quiet = scenario(folder, logs=False, rate=EVENTS_PER_SECOND, seconds=seconds, debounce=debounce)
+def report_extra_cpu(name: str, busy: dict[str, object], quiet: dict[str, object]) -> None:
+    """The CPU following the logs costs: ``busy`` (logs followed) over ``quiet`` (the same
+    agents writing elsewhere). Goal: at most 3 % of a core more."""
     extra = (busy["cpu"] - quiet["cpu"]) * 100  # type: ignore[operator]
     report(
-        f"CPU, {RUNNING} agents x {EVENTS_PER_SECOND} events/s, logs followed",
+        name,
         f"+{extra:.2f} % of a core ({busy['cpu'] * 100:.2f} vs {quiet['cpu'] * 100:.2f})",  # type: ignore[operator]
         "<= +3 %",
         extra <= 3.0,
     )
+
+
+def monitor_figures(folder: Path, seconds: float, debounce: float) -> None:
+    busy = scenario(folder, logs=True, rate=EVENTS_PER_SECOND, seconds=seconds, debounce=debounce)
+    quiet = scenario(folder, logs=False, rate=EVENTS_PER_SECOND, seconds=seconds, debounce=debounce)
+    report_extra_cpu(f"CPU, {RUNNING} agents x {EVENTS_PER_SECOND} events/s, logs followed", busy, quiet)
     reads, full = busy["calls"]["observe_activity"], busy["calls"]["observe"]  # type: ignore[index]
     note(f"{debounce * 1000:.0f} ms debounce: {reads / seconds:.1f} log reads a second, {full} full looks")
     delays = sorted(busy["delays"])  # type: ignore[type-var]

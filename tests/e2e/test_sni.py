@@ -11,10 +11,12 @@ import psutil
 import pytest
 
 from tests.dbus_session import NotificationServer
-from tests.e2e.conftest import Display, RunningApp, wait_for
+from tests.e2e.conftest import SCREEN, Display, RunningApp, wait_for
 from tests.factories import write_store
 from tests.programs import require_tools
+from tests.session_logs import SessionLog, log_path
 from tests.sni import TOOLS, Bus, Item, find_item, menu_items, start_sni_host
+from zag_tray.agents.present import AMBER
 
 StartApp = Callable[[], RunningApp]
 
@@ -126,6 +128,60 @@ def test_a_host_that_starts_later_is_used(display: Display, session_bus: str, st
     finally:
         host.stop()
         bus.close()
+
+
+def test_an_agent_whose_turn_ends_turns_the_icon_to_needs_you_and_the_menu_says_it_waits(
+    display: Display, sni_bus: Bus, start_app: StartApp
+) -> None:
+    app = start_app()
+    item = item_of(app, sni_bus)
+    gemini = next(e for e in app.agents.entries if e["provider"] == "gemini" and e["status"] == "running")
+    log = SessionLog(log_path(app.agents.base, gemini["root"], gemini["session_id"]), provider="gemini")
+    log.session_started("review", "pro")
+    log.user_message(gemini["prompt"])
+    wait_for("the agent's log followed", lambda: _label_of(item, "gemini · pro — working"), timeout=20)
+    assert _amber_pixels(display) == 0
+    log.assistant_message("The diff looks right; one nit in lexer.rs.")
+    log.turn_complete(1, {"input_tokens": 1200, "output_tokens": 300})
+    wait_for(
+        "the needs-you icon", lambda: app.state().get("icon", {}).get("state") == "needs_you", timeout=10
+    )
+    waiting = "1 waiting for you: gemini · pro — ~/.zag/projects/parser"  # the app's home is the test's
+    labels = [str(props.get("label", "")) for _, _, props in menu_items(item.layout())]
+    assert labels[2] == waiting  # under the header, as the host shows the menu
+    assert _label_of(item, "gemini · pro — waiting for you since ")
+    assert waiting in app.state()["tooltip"].splitlines()
+    wait_for("the host to draw the needs-you icon", lambda: _amber_pixels(display) > 20, timeout=10)
+    display.screenshot("sni-needs-you", crop=(0, 0, 120, 40))  # the host puts items at the left
+
+
+def _label_of(item: Item, start: str) -> str | None:
+    """The label of the host's menu starting with ``start``, if any."""
+    labels = (str(props.get("label", "")) for _, _, props in menu_items(item.layout()))
+    return next((label for label in labels if label.startswith(start)), None)
+
+
+def _amber_pixels(display: Display) -> int:
+    """Pixels near the needs-you colour in the panel, where the host draws the icon."""
+    shot = display.screenshot("sni-panel", crop=(0, 0, SCREEN[0], 40))
+    histogram = display.run(
+        "convert",
+        str(shot),
+        "-fuzz",
+        "12%",
+        "-fill",
+        "black",
+        "+opaque",
+        AMBER,
+        "-fill",
+        "white",
+        "-opaque",
+        AMBER,
+        "-format",
+        "%[fx:mean*w*h]",
+        "info:",
+    )
+    return round(float(histogram.strip() or 0))
 
 
 def _painted_menu(display: Display) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pytestqt.qtbot import QtBot
 from tests import factories
 from tests.conftest import GRANDCHILD, ORCH, ORPHAN, WORKER, LiveSample
 from tests.factories import entry, write_one
+from zag_tray.agents.activity import Activity
+from zag_tray.agents.observation import with_activity
 from zag_tray.agents.present import outcome
 from zag_tray.agents.status import LiveStatus
 from zag_tray.procs.liveness import LivenessChecker
@@ -328,3 +331,50 @@ def test_rendering_the_menu_again_keeps_every_unchanged_action(base_dir: Path, q
     notifications = next(n for n, a in enumerate(changed) if a.text() == "Notify when agents end")
     assert changed[:notifications] == before[:notifications]  # all above the first change kept
     assert not changed[notifications].isChecked()
+
+
+def test_an_agent_whose_activity_changes_is_one_label_changed_in_place(base_dir: Path, qtbot: QtBot) -> None:
+    """Its QAction (a DBusMenu id) kept, only its text and dot changed, and the header's line
+    about it inserted: no relayout of the menu."""
+    entries = [entry(f"a{i}", pid=100 + i, prompt=f"task {i}") for i in range(3)]
+    seen = factories.observation(entries, {e.id: LiveStatus.RUNNING for e in entries})
+    log = Path("/l.jsonl")
+    working = with_activity(
+        seen, {e.id: Activity(log, working_at=seen.observed_at) for e in entries}, frozenset(), None
+    )
+    menu = QMenu()
+    populate(menu, working, handlers([]), now=seen.observed_at, options=MenuOptions(ticking=False))
+    before = [*menu.actions(), *(a for m in menu.findChildren(QMenu) for a in m.actions())]
+    waiting = dict(working.activity) | {"a1": Activity(log, waiting=True, waiting_at=seen.observed_at)}
+    populate(
+        menu,
+        dataclasses.replace(working, activity=waiting),
+        handlers([]),
+        now=seen.observed_at,
+        options=MenuOptions(ticking=False),
+    )
+    after = [*menu.actions(), *(a for m in menu.findChildren(QMenu) for a in m.actions())]
+    (added,) = [action for action in after if action not in before]  # every one kept, one added
+    assert added.text() == "1 waiting for you: claude · sonnet" and menu.actions()[1] is added
+    assert [a for a in after if a is not added] == before
+    label = next(a.text() for a in menu.actions() if a.text().startswith("claude · sonnet — waiting for you"))
+    assert label.endswith(" — task 1")
+
+
+def test_an_agent_that_starts_or_ends_is_one_submenu_inserted_or_removed(
+    base_dir: Path, qtbot: QtBot
+) -> None:
+    entries = [entry(f"a{i}", minute=i, pid=100 + i, prompt=f"task {i}") for i in range(3)]
+    newer = entry("a9", minute=9, pid=109, prompt="task 9")
+    three = factories.observation(entries, {e.id: LiveStatus.RUNNING for e in entries})
+    four = factories.observation([*entries, newer], {e.id: LiveStatus.RUNNING for e in [*entries, newer]})
+    menu, options = QMenu(), MenuOptions(ticking=False)
+    populate(menu, three, handlers([]), now=three.observed_at, options=options)
+    agents = {a.menu().title(): a for a in menu.actions() if a.menu() is not None}
+    populate(menu, four, handlers([]), now=four.observed_at, options=options)
+    shown = [a for a in menu.actions() if a.menu() is not None]
+    assert shown[0].menu().title().startswith("claude · sonnet — task 9") and shown[1:4] == list(
+        agents.values()
+    )
+    populate(menu, three, handlers([]), now=three.observed_at, options=options)
+    assert [a for a in menu.actions() if a.menu() is not None] == list(agents.values())

@@ -4,7 +4,8 @@ agents/present.py hands them out with the rest of how an agent is shown."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 NO_VALUE: Final = "—"
@@ -71,9 +72,20 @@ def clock(epoch: float, now: float, *, seconds: bool = False) -> str:
     moment named briefly (a start that must not tick, a rate limit's end, a timeline's
     line); "" when the local calendar cannot hold it."""
     try:
+        today = datetime.fromtimestamp(now).date()
+        whole = math.floor(epoch) if seconds else math.floor(epoch / 60) * 60
+    except (ValueError, OverflowError, OSError):
+        return ""
+    return _clock(whole, today, seconds)
+
+
+@lru_cache(maxsize=256)
+def _clock(epoch: int, today: date, seconds: bool) -> str:
+    """:func:`clock` of a whole second (or minute): a menu names the same moments at every
+    observation."""
+    try:
         moment = datetime.fromtimestamp(epoch)
-        same_day = moment.date() == datetime.fromtimestamp(now).date()
     except (ValueError, OverflowError, OSError):
         return ""
     shown = f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
-    return shown if same_day else f"{moment:%b %d} {shown}"
+    return shown if moment.date() == today else f"{moment:%b %d} {shown}"

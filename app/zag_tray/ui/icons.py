@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
@@ -106,8 +106,10 @@ def _draw_mark(painter: QPainter, text: str, pixels: int, colour: QColor) -> Non
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
+@lru_cache(maxsize=8)
 def tray_icon(look: IconLook) -> QIcon:
-    """A QIcon with a crisp pixmap for every common tray size, at 1x and 2x."""
+    """A QIcon with a crisp pixmap for every common tray size, at 1x and 2x; each look drawn
+    once (an agent that waits and works in turn flips the icon between two looks)."""
     icon = QIcon()
     for size in SIZES:
         for ratio in (1.0, 2.0):

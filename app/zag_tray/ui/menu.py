@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu
 
 from zag_tray.agents.activity import NO_LOG, Activity
@@ -90,6 +90,8 @@ class Item:
     checked: bool | None = None
     submenu: tuple[Item, ...] | None = None
     separator: bool = False
+    key: str | None = None
+    """What the item is about (an agent's id): an action is kept only for the same."""
 
 
 SEPARATOR = Item(separator=True)
@@ -159,7 +161,8 @@ def _agents(observation: Observation, now: float, ticking: bool) -> list[Item]:
             activity = observation.activity_of(node.entry)
             label = menu_label(node.entry, state, now if ticking else None, activity)
             submenu = (*actions, SEPARATOR, *children) if children else actions
-            made.append(Item(label, colour=_colour(node.entry, state, activity, now), submenu=submenu))
+            colour = _colour(node.entry, state, activity, now)
+            made.append(Item(label, colour=colour, submenu=submenu, key=node.entry.id))
         return made
 
     items = level(observation.running_forest)
@@ -214,40 +217,88 @@ def _recent(observation: Observation, now: float, within: float) -> list[Item]:
 
 
 def render(menu: QMenu, items: Sequence[Item], handlers: MenuHandlers) -> None:
-    """Make ``menu`` show ``items``: actions whose item is unchanged are kept as they are, a
-    kept submenu's items rendered in it the same way; the first item that differs and all
-    after it are made anew."""
+    """Make ``menu`` show ``items``, changing what is there as little as it can: an action
+    whose item is of the same kind (a separator, a submenu for the same agent, what calls the
+    same handler for the same agent) is kept and changed in place where its text, colour or
+    check mark differ, a kept submenu rendered the same way; an item that is new is inserted
+    where it goes, an action whose item is gone is removed. So an agent whose activity
+    changes is one label changed, and a line that appears is one item inserted (a DBusMenu
+    host gets the changed properties, not a relayout of the whole menu)."""
     actions = menu.actions()
-    kept = 0
-    for action, item in zip(actions, items, strict=False):
-        shown = action.property("item")
-        if not isinstance(shown, Item) or _without_submenu(shown) != _without_submenu(item):
-            break
-        if item.submenu is not None:
-            render(action.menu(), item.submenu, handlers)  # type: ignore[arg-type]
-            action.setProperty("item", item)
-        kept += 1
-    for action in actions[kept:]:
-        menu.removeAction(action)
-        action.deleteLater()
-        sub = action.menu()
-        if isinstance(sub, QMenu):
-            sub.deleteLater()
-    for item in items[kept:]:
-        _add(menu, item, handlers)
+    at = 0
+    for item in items:
+        if at + 1 < len(actions) and not _keeps(actions[at], item) and _keeps(actions[at + 1], item):
+            _remove(menu, actions[at])  # its item is gone
+            at += 1
+        if at < len(actions) and _keeps(actions[at], item):
+            _show(actions[at], item, handlers)
+            at += 1
+        else:
+            _add(menu, item, handlers, before=actions[at] if at < len(actions) else None)
+    for action in actions[at:]:
+        _remove(menu, action)
+
+
+def _keeps(action: QAction, item: Item) -> bool:
+    shown = action.property("item")
+    return isinstance(shown, Item) and _same_kind(shown, item)
+
+
+def _show(action: QAction, item: Item, handlers: MenuHandlers) -> None:
+    """A kept action shows ``item`` now."""
+    shown = action.property("item")
+    if _without_submenu(shown) != _without_submenu(item):
+        _change(action, item)
+    if item.submenu is not None and item.submenu != shown.submenu:  # an agent's actions rarely change
+        render(action.menu(), item.submenu, handlers)  # type: ignore[arg-type]
+    action.setProperty("item", item)
+
+
+def _remove(menu: QMenu, action: QAction) -> None:
+    menu.removeAction(action)
+    action.deleteLater()
+    sub = action.menu()
+    if isinstance(sub, QMenu):
+        sub.deleteLater()
+
+
+def _same_kind(shown: Item, item: Item) -> bool:
+    """Can an action made for ``shown`` show ``item``? (Its slot calls ``shown.call``.)"""
+    return (
+        shown.separator == item.separator
+        and shown.key == item.key
+        and (shown.submenu is None) == (item.submenu is None)
+        and shown.call == item.call
+        and (shown.checked is None) == (item.checked is None)
+    )
+
+
+def _change(action: QAction, item: Item) -> None:
+    """An action (or a submenu's) shows ``item`` now: text, enabled, dot, check mark."""
+    sub = action.menu()
+    if isinstance(sub, QMenu):
+        sub.setTitle(menu_text(item.text))
+        sub.setIcon(dot_icon(item.colour) if item.colour else QIcon())
+        return
+    action.setText(menu_text(item.text))
+    action.setEnabled(item.enabled)
+    action.setIcon(dot_icon(item.colour) if item.colour else QIcon())
+    if item.checked is not None:
+        action.setChecked(item.checked)
 
 
 def _without_submenu(item: Item) -> Item:
     return item if item.submenu is None else dataclasses.replace(item, submenu=())
 
 
-def _add(menu: QMenu, item: Item, handlers: MenuHandlers) -> None:
+def _add(menu: QMenu, item: Item, handlers: MenuHandlers, before: QAction | None = None) -> None:
+    """An action for ``item``, before ``before`` (None: at the end)."""
     if item.separator:
-        action = menu.addSeparator()
+        action = menu.insertSeparator(before) if before is not None else menu.addSeparator()
     elif item.submenu is not None:
         sub = QMenu(menu_text(item.text), menu)
         render(sub, item.submenu, handlers)
-        action = menu.addMenu(sub)
+        action = menu.insertMenu(before, sub) if before is not None else menu.addMenu(sub)
         if item.colour:
             sub.setIcon(dot_icon(item.colour))
     else:
@@ -260,7 +311,10 @@ def _add(menu: QMenu, item: Item, handlers: MenuHandlers) -> None:
             action.setChecked(item.checked)
         if item.call is not None:
             action.triggered.connect(_caller(handlers, item))
-        menu.addAction(action)
+        if before is not None:
+            menu.insertAction(before, action)
+        else:
+            menu.addAction(action)
     action.setProperty("item", item)
 
 

@@ -36,9 +36,10 @@ BACKSTOP_MS = 30_000
 """The timer at rest where exits are events: a look twice a minute, for what no event says."""
 DEBOUNCE_MS = 60
 """How long after a store change the tray reads it: zag's save is a write and a rename."""
-LOG_DEBOUNCE_MS = 200
+LOG_DEBOUNCE_MS = 300
 """How long after a session log grows the tray reads the logs: an agent writes several lines
-at once (a tool call, its result, usage); at most five reads a second (benchmarks/activity.py)."""
+at once (a tool call, its result, usage); at most three reads a second, each applied to the
+icon, tooltip and menu (benchmarks/activity_tray.py: the CPU at 20 busy agents, the delay)."""
 
 
 class StoreWatcher(QObject):
