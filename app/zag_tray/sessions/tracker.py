@@ -21,8 +21,12 @@ from zag_tray.agents.entry import Entry
 from zag_tray.sessions.follow import LogFollower
 from zag_tray.sessions.locate import LogLocator
 
-RETRY_AFTER: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+RETRY_AFTER: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 60.0)
 """Seconds between looks for a log not found yet (the last repeats)."""
+WAKE_UNDER: Final = 30.0
+"""A look due sooner than this after the one before wakes the tray for it (next_look); a
+later one waits for the tray's own look, twice a minute at rest: an agent that never has a
+log (an older zag) costs no wakeup of its own."""
 LINK_WHILE: Final = 60.0
 """Seconds after its start a plain ``zag exec`` is looked for a log (it writes one at once)."""
 
@@ -36,6 +40,8 @@ class _Slot:
     next_look: float
     looking: bool = True
     """Is it looked for again? (A plain run is linked only while it is young.)"""
+    wait: float = 0.0
+    """Seconds from the look before to ``next_look``."""
 
 
 class ActivityTracker:
@@ -58,7 +64,11 @@ class ActivityTracker:
     def next_look(self) -> float | None:
         """When an agent whose log is not found yet is looked for again (None: none is):
         observe then, or a log that appears after its entry waits for the next store change."""
-        looks = [slot.next_look for slot in self._slots.values() if slot.log is None and slot.looking]
+        looks = [
+            slot.next_look
+            for slot in self._slots.values()
+            if slot.log is None and slot.looking and slot.wait < WAKE_UNDER
+        ]
         return min(looks) if looks else None
 
     def update(self, running: Iterable[Entry], now: float) -> dict[str, Activity]:
@@ -105,7 +115,8 @@ class ActivityTracker:
                 taken.add(str(slot.log))
         else:
             slot.looking = False  # too old to link (or no start): never looked for again
-        slot.next_look = now + RETRY_AFTER[min(slot.looks, len(RETRY_AFTER) - 1)]
+        slot.wait = RETRY_AFTER[min(slot.looks, len(RETRY_AFTER) - 1)]
+        slot.next_look = now + slot.wait
         slot.looks += 1
 
 

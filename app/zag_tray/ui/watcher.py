@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import QFileSystemWatcher, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
 
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.status import LiveStatus
@@ -65,7 +65,8 @@ class StoreWatcher(QObject):
         self._logs.fileChanged.connect(self._on_log_event)
         self._log_debounce = QTimer(self, singleShot=True, interval=LOG_DEBOUNCE_MS)
         self._log_debounce.timeout.connect(self.refresh_activity)
-        self._activity_due = QTimer(self, singleShot=True)
+        # precise: a coarse timer may fire a little early, before the change it waits for
+        self._activity_due = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
         self._activity_due.timeout.connect(self.refresh_activity)
         self._liveness = QTimer(self, interval=liveness_ms)
         self._liveness.timeout.connect(self.refresh)
