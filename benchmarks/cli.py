@@ -1,0 +1,169 @@
+"""zag-tray's command line on a 100,000-entry store, against a bare ``json.load`` of it.
+
+    python benchmarks/cli.py            # 5 timed runs of each command (about a minute)
+    python benchmarks/cli.py --runs 9
+
+The store is made by benchmarks/stores.py (zag's exact format, 55 MB) with its 20 newest
+entries running agents: real sleeping processes that name their entry in their
+environment. Each command runs as a user runs it (the ``zag-tray`` script beside this
+Python, else ``python -m zag_tray``), its output read from a pipe and thrown away, one
+warm-up run first, then in turn with ``python -c 'import json; json.load(open(STORE,
+"rb"))'`` (the same Python), so both see the same machine. Figures: the median wall time
+of the whole process, and its peak memory: the largest resident set of the process, as
+the kernel accounts it (``ru_maxrss`` of ``os.wait4``, Linux). Ratios are to the bare
+``json.load`` process of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "app")]
+
+from benchmarks.common import RUNNING, note, report, summary  # noqa: E402
+from benchmarks.stores import Stores  # noqa: E402
+
+SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mib: float
+
+
+LAUNCHER = """
+import json, os, sys, time
+argv = json.loads(sys.argv[1])
+read, write = os.pipe()
+started = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+    (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_DUP2, write, 2), (os.POSIX_SPAWN_CLOSE, read)])
+os.close(write)
+while os.read(read, 1 << 16):
+    pass
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps([time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+"""Starts the command, reads its output (stdout and stderr) from a pipe and throws it away, as
+`| less` or `| jq` would, and prints its wall time, its peak resident set (KiB) and its exit
+code. A small process of its own: a child's ``ru_maxrss`` counts the memory of the process
+it was started from (Linux records it at exec), so the benchmark, which holds the 100k
+entries it wrote, does not start the timed commands itself."""
+
+
+def timed(argv: list[str], env: dict[str, str]) -> Run:
+    """One whole process: its wall time, from start to reaped, and its peak resident set."""
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, json.dumps(argv)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak_kib, code = json.loads(result.stdout)
+    if code != 0:
+        raise SystemExit(f"{argv} failed (exit {code})")
+    return Run(seconds, peak_kib / 1024)
+
+
+def command() -> tuple[list[str], str]:
+    """How a user starts zag-tray: the installed script, else ``python -m zag_tray``."""
+    script = Path(sys.executable).with_name("zag-tray")
+    if script.exists():
+        return [str(script)], str(script)
+    return [sys.executable, "-m", "zag_tray"], f"{sys.executable} -m zag_tray"
+
+
+def compare(ours: list[str], bare: list[str], env: dict[str, str], runs: int) -> tuple[list[Run], list[Run]]:
+    """A warm-up of each, then ``runs`` of each in turn."""
+    timed(ours, env)
+    timed(bare, env)
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(timed(ours, env))
+        theirs.append(timed(bare, env))
+    return mine, theirs
+
+
+GOALS = (
+    # name, arguments after the command, time goal (ratio), memory goal (MiB or None)
+    ("list --json", ["list", "--json"], 0.35, 131.0),
+    ("list --all --json", ["list", "--all", "--json"], 1.6, None),
+    ("list --all (piped)", ["list", "--all"], 0.65, None),
+    ("show ID", ["show", "{id}"], 0.35, None),
+)
+
+
+def parent_id(store: Path) -> str:
+    """The first 8 characters of the id of the newest running agent with a child, else of
+    the newest entry: what `show` is timed on."""
+    entries = json.loads(store.read_bytes())["processes"]
+    parents = {e["parent_process_id"] for e in entries}
+    running = [e for e in entries if e["status"] == "running"]
+    chosen = next((e for e in reversed(running) if e["id"] in parents), entries[-1])
+    return str(chosen["id"][:8])
+
+
+def figures(store: Path, runs: int) -> None:
+    ours, shown = command()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "app"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("COLUMNS", None)
+    bare = [sys.executable, "-c", f"import json; json.load(open({str(store)!r}, 'rb'))"]
+    ident = parent_id(store)
+    print(f"zag-tray: {shown}; show {ident}\n", flush=True)
+    for name, args, goal, memory in GOALS:
+        argv = [*ours, *(a.format(id=ident) for a in args), "--base-dir", str(store.parent)]
+        mine, theirs = compare(argv, bare, env, runs)
+        seconds = statistics.median(r.seconds for r in mine)
+        base = statistics.median(r.seconds for r in theirs)
+        ratio = statistics.median(m.seconds / t.seconds for m, t in zip(mine, theirs, strict=True))
+        peak = max(r.peak_mib for r in mine)
+        met = ratio <= goal and (memory is None or peak < memory)
+        goal_text = f"<= {goal}x" + (f", < {memory:.0f} MiB" if memory else "")
+        report(
+            f"`zag-tray {name}`, {SIZE // 1000}k store",
+            f"{seconds:.3f} s = {ratio:.2f}x, {peak:.0f} MiB",
+            goal_text,
+            met,
+        )
+        bare_peak = max(r.peak_mib for r in theirs)
+        note(f"(bare json.load: {base:.3f} s, {bare_peak:.0f} MiB; medians of {runs}, ratio of pairs)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/cli.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (default 5)")
+    args = parser.parse_args(argv)
+    if not sys.platform.startswith("linux"):
+        raise SystemExit(
+            "benchmarks/cli.py reads peak memory with os.wait4's ru_maxrss, as Linux accounts it"
+        )
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="zag-tray-bench-cli-") as folder:
+        stores = Stores(Path(folder), RUNNING)
+        try:
+            store = stores.make(SIZE)
+            print(f"store: {SIZE:,} entries = {store.stat().st_size / 1e6:.1f} MB; {RUNNING} running agents")
+            figures(store, args.runs)
+        finally:
+            stores.close()
+    print(f"\n{summary(started)}")
+
+
+if __name__ == "__main__":
+    main()
