@@ -115,7 +115,7 @@ def parent_id(store: Path) -> str:
     return str(chosen["id"][:8])
 
 
-def figures(store: Path, runs: int) -> None:
+def figures(store: Path, runs: int, only: list[str]) -> None:
     ours, shown = command()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "app"), os.environ.get("PYTHONPATH", "")])}
     env.pop("COLUMNS", None)
@@ -123,6 +123,8 @@ def figures(store: Path, runs: int) -> None:
     ident = parent_id(store)
     print(f"zag-tray: {shown}; show {ident}\n", flush=True)
     for name, args, goal, memory in GOALS:
+        if only and name not in only:
+            continue
         argv = [*ours, *(a.format(id=ident) for a in args), "--base-dir", str(store.parent)]
         mine, theirs = compare(argv, bare, env, runs)
         seconds = statistics.median(r.seconds for r in mine)
@@ -148,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (default 5)")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help='one command only ("show ID"); repeatable'
+    )
     args = parser.parse_args(argv)
     if not sys.platform.startswith("linux"):
         raise SystemExit(
@@ -159,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             store = stores.make(SIZE)
             print(f"store: {SIZE:,} entries = {store.stat().st_size / 1e6:.1f} MB; {RUNNING} running agents")
-            figures(store, args.runs)
+            figures(store, args.runs, args.only)
         finally:
             stores.close()
     print(f"\n{summary(started)}")

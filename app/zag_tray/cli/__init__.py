@@ -10,9 +10,9 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 (agents/text.py), JSON through ``json_text`` (agents/jsontext.py), which escapes the same
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
-The table of ``list`` is cli/listing.py (its text layout cli/table.py), the other views
-cli/views.py, ``watch`` cli/watch.py, the tray's start cli/launch.py, and what is written
-to the tray's log cli/journal.py.
+``list`` and ``show`` are cli/reading.py, the table of ``list`` cli/listing.py (its text
+layout cli/table.py), the other views cli/views.py, ``watch`` cli/watch.py, the tray's
+start cli/launch.py, and what is written to the tray's log cli/journal.py.
 """
 
 from __future__ import annotations
@@ -21,35 +21,18 @@ import argparse
 import gc
 import os
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from zag_tray import version
-from zag_tray.agents.entry import Snapshot
-from zag_tray.agents.jsontext import json_text
-from zag_tray.agents.present import title
-from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import one_line, visible
-from zag_tray.agents.tree import build_forest, find_node
-from zag_tray.cli.listing import table_lines
-from zag_tray.cli.table import COLOUR_CHOICES, terminal_width, wants_colour
-from zag_tray.cli.views import (
-    flat_json,
-    node_json,
-    running_entries,
-    show_lines,
-    subtree_activity,
-    where_lines,
-)
 from zag_tray.desktop.paths import BASE_DIR_ENV, BaseDirChoice, resolve_base_dir
-from zag_tray.procs import actions
-from zag_tray.procs.actions import ActionError, KillOutcome
-from zag_tray.procs.liveness import LivenessChecker
-from zag_tray.sessions.tracker import activities, read_activity
 from zag_tray.store.errors import StoreError
-from zag_tray.store.read import read_store
+
+if TYPE_CHECKING:  # each command imports what it uses: `list` on a big store is timed
+    from pathlib import Path
+
+    from zag_tray.procs.actions import KillOutcome
 
 PROG = "zag-tray"
 ONE_LINE = 1000
@@ -92,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         _journal(logging.ERROR, f"{args.command or 'tray'}: store error: {exc}")
         return _fail(str(exc))
-    except (CliError, ActionError) as exc:
+    except CliError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -175,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--color",
         "--colour",
-        choices=COLOUR_CHOICES,
+        choices=("auto", "always", "never"),  # cli/table.py's COLOUR_CHOICES
         nargs="?",
         const="always",
         default="auto",
@@ -247,68 +230,19 @@ def _store(args: argparse.Namespace) -> Path:
     return choice.store
 
 
-def _load(args: argparse.Namespace) -> Snapshot:
-    snapshot = read_store(_store(args))
-    if snapshot.skipped:
-        first = snapshot.skipped[0]
-        print(
-            f"{PROG}: warning: {len(snapshot.skipped)} invalid entries skipped "
-            f"(entry {first.index}: {visible(first.reason)})",
-            file=sys.stderr,
-        )
-    return snapshot
-
-
-# --- list / show ---------------------------------------------------------------------------
-
-
-def _checked(snapshot: Snapshot, checker: LivenessChecker) -> dict[str, LiveStatus]:
-    return checker.statuses(e for e in snapshot.entries if e.status == "running")
+# --- list / show: cli/reading.py -----------------------------------------------------------
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    snapshot = _load(args)
-    checked = _checked(snapshot, LivenessChecker())
-    shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
-    roots = build_forest(shown)
-    now = time.time()
-    # Activity of the running agents only: a finished one's is `show`'s (a log read per agent).
-    activity = activities(snapshot.path.parent, running_entries(snapshot, checked), now)
-    if args.json:
-        nodes = [node_json(root, checked, activity, now) for root in roots] if not args.flat else None
-        _print_json(flat_json(roots, checked, activity, now) if nodes is None else nodes)
-    elif not roots:
-        what = "agents" if args.all else "running agents"
-        hint = "" if args.all else " (--all shows finished ones)"
-        print(f"No {what} in {visible(str(snapshot.path))}{hint}")
-    else:
-        width, colour = terminal_width(sys.stdout), wants_colour(args.color, sys.stdout)
-        lines = table_lines(roots, checked, now, activity, width=width, colour=colour)
-        sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    from zag_tray.cli.reading import list_command
+
+    return list_command(args)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    snapshot = _load(args)
-    entry = actions.resolve_entry(snapshot, args.id)
-    checker = LivenessChecker()
-    verdict = checker.verdict(entry)
-    node = find_node(build_forest(snapshot.entries), entry.id)
-    assert node is not None
-    checked = {**_checked(snapshot, checker), entry.id: verdict.status}
-    now = time.time()
-    # Its log is read whether or not it runs: a finished agent's result and usage.
-    mine = read_activity(snapshot.path.parent, entry, running_entries(snapshot, checked))
-    if args.json:
-        _print_json(node_json(node, checked, subtree_activity(snapshot, node, checked, mine, now), now))
-        return 0
-    for line in show_lines(entry, node, verdict.status, verdict.reason, now, mine):
-        print(line)
-    return 0
+    from zag_tray.cli.reading import show_command
 
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json_text(value) + "\n")
+    return show_command(args)
 
 
 # --- kill / stop -----------------------------------------------------------------------------
@@ -320,12 +254,16 @@ def _print_json(value: Any) -> None:
 def _cmd_kill(args: argparse.Namespace) -> int:
     import logging
 
+    from zag_tray.agents.present import title
+    from zag_tray.procs import actions
+    from zag_tray.procs.liveness import LivenessChecker
+
     what = f"kill {args.id}" + (" --tree" if args.tree else "") + (" --force" if args.force else "")
     try:
         outcome = actions.kill(_store(args), args.id, LivenessChecker(), tree=args.tree, force=args.force)
-    except ActionError as exc:
+    except actions.ActionError as exc:
         _journal(logging.WARNING, f"{what}: refused: {exc}")
-        raise
+        raise CliError(str(exc)) from None
     for entry in outcome.signalled:
         said = f"{outcome.signal} sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})"
         print(said)
@@ -345,6 +283,8 @@ def _cmd_kill(args: argparse.Namespace) -> int:
 
 def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
     """Not recorded killed: it is not (an agent is recorded killed once its process is gone)."""
+    from zag_tray.procs import actions
+
     agents = ", ".join(f"{visible(e.id[:8])} (pid {e.pid})" for e in outcome.still_running[:10])
     more = f" and {len(outcome.still_running) - 10} more" if len(outcome.still_running) > 10 else ""
     hint = "" if args.force else f"; `{PROG} kill {visible(args.id)} --force` sends SIGKILL"
@@ -354,11 +294,15 @@ def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
 def _cmd_stop(args: argparse.Namespace) -> int:
     import logging
 
+    from zag_tray.agents.present import title
+    from zag_tray.procs import actions
+    from zag_tray.procs.liveness import LivenessChecker
+
     try:
         entry = actions.stop(_store(args), args.id, LivenessChecker())
-    except ActionError as exc:
+    except actions.ActionError as exc:
         _journal(logging.WARNING, f"stop {args.id}: refused: {exc}")
-        raise
+        raise CliError(str(exc)) from None
     said = f"SIGHUP sent to {visible(entry.id)} (pid {entry.pid}, {title(entry)})"
     print(said)
     _journal(logging.INFO, f"stop {args.id}: {said}")
@@ -375,6 +319,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _cmd_where(args: argparse.Namespace) -> int:
+    from zag_tray.cli.views import where_lines
     from zag_tray.desktop.logs import log_path  # not at the top: `list` starts without logging
     from zag_tray.desktop.settings import settings_path
 

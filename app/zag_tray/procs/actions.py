@@ -11,7 +11,6 @@ A failed write after a successful signal is reported in the outcome.
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import time
 from collections.abc import Sequence
@@ -21,9 +20,9 @@ from typing import Final
 
 import psutil
 
+from zag_tray.agents import ids
 from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.status import LiveStatus
-from zag_tray.agents.text import one_line
 from zag_tray.agents.tree import build_forest, descendants_deepest_first, find_node
 from zag_tray.procs.liveness import LivenessChecker, NotVerifiedError
 from zag_tray.procs.stopping import StopTracker, record_killed
@@ -38,7 +37,6 @@ STOP_SUPPORTED = hasattr(signal, "SIGHUP")
 FORCE_SIGNAL: Final[int] = getattr(signal, "SIGKILL", signal.SIGTERM)
 """``kill --force``; Windows has no SIGKILL, and psutil ends a process there either way."""
 
-MIN_ID_PREFIX = 4
 TERM_GRACE_SECONDS: Final = 3.0
 """How long a kill waits for its processes to go before it reports who still runs."""
 ENDED: Final = frozenset({"killed", "exited"})
@@ -68,55 +66,11 @@ class KillOutcome:
 
 
 def resolve_entry(snapshot: Snapshot, ident: str) -> Entry:
-    """The entry with this id, or with this unique id prefix (at least 4 characters); an id
-    or prefix of hex digits matches in any case (zag's ids are lowercase UUIDs, and a
-    pasted or shouted one is not). Of entries sharing an id, the last one stored running,
-    else the last (zag's ``add`` appends): once one of them is killed, the other can still
-    be acted on."""
-    ident = ident.strip()
-    exact = [e for e in snapshot.entries if e.id == ident]
-    if not exact:
-        matches = _matching(snapshot.entries, ident)
-        if len(matches) > 1:
-            raise ActionError(_ambiguous(ident, matches))
-        if not matches:
-            if len(ident) < MIN_ID_PREFIX:
-                raise ActionError(
-                    f"no agent with id {ident!r}: prefix too short (at least {MIN_ID_PREFIX} characters)"
-                )
-            raise ActionError(f"no agent with id {ident!r} in {snapshot.path}")
-        exact = [e for e in snapshot.entries if e.id == next(iter(matches))]
-    running = [e for e in exact if e.status == "running"]
-    return (running or exact)[-1]
-
-
-_HEX_ID: Final = re.compile(r"[0-9a-fA-F-]+")
-CANDIDATES_NAMED: Final = 10
-"""Ids an ambiguous prefix names; the rest are counted."""
-
-
-def _matching(entries: Sequence[Entry], ident: str) -> dict[str, Entry]:
-    """The entries (the last of each id) whose id starts with ``ident``, or equals it in
-    another case; a prefix shorter than :data:`MIN_ID_PREFIX` matches whole ids only."""
-    hexadecimal = _HEX_ID.fullmatch(ident) is not None
-    folded = ident.lower()
-    if len(ident) < MIN_ID_PREFIX:
-        if not hexadecimal:
-            return {}
-        return {e.id: e for e in entries if e.id.lower() == folded}
-    if hexadecimal:
-        return {e.id: e for e in entries if e.id.lower().startswith(folded)}
-    return {e.id: e for e in entries if e.id.startswith(ident)}
-
-
-def _ambiguous(ident: str, matches: dict[str, Entry]) -> str:
-    """ "'5f1c' matches 12 agents: 5f1c2d3e-..., ... and 2 more; give more of the id", the
-    newest first (as ``list`` shows them); ids escaped, as the store may hold anything."""
-    newest = sorted(matches.values(), key=lambda e: e.sort_key, reverse=True)
-    named = ", ".join(one_line(e.id, 60) for e in newest[:CANDIDATES_NAMED])
-    more = len(newest) - CANDIDATES_NAMED
-    rest = f" and {more} more" if more > 0 else ""
-    return f"{ident!r} matches {len(matches)} agents: {named}{rest}; give more of the id"
+    """The entry with this id, or with this unique id prefix: agents/ids.py."""
+    try:
+        return ids.resolve_entry(snapshot.entries, ident, snapshot.path)
+    except ids.IdError as exc:
+        raise ActionError(str(exc)) from None
 
 
 def stop(store: Path, ident: str, checker: LivenessChecker, tracker: StopTracker | None = None) -> Entry:

@@ -107,7 +107,7 @@ _exact_document = msgspec.json.Decoder(_ZagDocument).decode
 _exact_list = msgspec.json.Decoder(list[ExactZagEntry]).decode  # type: ignore[valid-type]
 _exit_code_list = msgspec.json.Decoder(list[ExitCode]).decode
 _prompt, _root = attrgetter("prompt"), attrgetter("root")
-_write_list = msgspec.json.Encoder().encode
+_pid, _exit_code, _started_at = attrgetter("pid"), attrgetter("exit_code"), attrgetter("started_at")
 _flat_document = msgspec.json.Decoder(_FlatDocument).decode
 _convert = msgspec.convert
 
@@ -151,6 +151,24 @@ def parse_entries(path: Path, piece: bytes) -> tuple[Parsed, ...]:
     if fast is not None:
         return fast
     return tuple(map(parse_entry, cast("list[JSONValue]", decode_stdlib(path, data))))
+
+
+def exact_items(piece: bytes) -> list[Any] | None:
+    """``piece`` (a JSON list of entries, as :func:`parse_entries` makes it) read as exactly
+    zag's entries, type-checked in C, no :class:`Entry` built; None if msgspec will not read
+    it so. :func:`exact_exit_codes` says whether this reading is zag's."""
+    try:
+        with io_lock:
+            return _exact_list(piece)
+    except FAST_PARSER_REFUSES:
+        return None
+
+
+def entries_of(
+    items: list[Any], exit_codes: Iterable[int | None], starts: Iterable[float | None]
+) -> list[Entry]:
+    """Entries of items :func:`exact_exit_codes` accepted, with their exit codes and starts."""
+    return _entries(items, exit_codes, starts)  # type: ignore[return-value]
 
 
 def parse_entry(raw: JSONValue) -> Parsed:
@@ -211,17 +229,24 @@ def _rejection(raw: dict[str, JSONValue]) -> str:
 def _from_exact(data: bytes, items: list[Any] | None) -> tuple[Parsed, ...] | None:
     """The entries msgspec read from ``data`` (zag's store, or a list of its entries) as
     ``items``, or None where its answer may not be zag's."""
-    if not items:
+    exit_codes = exact_exit_codes(data, items)
+    if items is None or exit_codes is None:
         return None
-    # One pass over the items for two things: the start of each, and a pid 0 (it may be
-    # -0: the stdlib tells), which leaves its start out.
-    started_at = [item.started_at for item in items if item.pid]
-    if len(started_at) != len(items):
+    return tuple(_entries(items, exit_codes, parse_rfc3339_each(list(map(_started_at, items)))))
+
+
+def exact_exit_codes(data: bytes, items: list[Any] | None) -> list[int | None] | None:
+    """The exit codes of ``items``, msgspec's reading of ``data`` (zag's store, or a list of its
+    entries) as :data:`ExactZagEntry`, when that reading is zag's; None where it may not be:
+    no items, a pid 0 (it may be written ``-0``, which zag refuses and msgspec reads as 0),
+    an exit code that is not zag's or is ``-0``, a key twice. Every check runs in C over
+    all the items at once."""
+    if not items or 0 in map(_pid, items):
         return None
     exit_codes = _exit_codes(items)
     if exit_codes is None or not _no_key_twice(data, 14 * len(items) - 1, (items, _prompt), (items, _root)):
         return None
-    return tuple(_entries(items, exit_codes, parse_rfc3339_each(started_at)))
+    return exit_codes
 
 
 def _entries(
@@ -282,13 +307,13 @@ it cost 50 ms of a 100,000-entry load, a third of its time beyond ``json.loads``
 
 def _exit_codes(items: list[Any]) -> list[int | None] | None:
     """The exit codes of ``items``, read all at once from their text, or None if one is not
-    zag's type or is ``-0`` (a float to serde_json, 0 to msgspec). msgspec writes the texts
-    into one JSON list faster than ``bytes.join`` (which asks each for its buffer)."""
-    written = _write_list([item.exit_code for item in items])
+    zag's type or is ``-0`` (a float to serde_json, 0 to msgspec). The texts (msgspec.Raw)
+    are joined into one JSON list by ``bytes.join``, which takes their buffers in C."""
+    written = b",".join(map(_exit_code, items))
     if b"-0" in written:
         return None
     try:
-        return _exit_code_list(written)
+        return _exit_code_list(b"[" + written + b"]")
     except msgspec.ValidationError:
         return None
 
@@ -307,8 +332,18 @@ def _no_key_twice(data: bytes, commas: int, *texts: tuple[list[Any], Callable[[A
     for items, text in texts:
         if surplus <= 0:
             break
-        surplus -= "".join(value for value in map(text, items) if type(value) is str).count(",")
+        surplus -= _joined(map(text, items)).count(",")
     return surplus == 0
+
+
+def _joined(values: Iterable[Any]) -> str:
+    """The strings among ``values`` (text, None, or any JSON value of an unknown entry's), joined;
+    in C where they are all text or None."""
+    values = list(values)
+    try:
+        return "".join(filter(None, values))
+    except TypeError:  # a number, a list...: not text
+        return "".join(value for value in values if type(value) is str)
 
 
 _ESCAPED_COMMA: Final = re.compile(rb"\\u002[cC]").search

@@ -1,0 +1,204 @@
+"""Read a store for a few of its entries: every entry checked, only the few built.
+
+``list`` shows the agents stored running, ``show`` one agent and its family: a handful of a
+heavy user's 100,000 entries. The answer must still be exactly the full parse's
+(store/read.py), down to the count of entries zag would reject (``list`` warns of them) and
+a store zag cannot read at all. So every entry is checked here as the full parse checks it,
+in C, a group of entries at a time, split where zag's layout separates entries
+(store/layout.py, as store/reader.py splits it), but an :class:`Entry` is built only for
+the entries asked for: building them is most of a full parse. Anything else (a file not in
+zag's layout, a group holding an entry that is not exactly zag's: unknown keys, an entry
+zag would reject, anything msgspec might read otherwise than zag) is parsed whole, so the
+answer is the full parse's by construction; a property test holds the two together
+(tests/core/test_store_scan.py).
+
+Which entries a question needs is the caller's to say, from what :class:`Scanned` keeps of
+every entry: its status and id, and with ``columns`` its session and parent links (to pick a
+part with the same tree as the whole for the entries asked about: :func:`linked`,
+:func:`descendants`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable
+from itertools import compress, count
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, Final
+
+from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.timestamps import parse_rfc3339_each
+from zag_tray.store import layout
+from zag_tray.store.parse import entries_of, exact_exit_codes, exact_items, parse_document
+from zag_tray.store.read import read_bytes, split_parsed
+
+GROUP_BYTES: Final = 64 << 10
+"""About how many bytes of entries are checked with one call: a hundred entries, which stay
+in the processor's cache while they are decoded and counted."""
+
+_STATUS, _ID, _SESSION = attrgetter("status"), attrgetter("id"), attrgetter("session_id")
+_PARENT, _PARENT_SESSION = attrgetter("parent_process_id"), attrgetter("parent_session_id")
+
+
+class Scanned:
+    """A store in zag's layout whose every entry is exactly zag's (so none is skipped), and
+    what it takes to build any of them: the status and id of every entry, by position in the
+    file, and with ``columns`` its session and parent links."""
+
+    def __init__(self, data: bytes, *, columns: bool) -> None:
+        self._data = data
+        self._groups: list[tuple[int, int, int]] = []  # start, end, position of the first entry
+        self._columns = columns
+        self.count = 0
+        self.running: list[int] = []
+        """Positions of the entries stored running."""
+        self.ids: list[str] = []
+        self.sessions: list[str | None] = []
+        self.parents: list[str | None] = []
+        self.parent_sessions: list[str | None] = []
+
+    def add(self, start: int, end: int, items: list[Any]) -> None:
+        """The checked entries of one group (its bytes from ``start`` to ``end``)."""
+        first = self.count
+        self._groups.append((start, end, first))
+        self.count += len(items)
+        statuses = list(map(_STATUS, items))
+        if "running" in statuses:
+            self.running += compress(count(first), map("running".__eq__, statuses))
+        self.ids += map(_ID, items)
+        if self._columns:
+            self.sessions += map(_SESSION, items)
+            self.parents += map(_PARENT, items)
+            self.parent_sessions += map(_PARENT_SESSION, items)
+
+    def entries(self, positions: Iterable[int]) -> tuple[Entry, ...]:
+        """The entries at ``positions``, in file order (their groups decoded again)."""
+        wanted = sorted(set(positions))
+        firsts = [first for _, _, first in self._groups]
+        built: list[Entry] = []
+        for at, (start, end, first) in enumerate(self._groups):
+            stop = firsts[at + 1] if at + 1 < len(firsts) else self.count
+            chosen = [p - first for p in wanted[bisect_left(wanted, first) : bisect_left(wanted, stop)]]
+            if not chosen:
+                continue
+            piece = _piece(self._data, start, end)
+            items = exact_items(piece)
+            codes = exact_exit_codes(piece, items)
+            if items is None or codes is None:  # it was checked: the bytes cannot have changed
+                raise AssertionError("a scanned group no longer parses")
+            picked = [items[i] for i in chosen]
+            starts = parse_rfc3339_each([item.started_at for item in picked])
+            built += entries_of(picked, [codes[i] for i in chosen], starts)
+        return tuple(built)
+
+
+def scan(data: bytes, *, columns: bool = False, group_bytes: int | None = None) -> Scanned | None:
+    """``data`` checked entry by entry as the full parse checks it, or None where the full parse
+    must answer (not zag's layout, or a group that is not exactly zag's entries). A group is
+    about ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry)."""
+    group_bytes = group_bytes or GROUP_BYTES
+    scanned = Scanned(data, columns=columns)
+    if data == layout.EMPTY:
+        return scanned
+    head, stop = len(layout.HEAD), len(data) - len(layout.TAIL)
+    if stop < head or not (data.startswith(layout.HEAD) and data.endswith(layout.TAIL)):
+        return None
+    between, find = layout.BETWEEN, data.find
+    start = head
+    while True:
+        end = find(between, min(start + group_bytes, stop), stop)
+        if end < 0:
+            end = stop
+        piece = _piece(data, start, end)
+        items = exact_items(piece)
+        if items is None or exact_exit_codes(piece, items) is None:
+            return None
+        scanned.add(start, end, items)
+        if end == stop:
+            return scanned
+        start = end + len(between)
+
+
+def _piece(data: bytes, start: int, end: int) -> bytes:
+    """The entries from ``start`` to ``end`` as one JSON list, as store/parse.py reads them."""
+    return b"".join((b"[{", memoryview(data)[start:end], b"}]"))
+
+
+def read_part(path: Path, choose: Callable[[Scanned], Iterable[int]], *, columns: bool = False) -> Snapshot:
+    """The snapshot of the entries ``choose`` picks from the scanned store (none is skipped);
+    where the full parse must answer, the snapshot of every entry, as :func:`read_store`
+    reads it. Either way the errors of :func:`read_store`, and the file read once."""
+    loaded = read_bytes(path)
+    if loaded is None:
+        return Snapshot(path, ())
+    data, stamp = loaded
+    scanned = scan(data, columns=columns)
+    if scanned is None:
+        entries, skipped = split_parsed(parse_document(path, data))
+        return Snapshot(path, entries, skipped, stamp)
+    return Snapshot(path, scanned.entries(choose(scanned)), (), stamp)
+
+
+def matching(column: list[Any], wanted: Collection[Any]) -> list[int]:
+    """The positions whose value in ``column`` is one of ``wanted`` (a pass in C)."""
+    if not wanted:
+        return []
+    return list(compress(count(), map(wanted.__contains__, column)))
+
+
+def linked(scanned: Scanned, positions: Iterable[int]) -> set[int]:
+    """``positions``, and every entry their parent links reach through any number of links:
+    each entry whose id or session is a link of one of them, every duplicate included. In a
+    tree of such a part (agents/tree.py: the last duplicate is the parent, a cycle is cut at
+    its oldest member), each of its entries has the parent it has in the tree of the whole
+    store, with or without a Lineage."""
+    found = set(positions)
+    links = _links(scanned, found)
+    looked_for: set[str] = set()
+    while links - looked_for:
+        new = links - looked_for
+        looked_for |= new
+        more = (set(matching(scanned.ids, new)) | set(matching(scanned.sessions, new))) - found
+        found |= more
+        links |= _links(scanned, more)
+    return found
+
+
+def _links(scanned: Scanned, positions: Iterable[int]) -> set[str]:
+    parents, sessions = scanned.parents, scanned.parent_sessions
+    return {link for i in positions for link in (parents[i], sessions[i]) if link is not None}
+
+
+def descendants(scanned: Scanned, positions: Iterable[int], generations: int | None = None) -> set[int]:
+    """``positions``, and every entry whose parent link names one of them (by id, or by its
+    session), then one of those..., ``generations`` deep or all the way down: everything that
+    may stand under them in a tree."""
+    found = set(positions)
+    generation, depth = set(found), 0
+    index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+    while generation and (generations is None or depth < generations):
+        ids = {scanned.ids[i] for i in generation}
+        sessions = {s for i in generation if (s := scanned.sessions[i]) is not None}
+        if depth < _GENERATIONS_BY_PASS:
+            children = set(matching(scanned.parents, ids)) | set(matching(scanned.parent_sessions, sessions))
+        else:  # a deep tree: one index of every link, then a look-up per generation
+            index = index or (_by_link(scanned.parents), _by_link(scanned.parent_sessions))
+            children = {c for link in ids for c in index[0].get(link, ())}
+            children.update(c for link in sessions for c in index[1].get(link, ()))
+        generation = children - found
+        found |= generation
+        depth += 1
+    return found
+
+
+_GENERATIONS_BY_PASS: Final = 3
+"""Generations found by a pass over every entry's links; below them, an index is cheaper."""
+
+
+def _by_link(column: list[str | None]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for position, link in enumerate(column):
+        if link is not None:
+            index.setdefault(link, []).append(position)
+    return index

@@ -1,0 +1,219 @@
+"""Reading a store for a few of its entries (store/scan.py) answers exactly as a full parse:
+the same entries where it answers, the full parse wherever a byte might read otherwise, and
+the same output of ``list`` and ``show`` either way, hostile edits and odd trees included."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.core.test_store_reload import HOSTILE, outcome
+from tests.factories import stored, write_store
+from zag_tray.agents.entry import STANDARD_KEYS, Snapshot
+from zag_tray.cli import main
+from zag_tray.demo import spawn_agent
+from zag_tray.store import scan as scan_module
+from zag_tray.store.layout import serialise
+from zag_tray.store.read import read_store
+from zag_tray.store.scan import read_part, scan
+
+DEAD_PID = 4_194_400
+"""Above Linux's highest pid_max (2^22): no process ever has it."""
+
+BASE = [
+    stored("aa11-orch", minute=1, status="running", pid=DEAD_PID),
+    stored("aa11-work", "aa11-orch", 2, status="exited", exit_code=0, exited_at="2026-03-28T10:09:00Z"),
+    stored("bb22-solo", minute=3, status="killed", prompt="a, b, and c"),
+    stored("bb22-kid", "aa11-work", 4, status="running", pid=DEAD_PID, root="/home/dev/x"),
+    stored("cc33-odd", minute=5, status="paused", prompt=None),
+    stored("aa11-orch", minute=6, status="exited", exit_code=3),
+]
+FIELDS = [*STANDARD_KEYS, "extra"]
+values = (
+    st.none()
+    | st.integers(-5, 2**33)
+    | st.text(max_size=12)
+    | st.sampled_from(["running", "exited", "aa11-orch", "2026-03-28T10:00:00Z", "x,y"])
+    | st.booleans()
+    | st.floats(allow_nan=False)
+)
+entry_edits = st.tuples(st.integers(0, len(BASE) - 1), st.sampled_from(FIELDS), values)
+byte_edits = st.tuples(st.integers(0, 3000), st.binary(max_size=4) | st.sampled_from(HOSTILE))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(entry_edits, max_size=3),
+    st.lists(byte_edits, max_size=2),
+    st.booleans(),
+    st.sampled_from([1, 300, 1 << 16]),
+    st.sets(st.integers(0, 12), max_size=4),
+)
+def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
+    entry_changes: list[tuple[int, str, object]],
+    byte_changes: list[tuple[int, bytes]],
+    compact: bool,
+    group_bytes: int,
+    positions: set[int],
+) -> None:
+    items = [dict(e) for e in BASE]
+    for index, key, value in entry_changes:
+        items[index][key] = value
+    data = json.dumps({"processes": items}).encode() if compact else serialise({"processes": items})
+    for offset, replacement in byte_changes:
+        offset %= len(data) + 1
+        data = data[:offset] + replacement + data[offset:]
+    path = Path("/nonexistent/processes.json")
+    scanned = scan(data, columns=True, group_bytes=group_bytes)
+    full = outcome(lambda: _full(path, data))
+    if scanned is None:
+        return  # the full parse answers: the same by construction
+    assert isinstance(full, Snapshot) and full.skipped == ()  # checked as the full parse checks
+    entries = full.entries
+    assert scanned.count == len(entries)
+    assert scanned.running == [i for i, e in enumerate(entries) if e.status == "running"]
+    assert scanned.ids == [e.id for e in entries]
+    assert scanned.sessions == [e.session_id for e in entries]
+    assert scanned.parents == [e.parent_process_id for e in entries]
+    assert scanned.parent_sessions == [e.parent_session_id for e in entries]
+    chosen = sorted(p for p in positions if p < len(entries))
+    assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
+
+
+def _full(path: Path, data: bytes) -> Snapshot:
+    from zag_tray.store.parse import parse_document
+    from zag_tray.store.read import split_parsed
+
+    entries, skipped = split_parsed(parse_document(path, data))
+    return Snapshot(path, entries, skipped)
+
+
+def test_read_part_reads_as_read_store_where_it_must(tmp_path: Path) -> None:
+    store = write_store(tmp_path, [dict(e) for e in BASE])
+    part = read_part(store, lambda s: s.running)
+    full = read_store(store)
+    assert part.entries == tuple(e for e in full.entries if e.status == "running")
+    assert part.stamp == full.stamp and part.path == full.path
+    store.write_bytes(store.read_bytes().replace(b'"pid": 100', b'"pid": -1', 1))  # zag skips it
+    assert read_part(store, lambda s: s.running) == read_store(store)
+    store.write_bytes(b'{"processes": []}')
+    assert read_part(store, lambda s: s.running) == read_store(store)
+    store.unlink()
+    assert read_part(store, lambda s: s.running) == read_store(store)
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+POOL = ["aa11-0000", "aa11-0001", "AA11-0002", "bb22-0003", "bb22-0004", "cc-x"]
+"""Ids: prefixes of several, one in capitals (a hex id matches in any case), one not hex."""
+SESSIONS = ["s-1", "s-2", "s-3"]
+RUNNING_IDS = ("aa11-0000", "bb22-0003")
+"""Ids of real agents (sleeping processes that name their entry): running where stored so."""
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[dict[str, int]]:
+    procs = [spawn_agent(entry_id) for entry_id in RUNNING_IDS]
+    yield {entry_id: proc.pid for entry_id, proc in zip(RUNNING_IDS, procs, strict=True)}
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+one_entry = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(POOL),
+        "parent": st.none() | st.sampled_from(POOL),
+        "session": st.none() | st.sampled_from(SESSIONS),
+        "parent_session": st.none() | st.sampled_from(SESSIONS),
+        "status": st.sampled_from(["running", "running", "exited", "killed", "paused"]),
+        "minute": st.integers(0, 5),
+    }
+)
+
+
+def family_store(specs: list[dict[str, Any]], live: dict[str, int]) -> list[dict[str, Any]]:
+    items = []
+    for spec in specs:
+        item = stored(
+            spec["id"],
+            spec["parent"],
+            spec["minute"],
+            pid=live.get(spec["id"], DEAD_PID),
+            status=spec["status"],
+            exit_code=0 if spec["status"] == "exited" else None,
+        )
+        item["session_id"], item["parent_session_id"] = spec["session"], spec["parent_session"]
+        items.append(item)
+    return items
+
+
+COMMANDS = [
+    ["list", "--json"],
+    ["list", "--json", "--flat"],
+    ["list"],
+    *(["show", ident] for ident in ("aa11", "aa11-0001", "bb22-0003", "aa1", "AA11-0002", "cc-x", "zz99")),
+    *(["show", ident, "--json"] for ident in ("aa11-0000", "bb22", "bb22-0004", "aa11-0002")),
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(one_entry, min_size=1, max_size=12), st.sampled_from([1, 1 << 16]), st.booleans())
+def test_list_and_show_answer_as_from_the_whole_store(
+    tmp_path: Path,
+    live: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    specs: list[dict[str, Any]],
+    group_bytes: int,
+    skipped_one: bool,
+) -> None:
+    """Duplicate ids and sessions, parents by id and by session, cycles, parents missing or not
+    running: every command says exactly what it says after a full parse."""
+    items = family_store(specs, live)
+    if skipped_one:
+        items.append({**items[0], "pid": -1})  # zag would reject it: the warning, and the full parse
+    write_store(tmp_path, items)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)  # ages and runtimes: the same in both runs
+    monkeypatch.setattr(scan_module, "GROUP_BYTES", group_bytes)
+    for args in COMMANDS:
+        fast = _run(capsys, [*args, "--base-dir", str(tmp_path)])
+        with monkeypatch.context() as patched:
+            patched.setattr(scan_module, "scan", lambda data, **_: None)  # the full parse, always
+            full = _run(capsys, [*args, "--base-dir", str(tmp_path)])
+        assert fast == full, args
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_reads_only_the_running_entries_of_a_big_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live: dict[str, int]
+) -> None:
+    """The fast path is taken (Entry objects built for the running entries alone)."""
+    items = [stored(f"e-{i:05d}", minute=i % 60, status="exited", exit_code=0) for i in range(3000)]
+    items += family_store([dict(id=i, parent=None, session=None, parent_session=None, status="running",
+                                minute=1) for i in RUNNING_IDS], live)  # fmt: skip
+    write_store(tmp_path, items)
+    built: list[int] = []
+    original = scan_module.Scanned.entries
+
+    def entries(self: scan_module.Scanned, positions: Any) -> Any:
+        made = original(self, positions)
+        built.append(len(made))
+        return made
+
+    monkeypatch.setattr(scan_module.Scanned, "entries", entries)
+    assert main(["list", "--json", "--base-dir", str(tmp_path)]) == 0
+    assert built == [2]
