@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.test_store_read import BAD_STORES
 from tests.core.test_store_reload import HOSTILE, outcome
 from tests.factories import stored, write_store
 from zag_tray.agents.entry import STANDARD_KEYS, Snapshot
@@ -103,10 +104,13 @@ def test_read_part_reads_as_read_store_where_it_must(tmp_path: Path) -> None:
     assert part.stamp == full.stamp and part.path == full.path
     store.write_bytes(store.read_bytes().replace(b'"pid": 100', b'"pid": -1', 1))  # zag skips it
     assert read_part(store, lambda s: s.running) == read_store(store)
-    store.write_bytes(b'{"processes": []}')
-    assert read_part(store, lambda s: s.running) == read_store(store)
+    for data, *_ in [*BAD_STORES.values(), (b'{"processes": []}',), (b'{\n  "processes": []\n}',)]:
+        store.write_bytes(data)  # not zag's layout, not JSON, empty...: the same errors
+        assert outcome(lambda: read_part(store, lambda s: s.running)) == outcome(lambda: read_store(store))
     store.unlink()
     assert read_part(store, lambda s: s.running) == read_store(store)
+    store.mkdir()
+    assert outcome(lambda: read_part(store, lambda s: s.running)) == outcome(lambda: read_store(store))
 
 
 # --- the commands ----------------------------------------------------------------------------

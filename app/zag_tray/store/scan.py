@@ -20,6 +20,9 @@ part with the same tree as the whole for the entries asked about: :func:`linked`
 
 from __future__ import annotations
 
+import mmap
+import os
+import sys
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from itertools import compress, count
@@ -27,11 +30,11 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
-from zag_tray.agents.entry import Entry, Snapshot
+from zag_tray.agents.entry import Entry, FileStamp, Snapshot
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.store import layout
 from zag_tray.store.parse import entries_of, exact_exit_codes, exact_items, parse_document
-from zag_tray.store.read import read_bytes, split_parsed
+from zag_tray.store.read import MAX_STORE_BYTES, open_store, read_all, split_parsed
 
 GROUP_BYTES: Final = 64 << 10
 """About how many bytes of entries are checked with one call: a hundred entries, which stay
@@ -46,7 +49,7 @@ class Scanned:
     what it takes to build any of them: the status and id of every entry, by position in the
     file, and with ``columns`` its session and parent links."""
 
-    def __init__(self, data: bytes, *, columns: bool) -> None:
+    def __init__(self, data: Bytes, *, columns: bool) -> None:
         self._data = data
         self._groups: list[tuple[int, int, int]] = []  # start, end, position of the first entry
         self._columns = columns
@@ -93,16 +96,21 @@ class Scanned:
         return tuple(built)
 
 
-def scan(data: bytes, *, columns: bool = False, group_bytes: int | None = None) -> Scanned | None:
+Bytes = bytes | mmap.mmap
+"""A store's bytes: read into memory, or mapped (:func:`read_part`)."""
+
+
+def scan(data: Bytes, *, columns: bool = False, group_bytes: int | None = None) -> Scanned | None:
     """``data`` checked entry by entry as the full parse checks it, or None where the full parse
     must answer (not zag's layout, or a group that is not exactly zag's entries). A group is
     about ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry)."""
     group_bytes = group_bytes or GROUP_BYTES
     scanned = Scanned(data, columns=columns)
-    if data == layout.EMPTY:
+    size = len(data)
+    if size == len(layout.EMPTY) and data[:] == layout.EMPTY:
         return scanned
-    head, stop = len(layout.HEAD), len(data) - len(layout.TAIL)
-    if stop < head or not (data.startswith(layout.HEAD) and data.endswith(layout.TAIL)):
+    head, stop = len(layout.HEAD), size - len(layout.TAIL)
+    if stop < head or data[:head] != layout.HEAD or data[stop:] != layout.TAIL:
         return None
     between, find = layout.BETWEEN, data.find
     start = head
@@ -120,7 +128,7 @@ def scan(data: bytes, *, columns: bool = False, group_bytes: int | None = None) 
         start = end + len(between)
 
 
-def _piece(data: bytes, start: int, end: int) -> bytes:
+def _piece(data: Bytes, start: int, end: int) -> bytes:
     """The entries from ``start`` to ``end`` as one JSON list, as store/parse.py reads them."""
     return b"".join((b"[{", memoryview(data)[start:end], b"}]"))
 
@@ -128,16 +136,41 @@ def _piece(data: bytes, start: int, end: int) -> bytes:
 def read_part(path: Path, choose: Callable[[Scanned], Iterable[int]], *, columns: bool = False) -> Snapshot:
     """The snapshot of the entries ``choose`` picks from the scanned store (none is skipped);
     where the full parse must answer, the snapshot of every entry, as :func:`read_store`
-    reads it. Either way the errors of :func:`read_store`, and the file read once."""
-    loaded = read_bytes(path)
-    if loaded is None:
+    reads it, with its errors.
+
+    The store is mapped rather than read where the OS allows it (not on Windows, where a
+    mapped file cannot be replaced, and zag replaces the store at every save): no copy of its
+    55 MB is made. A store cut short while mapped (never by zag, which replaces it whole)
+    would end the process with SIGBUS."""
+    opened = open_store(path)
+    if opened is None:
         return Snapshot(path, ())
-    data, stamp = loaded
-    scanned = scan(data, columns=columns)
+    fd, st = opened
+    stamp = FileStamp.of(st)
+    try:
+        mapped = _mapped(fd, st.st_size)
+        if mapped is not None:
+            with mapped:
+                scanned = scan(mapped, columns=columns)
+                if scanned is not None:
+                    return Snapshot(path, scanned.entries(choose(scanned)), (), stamp)
+        data = read_all(path, fd)
+    finally:
+        os.close(fd)
+    scanned = None if mapped is not None else scan(data, columns=columns)
     if scanned is None:
         entries, skipped = split_parsed(parse_document(path, data))
         return Snapshot(path, entries, skipped, stamp)
     return Snapshot(path, scanned.entries(choose(scanned)), (), stamp)
+
+
+def _mapped(fd: int, size: int) -> mmap.mmap | None:
+    if sys.platform == "win32" or not 0 < size <= MAX_STORE_BYTES:
+        return None
+    try:
+        return mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # a file system that cannot map: read it
+        return None
 
 
 def matching(column: list[Any], wanted: Collection[Any]) -> list[int]:
