@@ -115,6 +115,8 @@ def test_read_part_reads_as_read_store_where_it_must(tmp_path: Path) -> None:
 
 # --- the commands ----------------------------------------------------------------------------
 
+PROMPTS = ["\u2028\u2029\u061c\u200e\u2066\x9b\x7f", '\x00\x1f\t\n\\"', "Übersetze — “quoted” ✓ 日本", "a,b"]
+"""Prompts whose JSON text differs from what zag wrote: hidden characters, escapes, commas."""
 POOL = ["aa11-0000", "aa11-0001", "AA11-0002", "bb22-0003", "bb22-0004", "cc-x"]
 """Ids: prefixes of several, one in capitals (a hex id matches in any case), one not hex."""
 SESSIONS = ["s-1", "s-2", "s-3"]
@@ -139,6 +141,7 @@ one_entry = st.fixed_dictionaries(
         "parent_session": st.none() | st.sampled_from(SESSIONS),
         "status": st.sampled_from(["running", "running", "exited", "killed", "paused"]),
         "minute": st.integers(0, 5),
+        "prompt": st.none() | st.text(max_size=6) | st.sampled_from(PROMPTS),
     }
 )
 
@@ -153,6 +156,7 @@ def family_store(specs: list[dict[str, Any]], live: dict[str, int]) -> list[dict
             pid=live.get(spec["id"], DEAD_PID),
             status=spec["status"],
             exit_code=0 if spec["status"] == "exited" else None,
+            prompt=spec.get("prompt", "Say hello"),
         )
         item["session_id"], item["parent_session_id"] = spec["session"], spec["parent_session"]
         items.append(item)
@@ -163,6 +167,9 @@ COMMANDS = [
     ["list", "--json"],
     ["list", "--json", "--flat"],
     ["list"],
+    ["list", "--all", "--json"],
+    ["list", "--all", "--json", "--flat"],
+    ["list", "--all"],
     *(["show", ident] for ident in ("aa11", "aa11-0001", "bb22-0003", "aa1", "AA11-0002", "cc-x", "zz99")),
     *(["show", ident, "--json"] for ident in ("aa11-0000", "bb22", "bb22-0004", "aa11-0002")),
 ]

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import random
 
+import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import entry
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.tree import Node, build_forest, descendants_deepest_first, find_node, walk
+from zag_tray.agents.tree import (
+    Node,
+    build_forest,
+    descendants_deepest_first,
+    find_node,
+    forest_links,
+    walk,
+    walk_links,
+)
 
 IDS = [f"id-{n}" for n in range(8)]
 
@@ -102,3 +111,53 @@ def test_descendants_come_deepest_first() -> None:
     node = find_node(build_forest(entries), "root")
     assert node is not None
     assert [n.entry.id for n in descendants_deepest_first(node)] == ["a1x", "a1", "b", "a"]
+
+
+# --- the forest by position, from columns (the CLI's list --all) ---------------------------
+
+
+def _linked(
+    entry_id: str,
+    parent: str | None,
+    minute: int,
+    session: str | None,
+    parent_session: str | None,
+    second: int,
+) -> Entry:
+    """An entry with both parent links; second -1: a start that is not RFC 3339 (the oldest)."""
+    made = entry(entry_id, parent, minute, second=max(second, 0))
+    made = msgspec.structs.replace(made, session_id=session, parent_session_id=parent_session)
+    return made if second >= 0 else msgspec.structs.replace(made, started_at="soon", started=None)
+
+
+linked_entries = st.lists(
+    st.builds(
+        _linked,
+        st.sampled_from(IDS),
+        st.none() | st.sampled_from([*IDS, "absent"]),
+        st.integers(0, 3),
+        st.none() | st.sampled_from(["s1", "s2", "id-1"]),
+        st.none() | st.sampled_from(["s1", "s2", "s3", "id-2"]),
+        st.integers(-1, 1),
+    ),
+    max_size=25,
+)
+
+
+@given(linked_entries)
+def test_forest_links_are_build_forest_by_position(entries: list[Entry]) -> None:
+    """Duplicate ids and sessions, parents by session, self-parents, cycles, ties of start:
+    the forest built from columns is the forest of nodes, position by position."""
+    parents, order = forest_links(
+        [e.id for e in entries],
+        [e.parent_process_id for e in entries],
+        [e.parent_session_id for e in entries],
+        [e.session_id for e in entries],
+        [e.started for e in entries],
+    )
+    position = {id(e): i for i, e in enumerate(entries)}
+    expected = [(depth, position[id(node.entry)]) for depth, node in walk(build_forest(entries))]
+    assert walk_links(parents, order) == expected
+    for _, node in walk(build_forest(entries)):
+        parent = None if node.parent is None else position[id(node.parent.entry)]
+        assert parents[position[id(node.entry)]] == parent

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
-from operator import attrgetter
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, eq, ge, is_not, or_
 from typing import Any
 
 from zag_tray.agents.entry import Entry
@@ -143,6 +144,88 @@ def _build(entries: list[Entry], lineage: Lineage | None) -> list[Node]:
         else:
             node.parent.children.append(node)
     return roots
+
+
+def forest_links(
+    ids: Sequence[str],
+    parent_ids: Sequence[str | None],
+    parent_sessions: Sequence[str | None],
+    sessions: Sequence[str | None],
+    starts: Sequence[float | None],
+) -> tuple[list[int | None], list[int]]:
+    """:func:`build_forest` (without a Lineage) of entries given as columns, position by
+    position: the position of each one's parent (None for a root) and every position newest
+    first. For a reader with the columns alone (the CLI's ``list --all`` of 100,000 entries),
+    which then needs no entry and no node: what looks at every position runs in C, Python
+    looks only at those with a parent link. A property test holds it to :func:`build_forest`."""
+    size = len(ids)
+    by_id: dict[str | None, int] = dict(zip(ids, range(size), strict=True))  # the last duplicate wins
+    parents: list[int | None] = list(map(by_id.get, parent_ids))  # a link of None finds no id
+    has_session = list(map(is_not, parent_sessions, repeat(None)))
+    linked = list(compress(count(), map(or_, map(is_not, parent_ids, repeat(None)), has_session)))
+    if any(has_session):
+        by_session = dict(zip(sessions, range(size), strict=True))
+        for position in linked:
+            if parents[position] is None and parent_sessions[position] is not None:
+                parents[position] = by_session.get(parent_sessions[position])
+    for position in linked:
+        if parents[position] == position:
+            parents[position] = None  # its own parent: a root
+    started = [-math.inf if moment is None else moment for moment in starts] if None in starts else starts
+    key: Callable[[int], Any] = started.__getitem__
+    order = sorted(range(size), key=key, reverse=True)
+    in_order = list(map(key, order))
+    if any(map(eq, in_order, islice(in_order, 1, None))):  # two starts the same: the ids decide
+        key = lambda position: (started[position], ids[position])  # noqa: E731
+        order = sorted(range(size), key=key, reverse=True)
+    _cut_cycles(parents, key)
+    return parents, order
+
+
+def walk_links(parents: Sequence[int | None], order: Sequence[int]) -> list[tuple[int, int]]:
+    """:func:`walk` of :func:`forest_links`' forest: (depth, position), depth first, each
+    level newest first."""
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for position in order:
+        parent = parents[position]
+        if parent is None:
+            roots.append(position)
+        else:
+            children.setdefault(parent, []).append(position)
+    walked: list[tuple[int, int]] = []
+    stack = [(0, position) for position in reversed(roots)]
+    while stack:
+        depth, position = stack.pop()
+        walked.append((depth, position))
+        below = children.get(position)
+        if below:
+            stack.extend((depth + 1, child) for child in reversed(below))
+    return walked
+
+
+def _cut_cycles(parents: list[int | None], key: Callable[[int], Any]) -> None:
+    """:func:`_break_cycles` by position: each cycle cut at its oldest member (by ``key``).
+    Following parents around a cycle cannot step to an older entry every time, so a cycle
+    holds a child whose parent is not older than it: the walks start at those alone (zag
+    registers a parent before its workers: there are few)."""
+    children = list(compress(count(), map(is_not, parents, repeat(None))))
+    parent_keys = map(key, map(parents.__getitem__, children))  # type: ignore[arg-type]
+    starts = list(compress(children, map(ge, parent_keys, map(key, children))))
+    marks = bytearray(len(parents))
+    for start in starts:
+        if marks[start]:
+            continue
+        path: list[int] = []
+        position: int | None = start
+        while position is not None and marks[position] == _UNSEEN:
+            marks[position] = _ON_PATH
+            path.append(position)
+            position = parents[position]
+        if position is not None and marks[position] == _ON_PATH:
+            parents[min(path[path.index(position) :], key=key)] = None
+        for visited in path:
+            marks[visited] = _DONE
 
 
 def _nearest_shown(entry: Entry, lineage: Lineage, shown: dict[str, Node]) -> Node | None:

@@ -31,7 +31,15 @@ from zag_tray.store.scan import Scanned, descendants, linked, matching, read_par
 
 
 def list_command(args: argparse.Namespace) -> int:
-    snapshot = _warned(read_store(_store(args))) if args.all else _part(args, _stored_running)
+    if args.all and args.json:
+        from zag_tray.cli.every import list_every_json
+
+        whole = list_every_json(args)  # written, unless it must be answered from a full parse
+        if whole is None:
+            return 0
+        snapshot = _warned(whole)
+    else:
+        snapshot = _warned(read_store(_store(args))) if args.all else _part(args, _stored_running)
     checked = _checked(snapshot, LivenessChecker())
     shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)

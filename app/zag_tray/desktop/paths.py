@@ -15,10 +15,8 @@ that calls :func:`forbid` on the real home fails loudly instead of touching it
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +124,9 @@ def runtime_dir(candidate: Callable[[], str] | None = None) -> Path:
     to the log instead of the user's terminal. ``candidate``: where the folder would be
     (platformdirs' choice).
     """
+    import logging  # here: the CLI's `list` and `show` start without logging
+    import warnings
+
     log = logging.getLogger(__name__)
     try:
         with warnings.catch_warnings(record=True) as caught:

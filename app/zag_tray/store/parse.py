@@ -153,15 +153,25 @@ def parse_entries(path: Path, piece: bytes) -> tuple[Parsed, ...]:
     return tuple(map(parse_entry, cast("list[JSONValue]", decode_stdlib(path, data))))
 
 
-def exact_items(piece: bytes) -> list[Any] | None:
+def exact_items(piece: bytes, decode: Callable[[bytes], Any] | None = None) -> list[Any] | None:
     """``piece`` (a JSON list of entries, as :func:`parse_entries` makes it) read as exactly
     zag's entries, type-checked in C, no :class:`Entry` built; None if msgspec will not read
-    it so. :func:`exact_exit_codes` says whether this reading is zag's."""
+    it so. :func:`exact_exit_codes` says whether this reading is zag's. ``decode``: a decoder
+    of a list of :func:`exact_type`, instead of :data:`ExactZagEntry`."""
     try:
         with io_lock:
-            return _exact_list(piece)
+            return (decode or _exact_list)(piece)
     except FAST_PARSER_REFUSES:
         return None
+
+
+def exact_type(name: str, extra: Iterable[tuple[str, Any, Any]]) -> type:
+    """:data:`ExactZagEntry` and, after zag's 14 keys, ``extra`` fields (name, type, default) for
+    its reader to fill in (the CLI's live status and children). A stored entry that holds one
+    has more members than zag's keys, which :func:`exact_exit_codes` refuses (its count of
+    commas): read as this type or as :data:`ExactZagEntry`, the same entries are accepted."""
+    exact = [(f.name, msgspec.Raw if f.name == "exit_code" else f.type) for f in FIELDS]
+    return msgspec.defstruct(name, [*exact, *extra], forbid_unknown_fields=True, gc=False)
 
 
 def entries_of(

@@ -28,13 +28,17 @@ from collections.abc import Callable, Collection, Iterable
 from itertools import compress, count
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
+
+import msgspec
 
 from zag_tray.agents.entry import Entry, FileStamp, Snapshot
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.store import layout
 from zag_tray.store.parse import entries_of, exact_exit_codes, exact_items, parse_document
 from zag_tray.store.read import MAX_STORE_BYTES, open_store, read_all, split_parsed
+
+T = TypeVar("T")
 
 GROUP_BYTES: Final = 64 << 10
 """About how many bytes of entries are checked with one call: a hundred entries, which stay
@@ -46,8 +50,8 @@ _PARENT, _PARENT_SESSION = attrgetter("parent_process_id"), attrgetter("parent_s
 
 class Scanned:
     """A store in zag's layout whose every entry is exactly zag's (so none is skipped), and
-    what it takes to build any of them: the status and id of every entry, by position in the
-    file, and with ``columns`` its session and parent links."""
+    what it takes to build any of them: the id of every entry, by position in the file, and
+    with ``columns`` its status, session and parent links."""
 
     def __init__(self, data: Bytes, *, columns: bool) -> None:
         self._data = data
@@ -57,9 +61,12 @@ class Scanned:
         self.running: list[int] = []
         """Positions of the entries stored running."""
         self.ids: list[str] = []
+        self.statuses: list[str] = []
         self.sessions: list[str | None] = []
         self.parents: list[str | None] = []
         self.parent_sessions: list[str | None] = []
+        self.items: list[Any] = []
+        """Every entry as read, where the scan was asked to keep them (``keep``)."""
 
     def add(self, start: int, end: int, items: list[Any]) -> None:
         """The checked entries of one group (its bytes from ``start`` to ``end``)."""
@@ -71,6 +78,7 @@ class Scanned:
             self.running += compress(count(first), map("running".__eq__, statuses))
         self.ids += map(_ID, items)
         if self._columns:
+            self.statuses += statuses
             self.sessions += map(_SESSION, items)
             self.parents += map(_PARENT, items)
             self.parent_sessions += map(_PARENT_SESSION, items)
@@ -100,11 +108,15 @@ Bytes = bytes | mmap.mmap
 """A store's bytes: read into memory, or mapped (:func:`read_part`)."""
 
 
-def scan(data: Bytes, *, columns: bool = False, group_bytes: int | None = None) -> Scanned | None:
+def scan(
+    data: Bytes, *, columns: bool = False, keep: type | None = None, group_bytes: int | None = None
+) -> Scanned | None:
     """``data`` checked entry by entry as the full parse checks it, or None where the full parse
-    must answer (not zag's layout, or a group that is not exactly zag's entries). A group is
-    about ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry)."""
+    must answer (not zag's layout, or a group that is not exactly zag's entries). ``keep``:
+    every entry kept, read as this :func:`~zag_tray.store.parse.exact_type`. A group is about
+    ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry)."""
     group_bytes = group_bytes or GROUP_BYTES
+    decode = None if keep is None else msgspec.json.Decoder(list[keep]).decode  # type: ignore[valid-type]
     scanned = Scanned(data, columns=columns)
     size = len(data)
     if size == len(layout.EMPTY) and data[:] == layout.EMPTY:
@@ -119,10 +131,12 @@ def scan(data: Bytes, *, columns: bool = False, group_bytes: int | None = None) 
         if end < 0:
             end = stop
         piece = _piece(data, start, end)
-        items = exact_items(piece)
+        items = exact_items(piece, decode)
         if items is None or exact_exit_codes(piece, items) is None:
             return None
         scanned.add(start, end, items)
+        if decode is not None:
+            scanned.items += items
         if end == stop:
             return scanned
         start = end + len(between)
@@ -136,7 +150,23 @@ def _piece(data: Bytes, start: int, end: int) -> bytes:
 def read_part(path: Path, choose: Callable[[Scanned], Iterable[int]], *, columns: bool = False) -> Snapshot:
     """The snapshot of the entries ``choose`` picks from the scanned store (none is skipped);
     where the full parse must answer, the snapshot of every entry, as :func:`read_store`
-    reads it, with its errors.
+    reads it, with its errors."""
+    return read_scanned(
+        path,
+        lambda scanned, stamp: Snapshot(path, scanned.entries(choose(scanned)), (), stamp),
+        columns=columns,
+    )
+
+
+def read_scanned(
+    path: Path,
+    use: Callable[[Scanned, FileStamp | None], T],
+    *,
+    columns: bool = False,
+    keep: type | None = None,
+) -> T | Snapshot:
+    """``use`` of the scanned store (and its stamp) while it is open; where the full parse must
+    answer, the snapshot of every entry, as :func:`read_store` reads it, with its errors.
 
     The store is mapped rather than read where the OS allows it (not on Windows, where a
     mapped file cannot be replaced, and zag replaces the store at every save): no copy of its
@@ -144,24 +174,24 @@ def read_part(path: Path, choose: Callable[[Scanned], Iterable[int]], *, columns
     would end the process with SIGBUS."""
     opened = open_store(path)
     if opened is None:
-        return Snapshot(path, ())
+        return use(Scanned(b"", columns=columns), None)
     fd, st = opened
     stamp = FileStamp.of(st)
     try:
         mapped = _mapped(fd, st.st_size)
         if mapped is not None:
             with mapped:
-                scanned = scan(mapped, columns=columns)
+                scanned = scan(mapped, columns=columns, keep=keep)
                 if scanned is not None:
-                    return Snapshot(path, scanned.entries(choose(scanned)), (), stamp)
+                    return use(scanned, stamp)
         data = read_all(path, fd)
     finally:
         os.close(fd)
-    scanned = None if mapped is not None else scan(data, columns=columns)
+    scanned = None if mapped is not None else scan(data, columns=columns, keep=keep)
     if scanned is None:
         entries, skipped = split_parsed(parse_document(path, data))
         return Snapshot(path, entries, skipped, stamp)
-    return Snapshot(path, scanned.entries(choose(scanned)), (), stamp)
+    return use(scanned, stamp)
 
 
 def _mapped(fd: int, size: int) -> mmap.mmap | None:
