@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.factories import entry
-from zag_tray.agents.present import GREEN, GREY, ORANGE, RED
-from zag_tray.agents.tree import build_forest
-from zag_tray.cli.listing import HEADER, table_lines
+from zag_tray.agents.activity import NO_LOG, Activity
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.present import (
+    GREEN,
+    GREY,
+    NO_VALUE,
+    ORANGE,
+    RED,
+    activity_label,
+    age,
+    outcome,
+    runtime_text,
+    title,
+)
+from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.text import one_line, short_path, visible
+from zag_tray.agents.tree import Node, build_forest
+from zag_tray.cli import listing
+from zag_tray.cli.columns import ages, one_lines, sizes_of, visible_each
+from zag_tray.cli.listing import HEADER, _columns, _drawn, table_lines
 from zag_tray.cli.table import cells, sgr
+
+BOUNDS = [
+    0.0,
+    0.5,
+    1.0,
+    -1.0,
+    59.99,
+    60.0,
+    3599.5,
+    3600.0,
+    172799.9,
+    172800.0,
+    86400.0 * 60,
+    86400.0 * 730,
+    -86400.0,
+]
 
 NOW = 1774692000.0 + 3600  # an hour after the factories' agents start
 SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -72,3 +109,118 @@ def test_only_the_status_is_coloured_in_the_terminal_s_own_colours() -> None:
     assert "\x1b[31mexited (3)\x1b[0m" in lines[2]  # a failure is red under every rule
     assert [sgr(c) for c in (GREEN, RED, ORANGE, GREY)] == ["\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[90m"]
     assert sgr("not a colour") == ""
+
+
+# --- a column at a time (cli/columns.py) is each row's own answer ---------------------------
+
+texts = (
+    st.none()
+    | st.text(max_size=300)
+    | st.sampled_from(
+        ["  padded  ", "x" * 61, "y" * 241, "a\nb\tc", "\u2028\x1b[31m", "日本語" * 30, "e\u0301", "a · b"]
+    )
+)
+
+
+@given(st.lists(st.floats(-4e9, 4e9) | st.sampled_from(BOUNDS), max_size=40))
+def test_ages_are_age_of_each(deltas: list[float]) -> None:
+    assert ages(deltas) == [age(delta) for delta in deltas]
+
+
+@given(st.lists(texts, max_size=20), st.sampled_from([0, 1, 20, 30, 60]))
+def test_one_lines_are_one_line_of_each(column: list[str | None], limit: int) -> None:
+    assert one_lines(column, limit) == [one_line(text, limit) for text in column]
+
+
+@given(st.lists(st.text(max_size=12), max_size=20))
+def test_visible_each_and_sizes_are_those_of_each(column: list[str]) -> None:
+    assert visible_each(column) == [visible(text) for text in column]
+    assert sizes_of(column) == [cells(text) for text in column]
+
+
+one_entry = st.builds(
+    entry,
+    st.sampled_from(["a", "b", "c\x1b", "d\u202e"]),
+    st.none() | st.sampled_from(["a", "b", "gone"]),
+    st.integers(0, 59),
+    status=st.sampled_from(["running", "exited", "killed", "paused"]),
+    exit_code=st.none() | st.integers(-3, 3),
+    exited_at=st.none()
+    | st.sampled_from(["2026-03-28T11:00:00Z", "2026-03-28T10:30:00.5+02:00", "soon", ""]),
+    prompt=texts,
+    root=st.none() | st.sampled_from(["/home/dev/x", "/elsewhere\n", ""]),
+    provider=st.sampled_from(["claude", "co\u200edex", "x" * 30]),
+)
+entries_ = st.lists(
+    st.builds(
+        lambda made, odd: msgspec.structs.replace(made, started_at="soon\n", started=None) if odd else made,
+        one_entry,
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@given(
+    st.lists(one_entry, max_size=12),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.sampled_from(LiveStatus)),
+)
+def test_the_columns_are_each_row_s_own_cells(entries: list[Entry], checked: dict[str, LiveStatus]) -> None:
+    """cli/listing.py's columns, as they were worked out row by row from agents/present.py."""
+    roots = build_forest(entries)
+    activity = {"a": NO_LOG} if "a" in checked else {}  # read for a running agent's log: "unknown"
+    assert _columns(roots, checked, NOW, activity) == row_by_row(roots, checked, NOW, activity)
+
+
+def row_by_row(
+    roots: list[Node], checked: dict[str, LiveStatus], now: float, activity: dict[str, Activity]
+) -> tuple[list[list[str]], list[str]]:
+    columns: list[list[str]] = [[name] for name in HEADER]
+    colours = [""]
+    ids, agents, commands, states, doing, pids, starts, runtimes, roots_, prompts = columns
+    for prefix, node in _drawn(roots):
+        item = node.entry
+        status = live_status(item, checked)
+        shown = outcome(item, status)
+        ids.append(prefix + visible(item.id[:8]))
+        agents.append(title(item))
+        commands.append(one_line(item.command, 20))
+        states.append(shown.label)
+        doing.append(activity_label(activity.get(item.id), now))
+        colours.append(sgr(shown.colour))
+        pids.append(str(item.pid))
+        starts.append(one_line(item.started_at, 30) if item.started is None else age(now - item.started))
+        runtimes.append(runtime_text(item, status, now))
+        roots_.append(one_line(short_path(item.root, Path.home()), 60) if item.root else NO_VALUE)
+        prompts.append(one_line(item.prompt, 60) or NO_VALUE)
+    return columns, colours
+
+
+@given(entries_, st.integers(1, 4))
+def test_the_tree_is_drawn_as_each_depth_drew_it(entries: list[Entry], cap: int) -> None:
+    """cli/listing.py's ``_drawn``, as it was drawn keeping each depth's last child (also with
+    the drawn depth capped, so deep trees are covered by small ones)."""
+    roots = build_forest(entries)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(listing, "MAX_DRAWN_DEPTH", cap)
+        assert [(p, id(n)) for p, n in _drawn(roots)] == [(p, id(n)) for p, n in drawn_by_depth(roots, cap)]
+
+
+def drawn_by_depth(roots: list[Node], cap: int) -> list[tuple[str, Node]]:
+    walked = []
+    stack = [(0, node, i == 0) for i, node in enumerate(reversed(roots))]
+    while stack:
+        depth, node, is_last = stack.pop()
+        walked.append((depth, node, is_last))
+        stack.extend((depth + 1, child, i == 0) for i, child in enumerate(reversed(node.children)))
+    drawn, last_at_depth = [], []
+    for depth, node, is_last in walked:
+        del last_at_depth[depth:]
+        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:cap])
+        if depth:
+            prefix += "└─ " if is_last else "├─ "
+        if depth > cap:
+            prefix += f"[{depth}] "
+        last_at_depth.append(is_last)
+        drawn.append((prefix, node))
+    return drawn

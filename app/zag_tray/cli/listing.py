@@ -12,15 +12,30 @@ few list comprehensions and joins in C, not a Python loop per cell.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from itertools import compress, count, repeat
+from operator import add, attrgetter, itemgetter, sub
 from typing import Final
 
 from zag_tray.agents.activity import Activity
-from zag_tray.agents.present import NO_VALUE, activity_label, age, outcome, runtime_text, title
-from zag_tray.agents.status import LiveStatus, live_status
-from zag_tray.agents.text import ELLIPSIS, one_line, short_path, visible
+from zag_tray.agents.entry import Entry
+from zag_tray.agents.present import NO_VALUE, activity_label
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.text import ELLIPSIS
 from zag_tray.agents.tree import Node
-from zag_tray.cli.table import RESET, cells, cut_index, sgr
+from zag_tray.cli.columns import (
+    commands,
+    live_statuses,
+    one_cell_each_in,
+    one_lines,
+    outcomes_of,
+    root_cells,
+    runtime_cells,
+    sizes_of,
+    started_cells,
+    titles,
+    visible_each,
+)
+from zag_tray.cli.table import RESET, cut_index, sgr
 
 HEADER: Final = (
     "ID",
@@ -54,16 +69,14 @@ def table_lines(
     """The human ``list`` output: a header and one line per agent, drawn as a tree; each
     line cut to ``width`` cells (None: whole), the status coloured with ``colour``."""
     columns, colours = _columns(roots, checked, now, activity or {})
-    sizes = [list(map(cells, column)) for column in columns]
-    # ljust counts characters: each cell gets as many more as it takes cells fewer than the widest.
-    padded = [
-        [text.ljust(widest + len(text) - size) for text, size in zip(column, sized, strict=True)]
-        for column, sized, widest in zip(columns[:-1], sizes[:-1], map(max, sizes[:-1]), strict=True)
-    ]
-    lines = list(map(GAP.join, zip(*padded, columns[-1], strict=True)))
+    one_cell = list(map(one_cell_each_in, columns))
+    sizes = list(map(sizes_of, columns, one_cell))
+    widest = list(map(max, sizes[:-1]))
     if width is None and not colour:
-        return lines
-    fixed = sum(map(max, sizes[:-1])) + len(GAP) * (len(columns) - 1)  # cells before the last column
+        return _lines(columns, one_cell, sizes, widest)
+    padded = list(map(_padded, columns[:-1], sizes[:-1], widest))
+    lines = list(map(GAP.join, zip(*padded, columns[-1], strict=True)))
+    fixed = sum(widest) + len(GAP) * (len(columns) - 1)  # cells before the last column
     starts = [sum(map(len, row)) + len(GAP) * STATUS for row in zip(*padded[:STATUS], strict=True)]
     for i, line in enumerate(lines):
         at = None if width is None else cut_index(line, fixed + sizes[-1][i], width, keep=len(columns[0][i]))
@@ -76,57 +89,90 @@ def table_lines(
     return lines
 
 
+def _lines(
+    columns: list[list[str]], one_cell: list[bool], sizes: list[list[int]], widest: list[int]
+) -> list[str]:
+    """The lines whole: each row through one ``%`` format, which pads a column whose cells
+    are all as wide as they are long; a column with a wider cell is padded cell by cell."""
+    spec, shown = [], []
+    for column, uniform, sized, most in zip(columns[:-1], one_cell, sizes[:-1], widest, strict=False):
+        if uniform:
+            spec.append(f"%-{most}s")
+            shown.append(column)
+        else:
+            spec.append("%s")
+            shown.append(_padded(column, sized, most))
+    row = GAP.join([*spec, "%s"])
+    return list(map(row.__mod__, zip(*shown, columns[-1], strict=True)))
+
+
+def _padded(column: list[str], sizes: list[int], widest: int) -> list[str]:
+    """Each cell padded to ``widest`` cells. ljust counts characters: a cell gets as many more
+    as it takes cells fewer than it has characters."""
+    return list(map(str.ljust, column, map(add, repeat(widest), map(sub, map(len, column), sizes))))
+
+
 def _columns(
     roots: list[Node], checked: Mapping[str, LiveStatus], now: float, activity: Mapping[str, Activity]
 ) -> tuple[list[list[str]], list[str]]:
-    """Each column's cells, the header first, and each row's status colour (SGR, or "").
-    ACTIVITY is what the log of a running agent shows ("—" for the others: not read)."""
-    columns: list[list[str]] = [[name] for name in HEADER]
-    colours = [""]
-    home = Path.home()  # once, not per row: short_path would look it up 100,000 times
-    ids, agents, commands, states, doing, pids, starts, runtimes, roots_, prompts = columns
-    for prefix, node in _drawn(roots):
-        entry = node.entry
-        status = live_status(entry, checked)
-        shown = outcome(entry, status)
-        started = entry.started
-        ids.append(prefix + visible(entry.id[:8]))
-        agents.append(title(entry))
-        commands.append(one_line(entry.command, 20))
-        states.append(shown.label)
-        colours.append(sgr(shown.colour))
-        doing.append(activity_label(activity.get(entry.id), now))
-        pids.append(str(entry.pid))
-        # A start that is not RFC 3339 is shown as stored: no time is worked out from it.
-        starts.append(one_line(entry.started_at, 30) if started is None else age(now - started))
-        runtimes.append(runtime_text(entry, status, now))
-        roots_.append(one_line(short_path(entry.root, home), 60) if entry.root else NO_VALUE)
-        prompts.append(one_line(entry.prompt, 60) or NO_VALUE)
-    return columns, colours
+    """Each column's cells, the header first, and each row's status colour (SGR, or ""): a
+    column at a time (cli/columns.py). ACTIVITY is what the log of a running agent shows ("—"
+    for the others: not read)."""
+    drawn = _drawn(roots)
+    entries = [node.entry for _, node in drawn]
+    statuses = live_statuses(entries, checked)
+    outcomes = outcomes_of(statuses, entries)
+    prompts = one_lines(list(map(_PROMPT, entries)), 60)
+    cells_ = (
+        list(map(add, map(itemgetter(0), drawn), visible_each([entry.id[:8] for entry in entries]))),
+        titles(map(_PROVIDER, entries), map(_MODEL, entries)),
+        commands(map(_COMMAND, entries)),
+        list(map(_LABEL, outcomes)),
+        _activity_cells(entries, activity, now),
+        list(map(str, map(_PID, entries))),
+        started_cells(entries, now),
+        runtime_cells(entries, statuses, now),
+        root_cells(map(_ROOT, entries)),
+        [prompt or NO_VALUE for prompt in prompts],
+    )
+    columns = [[name, *column] for name, column in zip(HEADER, cells_, strict=True)]
+    return columns, ["", *map(sgr, map(_COLOUR, outcomes))]
+
+
+def _activity_cells(entries: list[Entry], activity: Mapping[str, Activity], now: float) -> list[str]:
+    """``activity_label`` of each entry's activity: the same dash for all but the few running
+    agents whose log was read."""
+    cells_ = [activity_label(None, now)] * len(entries)
+    if activity:
+        for position in compress(count(), map(activity.__contains__, map(_ID, entries))):
+            cells_[position] = activity_label(activity[entries[position].id], now)
+    return cells_
+
+
+_ID, _PROMPT = attrgetter("id"), attrgetter("prompt")
+_PROVIDER, _MODEL = attrgetter("provider"), attrgetter("model")
+_COMMAND, _PID, _ROOT = attrgetter("command"), attrgetter("pid"), attrgetter("root")
+_LABEL, _COLOUR = attrgetter("label"), attrgetter("colour")
 
 
 def _drawn(roots: list[Node]) -> list[tuple[str, Node]]:
-    """Each node depth first, with the tree drawn before it (``│  ├─ ``)."""
-    drawn = []
-    last_at_depth: list[bool] = []
-    for depth, node, is_last in _walk_with_last(roots):
-        del last_at_depth[depth:]
-        prefix = "".join("   " if last else "│  " for last in last_at_depth[1:MAX_DRAWN_DEPTH])
-        if depth:
-            prefix += "└─ " if is_last else "├─ "
-        if depth > MAX_DRAWN_DEPTH:
-            prefix += f"[{depth}] "
-        last_at_depth.append(is_last)
-        drawn.append((prefix, node))
+    """Each node depth first, with the tree drawn before it (``│  ├─ ``): the lines of its
+    ancestors below the roots (to :data:`MAX_DRAWN_DEPTH`), then its own branch."""
+    drawn: list[tuple[str, Node]] = []
+    append = drawn.append
+    for root in roots:
+        append(("", root))
+        if not root.children:
+            continue  # most roots: nothing below
+        # (node, depth, is it its parent's last child, what its ancestors draw before it)
+        stack = [(child, 1, i == 0, "") for i, child in enumerate(reversed(root.children))]
+        pop, push = stack.pop, stack.extend
+        while stack:
+            node, depth, is_last, lines = pop()
+            prefix = lines + ("└─ " if is_last else "├─ ")
+            append((prefix if depth <= MAX_DRAWN_DEPTH else f"{prefix}[{depth}] ", node))
+            kids = node.children
+            if kids:
+                below = lines + ("   " if is_last else "│  ") if depth < MAX_DRAWN_DEPTH else lines
+                push((child, depth + 1, i == 0, below) for i, child in enumerate(reversed(kids)))
     return drawn
-
-
-def _walk_with_last(roots: list[Node]) -> list[tuple[int, Node, bool]]:
-    result = []
-    stack = [(0, node, i == 0) for i, node in enumerate(reversed(roots))]
-    while stack:
-        depth, node, is_last = stack.pop()
-        result.append((depth, node, is_last))
-        kids = node.children
-        stack.extend((depth + 1, child, i == 0) for i, child in enumerate(reversed(kids)))
-    return result

@@ -31,6 +31,11 @@ def cells(text: str) -> int:
     return sum(map(_char_cells, text))
 
 
+def one_cell_each(text: str) -> bool:
+    """Does every character of ``text`` take exactly one cell (then its cells are its length)?"""
+    return _NOT_ONE_CELL.search(text) is None
+
+
 @lru_cache(maxsize=4096)
 def _char_cells(char: str) -> int:
     if char != "\xad" and unicodedata.category(char) in ("Mn", "Me", "Cf"):
