@@ -12,11 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from zag_tray.agents.activity import Activity, ActivityState, Step, StepKind, ToolOutcome, Usage
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.observation import Finished
 from zag_tray.agents.status import AgentState, LiveStatus, Stopping, as_state
 from zag_tray.agents.text import capped, duration, one_line, short_path, tokens
 from zag_tray.agents.times import NO_VALUE as NO_VALUE
@@ -24,6 +23,9 @@ from zag_tray.agents.times import age as age
 from zag_tray.agents.times import clock as clock
 from zag_tray.agents.times import local_time as local_time
 from zag_tray.agents.times import when as when
+
+if TYPE_CHECKING:  # the command line shows agents without the observation's module
+    from zag_tray.agents.observation import Finished
 
 GREEN: Final = "#2ea043"
 RED: Final = "#d73a49"
