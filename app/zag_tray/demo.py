@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,17 +32,40 @@ def spawn_agent(entry_id: str | None, argv: list[str] | None = None) -> subproce
     """A sleeping child that names ``entry_id`` in its environment, as an agent does.
 
     ``entry_id`` None spawns an untagged process (a stranger); ``argv`` replaces the sleeper.
+    Returns once the child's environment can be read: Popen returns when the exec is past its
+    point of no return, and Linux shows an empty environment until the exec has set it up, so a
+    store written at once would name an agent the tray cannot verify yet (procs/liveness.py,
+    rule 8).
     """
     env = {k: v for k, v in os.environ.items() if k != "ZAG_PROCESS_ID"}
     if entry_id is not None:
         env["ZAG_PROCESS_ID"] = entry_id
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         argv or [sys.executable, "-c", AGENT_CODE],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _await_environment(proc.pid, deadline=time.monotonic() + EXEC_WAIT)
+    return proc
+
+
+EXEC_WAIT = 5.0
+"""Seconds a spawned agent is given to finish its exec: far more than any machine needs."""
+
+
+def _await_environment(pid: int, deadline: float) -> None:
+    """Until ``/proc/PID/environ`` shows something (Linux; elsewhere the tray does not read a
+    process's environment to verify it, so there is nothing to wait for)."""
+    environ = Path(f"/proc/{pid}/environ")
+    while time.monotonic() < deadline:
+        try:
+            if environ.read_bytes():
+                return
+        except OSError:
+            return  # gone, unreadable or not Linux: nothing to wait for
+        time.sleep(0.002)
 
 
 def make_entry(
