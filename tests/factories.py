@@ -9,14 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.session_logs import SessionLog, log_path
+from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry, SkippedEntry, Snapshot
 from zag_tray.agents.observation import EndFacts, Observation, SnapshotFacts, observe
 from zag_tray.agents.status import LiveStatus
 from zag_tray.demo import make_entry, write_store
+from zag_tray.sessions.follow import LogFollower
 from zag_tray.store.parse import parse_entry
 
 __all__ = [
     "LoggedAgents",
+    "activity_of_log",
     "entries_in",
     "entry",
     "entry_now",
@@ -138,3 +141,11 @@ class LoggedAgents:
         """The agent's process ends (nothing recorded: zag's entry still says running)."""
         self.procs[entry_id].kill()
         self.procs[entry_id].wait()
+
+
+def activity_of_log(path: Path) -> Activity:
+    """What the tray's own reader (sessions/follow.py) makes of the session log at ``path``, as
+    it stands (tests/session_logs.py writes one as zag does)."""
+    follower = LogFollower(path)
+    follower.poll()
+    return follower.activity()

@@ -242,6 +242,10 @@ def activity_label(activity: Activity | None, now: float, *, ticking: bool = Tru
     return _with_time("working", since, now, ticking)
 
 
+APPROVAL_NOTE: Final = "zag's log cannot tell a tool that runs from one waiting for your approval"
+"""Said beside "running Bash or waiting for your approval" where there is room (a tooltip)."""
+
+
 def _with_time(words: str, since: float | None, now: float, ticking: bool, joint: str = " · ") -> str:
     """``words`` with how long (``joint`` and a duration), or, not ``ticking``, since when."""
     if since is None:

@@ -6,14 +6,29 @@ notifications use.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
-from typing import Any
+from typing import Any, Final
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from zag_tray.agents.activity import Activity, ActivityState
 from zag_tray.agents.entry import Entry
-from zag_tray.agents.present import GREEN, RED, age, local_time, outcome, runtime, runtime_text, title
+from zag_tray.agents.present import (
+    APPROVAL_NOTE,
+    GREEN,
+    RED,
+    activity_colour,
+    activity_label,
+    age,
+    local_time,
+    outcome,
+    runtime,
+    runtime_text,
+    title,
+    usage_text,
+)
 from zag_tray.agents.status import AgentState
 from zag_tray.agents.text import one_line, short_path
 from zag_tray.ui.icons import dot_icon
@@ -29,6 +44,9 @@ class Column(IntEnum):
     RUNTIME = 5
     ROOT = 6
     PROMPT = 7
+    ACTIVITY = 8
+    """Last of the logical columns (saved layouts of the eight before it restore as they were:
+    Qt appends a section a saved state lacks); shown after Status (ui/tree_view.py)."""
 
 
 HEADERS = {
@@ -40,7 +58,10 @@ HEADERS = {
     Column.RUNTIME: "Runtime",
     Column.ROOT: "Root",
     Column.PROMPT: "Prompt",
+    Column.ACTIVITY: "Activity",
 }
+TICKING: Final = (Column.RUNTIME, Column.ACTIVITY)
+"""The columns whose text follows the clock while an agent runs."""
 
 
 def tint(colour: str) -> QColor:
@@ -54,14 +75,40 @@ NEW_COLOUR = tint(GREEN)
 ENDED_COLOUR = tint(RED)
 
 
-def cell_data(entry: Entry, state: AgentState, column: Column, role: int, now: float) -> Any:
-    """What a cell shows for ``role``: its text, its tooltip, the status dot."""
+def cell_data(
+    entry: Entry, state: AgentState, column: Column, role: int, now: float, activity: Activity | None = None
+) -> Any:
+    """What a cell shows for ``role``: its text, its tooltip, the status dot. ``activity``: what
+    the agent is doing, if it runs (Observation.activity_of)."""
+    if column is Column.ACTIVITY:
+        return activity_data(activity, role, now)
     if role == Qt.ItemDataRole.DisplayRole:
         return cell_text(entry, state, column, now)
     if role == Qt.ItemDataRole.ToolTipRole:
         return cell_tooltip(entry, column, now)
     if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
         return dot_icon(outcome(entry, state).colour)
+    return None
+
+
+def activity_data(activity: Activity | None, role: int, now: float) -> Any:
+    """The Activity cell: empty for an agent that does not run (it has none), "—" for one
+    whose log was not found; else the wording, its colour's dot, and a tooltip with the whole
+    wording (the column may be too narrow) and what the log cannot tell."""
+    if activity is None:
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return activity_label(activity, now)
+    if activity.log is None:
+        return None
+    if role == Qt.ItemDataRole.DecorationRole:
+        return dot_icon(activity_colour(activity, now))
+    if role == Qt.ItemDataRole.ToolTipRole:
+        lines = [activity_label(activity, now), activity_label(activity, now, ticking=False)]
+        if activity.maybe_approval(now):
+            lines.append(APPROVAL_NOTE)
+        lines.append(usage_text(activity.usage))
+        return plain_tooltip("\n".join(dict.fromkeys(line for line in lines if line)))
     return None
 
 
@@ -104,8 +151,12 @@ def started_tooltip(entry: Entry, now: float) -> str:
     return plain_tooltip(f"{shown}\n{stored}" if shown else stored)
 
 
-def sort_value(entry: Entry, state: AgentState, column: Column, now: float) -> Any:
+def sort_value(
+    entry: Entry, state: AgentState, column: Column, now: float, activity: Activity | None = None
+) -> Any:
     """What ``column`` sorts ``entry`` by (an unknown runtime sorts below every known one)."""
+    if column is Column.ACTIVITY:
+        return activity_order(activity, now)
     if column is Column.PID:
         return entry.pid
     if column is Column.STARTED:
@@ -114,3 +165,32 @@ def sort_value(entry: Entry, state: AgentState, column: Column, now: float) -> A
         seconds = runtime(entry, state, now)
         return -1.0 if seconds is None else seconds
     return cell_text(entry, state, column, now).casefold()
+
+
+_RANKS: Final = {
+    ActivityState.STALLED: 1,
+    ActivityState.RATE_LIMITED: 2,
+    ActivityState.TOOL: 3,
+    ActivityState.WORKING: 4,
+    ActivityState.FINISHED: 6,
+    ActivityState.UNKNOWN: 7,
+}
+_FAILED: Final = 5
+_NOT_RUNNING: Final = 8
+
+
+def activity_order(activity: Activity | None, now: float) -> tuple[int, float]:
+    """The Activity column's order, ascending: who may need the user first (waiting, or a tool
+    pending long enough to be asking for approval), then stalled, rate-limited, running a
+    tool, working, a session that failed, one that finished, without a log, not running;
+    within each, the longest in that state first (who has waited longest for you heads it)."""
+    if activity is None:
+        return _NOT_RUNNING, 0.0
+    state = activity.state_at(now)
+    rank = _RANKS.get(state, 0)
+    if activity.needs_you(now):
+        rank = 0
+    elif state is ActivityState.FINISHED and activity.success is False:
+        rank = _FAILED
+    since = activity.since_at(now)
+    return rank, math.inf if since is None else since

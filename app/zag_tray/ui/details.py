@@ -1,5 +1,7 @@
-"""The details pane under the window's tree: every stored field of the selected agent,
-as plain text (the parent is a link that selects it), and its live status."""
+"""The details pane beside the window's tree: every stored field of the selected agent,
+as plain text (the parent is a link that selects it), its live status, and what its session
+log shows (ui/activity_pane.py): its activity, usage and turns with its status, the last
+events and the result under the buttons."""
 
 from __future__ import annotations
 
@@ -22,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
 from zag_tray.agents.present import NO_VALUE, state_line, when
-from zag_tray.agents.status import AgentState
+from zag_tray.agents.status import PLAIN, AgentState, LiveStatus
 from zag_tray.agents.text import LONG_FIELD, SHORT_FIELD, capped, one_line
+from zag_tray.ui.activity_pane import SUMMARY, ActivityRows
 from zag_tray.ui.plain import plain_tooltip
 
 FIELDS = (
@@ -52,9 +56,9 @@ _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionF
 
 
 class DetailsPane(QWidget):
-    """A form of :data:`FIELDS`; ``parent_clicked`` carries the parent id the user clicked,
-    ``copy_requested`` a field's whole value (a value too long to show is cut, with a
-    "Copy all" button beside it)."""
+    """A form of :data:`FIELDS` and the session log's rows; ``parent_clicked`` carries the
+    parent id the user clicked, ``copy_requested`` a field's whole value (a value too long to
+    show is cut, with a "Copy all" button beside it) or the result."""
 
     parent_clicked = Signal(str)
     copy_requested = Signal(str, str)
@@ -77,6 +81,9 @@ class DetailsPane(QWidget):
         self.form = form = QFormLayout(self.fields)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.labels: dict[str, QLabel] = {}
+        self.activity = ActivityRows(self)
+        self.activity.copy_requested.connect(self.copy_requested)
+        self._rows: dict[str, QWidget] = {}  # the session log's rows, by name
         self.copy_all: dict[str, QToolButton] = {}
         self._values: dict[str, str] = {}
         self._parent: str | None = None  # the parent id the link selects (not in the link: uncapped)
@@ -100,6 +107,21 @@ class DetailsPane(QWidget):
             row.addWidget(copy, 0, Qt.AlignmentFlag.AlignTop)
             self.labels[name], self.copy_all[name] = label, copy
             form.addRow(name.replace("_", " ") + ":", row)
+            if name == "live":  # what it is doing, beside its state
+                self._add_rows({name: self.activity.labels[name] for name in SUMMARY})
+        self._buttons_at = form.rowCount()  # the buttons go here, the long rows after them
+        rows = self.activity
+        self._add_rows({"log": rows.labels["log"], "last events": rows.timeline, "result": rows.result_box})
+        self._show_rows(rows.rows(None))
+
+    def _add_rows(self, rows: Mapping[str, QWidget]) -> None:
+        for name, widget in rows.items():
+            self.form.addRow(f"{name}:", widget)
+            self._rows[name] = widget
+
+    def _show_rows(self, rows: Mapping[str, bool]) -> None:
+        for name, shown in rows.items():
+            self.form.setRowVisible(self._rows[name], shown)
 
     def add_buttons(self, actions: Mapping[str, QAction]) -> dict[str, QToolButton]:
         """Buttons under the fields, three a row, one per action: each shows, follows and is
@@ -115,7 +137,7 @@ class DetailsPane(QWidget):
             button.setVisible(action.isVisible())
             action.visibleChanged.connect(functools.partial(_follow_visibility, button, action))
             grid.addWidget(button, n // 3, n % 3)
-        self.form.addRow(grid)
+        self.form.insertRow(self._buttons_at, grid)
         return buttons
 
     def _parent_link(self, _: str) -> None:
@@ -126,8 +148,24 @@ class DetailsPane(QWidget):
     def _copy(self, name: str) -> None:
         self.copy_requested.emit(name, self._values[name])
 
-    def show_entry(self, entry: Entry | None, state: AgentState, now: float) -> None:
-        """Show ``entry`` in ``state``; for None, a line saying there is nothing selected."""
+    def show_agent(self, entry: Entry | None, observation: Observation | None, now: float) -> AgentState:
+        """Show ``entry`` as ``observation`` sees it (its state, and its activity if it runs);
+        the state shown."""
+        if entry is None or observation is None:
+            self.show_entry(entry, PLAIN[LiveStatus.UNKNOWN], now)
+            return PLAIN[LiveStatus.UNKNOWN]
+        state = observation.state_of(entry)
+        running = state.status is LiveStatus.RUNNING  # a duplicate id's ended row has no activity
+        self.show_entry(entry, state, now, observation.activity_of(entry) if running else None)
+        return state
+
+    def show_entry(
+        self, entry: Entry | None, state: AgentState, now: float, activity: Activity | None = None
+    ) -> None:
+        """Show ``entry`` in ``state`` doing ``activity``; for None, a line saying there is
+        nothing selected."""
+        self.activity.show(activity, now)
+        self._show_rows(self.activity.rows(activity))
         self.pages.setCurrentWidget(self.placeholder if entry is None else self.fields)
         if entry is None:
             self.placeholder.setText(NOTHING_SELECTED)

@@ -21,11 +21,21 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush
 
+from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
 from zag_tray.agents.status import AgentState, LiveStatus
 from zag_tray.agents.tree import Node
 from zag_tray.ui.columns import ENDED_COLOUR, HEADERS, NEW_COLOUR, Column, cell_data
-from zag_tray.ui.rows import Item, newest_first_position, plan_change, renumber, top_of
+from zag_tray.ui.rows import (
+    Item,
+    fill,
+    forget,
+    newest_first_position,
+    plan_change,
+    renumber,
+    top_of,
+    wanted_parents,
+)
 
 StateOf = Callable[[Entry], AgentState]
 """How an entry is to be shown (Observation.state_of)."""
@@ -39,6 +49,7 @@ Index = QModelIndex | QPersistentModelIndex
 ENTRY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 LIVE_STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+_ACTIVITY_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole]
 
 
 class AgentTreeModel(QAbstractItemModel):
@@ -52,12 +63,14 @@ class AgentTreeModel(QAbstractItemModel):
         self._by_id: dict[str, Item] = {}
         self._shown = 0  # top-level rows the view has been given (fetchMore adds more)
         self._in_change = False  # a slot of our own signals may ask for more rows: not then
-        self._now = time.time()
+        self.now = time.time()
+        """The moment the clock's columns (elapsed times, activity) are shown at."""
         self._applied_once = False
         self.snapshot: Snapshot | None = None
         """The snapshot whose whole forest the rows are (set by ``apply(source=...)``)."""
         self._orphaned_by: set[str] = set()  # parent ids named by entries but not present
         self._stored_running: set[str] = set()  # ids whose state can change without a store change
+        self._activity: Mapping[str, Activity] = {}  # by id, running agents only (Observation.activity)
 
     # --- structure -------------------------------------------------------------------------
 
@@ -144,14 +157,30 @@ class AgentTreeModel(QAbstractItemModel):
         entry = item.entry
         assert entry is not None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(item.highlight) if item.highlight and self._now < item.highlight_until else None
+            return QBrush(item.highlight) if item.highlight and self.now < item.highlight_until else None
         if role == ENTRY_ID_ROLE:
             return entry.id
         if role == ENTRY_ROLE:
             return entry
         if role == LIVE_STATUS_ROLE:
             return item.state.status.value
-        return cell_data(entry, item.state, Column(index.column()), role, self._now)
+        column = Column(index.column())
+        running = column is Column.ACTIVITY and item.state.status is LiveStatus.RUNNING
+        activity = self._activity.get(entry.id) if running else None  # a duplicate id's ended row: none
+        return cell_data(entry, item.state, column, role, self.now, activity)
+
+    def show_activity(self, activity: Mapping[str, Activity], now: float) -> None:
+        """What the running agents are doing (by id): the Activity cells whose activity is not
+        the very object shown before hear of it (dataChanged for that cell alone), and nothing
+        else does; so an activity-only observation costs O(running agents), whatever the rows."""
+        before, self._activity, self.now = self._activity, activity, now
+        changed = {i for i, doing in activity.items() if before.get(i) is not doing} | (
+            before.keys() - activity.keys()
+        )
+        for item in (self._by_id[i] for i in changed if i in self._by_id):
+            if item.parent is not None and self._given(item.parent, item.row()):
+                cell = self.createIndex(item.row(), Column.ACTIVITY, item)
+                self.dataChanged.emit(cell, cell, _ACTIVITY_ROLES)
 
     # --- applying a new forest -------------------------------------------------------------
 
@@ -173,7 +202,7 @@ class AgentTreeModel(QAbstractItemModel):
         the snapshot ``roots`` is the whole forest of, which lets the next change
         take :meth:`apply_change`.
         """
-        self._now = time.time() if now is None else now
+        self.now = time.time() if now is None else now
         if reset or not self._root.children:
             self._fill(roots, state_of)
         else:
@@ -210,7 +239,7 @@ class AgentTreeModel(QAbstractItemModel):
             plan = plan_change(change, self._by_id, self._orphaned_by)
             if plan is None:
                 return False
-        self._now = time.time() if now is None else now
+        self.now = time.time() if now is None else now
         if plan is not None:
             self._apply_plan(*plan, state_of, ended)
             self.snapshot = snapshot
@@ -239,7 +268,7 @@ class AgentTreeModel(QAbstractItemModel):
                 self._orphaned_by.add(parent_id)
             parent = parent or self._root
             item = Item(entry, state_of(entry), parent)
-            item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
+            item.highlight, item.highlight_until = NEW_COLOUR, self.now + HIGHLIGHT_SECONDS
             self._insert_row(parent, newest_first_position(parent.children, entry), item)
             self._by_id[entry.id] = item
             self._track_running(entry)
@@ -253,29 +282,12 @@ class AgentTreeModel(QAbstractItemModel):
     def _fill(self, roots: list[Node], state_of: StateOf) -> None:
         with self._changing():
             self.beginResetModel()
-            self._root.children = []
-            self._by_id = {}
-            pending: list[tuple[Item, list[Node]]] = [(self._root, roots)]
-            while pending:
-                parent, nodes = pending.pop()
-                for position, node in enumerate(nodes):
-                    item = Item(node.entry, state_of(node.entry), parent)
-                    item.position = position
-                    parent.children.append(item)
-                    self._by_id[node.entry.id] = item
-                    if node.children:
-                        pending.append((item, node.children))
+            self._by_id = fill(self._root, roots, state_of)
             self._shown = min(self.batch_rows, len(self._root.children))
             self.endResetModel()
 
     def _update_rows(self, roots: list[Node], state_of: StateOf, ended: frozenset[str]) -> None:
-        wanted_parent: dict[str, str | None] = {}
-        stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
-        while stack:
-            node, parent_id = stack.pop()
-            wanted_parent[node.entry.id] = parent_id
-            stack.extend((child, node.entry.id) for child in node.children)
-        self._remove_unwanted(wanted_parent)
+        self._remove_unwanted(wanted_parents(roots))
         pending: list[tuple[Item, list[Node]]] = [(self._root, roots)]
         while pending:
             parent, nodes = pending.pop()
@@ -293,16 +305,8 @@ class AgentTreeModel(QAbstractItemModel):
                 child = parent.children[row]
                 if child.id not in wanted_parent or wanted_parent[child.id] != parent_id:
                     self._remove_row(parent, row)
-                    self._forget(child)
+                    forget(child, self._by_id)
             stack.extend(parent.children)
-
-    def _forget(self, item: Item) -> None:
-        stack = [item]
-        while stack:
-            current = stack.pop()
-            if self._by_id.get(current.id) is current:
-                del self._by_id[current.id]
-            stack.extend(current.children)
 
     def _reconcile(self, parent: Item, nodes: list[Node], state_of: StateOf, ended: frozenset[str]) -> None:
         parent_index = self._index_of(parent)
@@ -323,7 +327,7 @@ class AgentTreeModel(QAbstractItemModel):
                 continue
             item = Item(node.entry, state, parent)
             if self._applied_once:
-                item.highlight, item.highlight_until = NEW_COLOUR, self._now + HIGHLIGHT_SECONDS
+                item.highlight, item.highlight_until = NEW_COLOUR, self.now + HIGHLIGHT_SECONDS
             self._insert_row(parent, row, item)
             self._by_id[entry_id] = item
 
@@ -388,7 +392,7 @@ class AgentTreeModel(QAbstractItemModel):
             item.entry = entry  # equal: keep the snapshot's own object
             return
         if entry.id in ended and state.status is not LiveStatus.RUNNING:
-            item.highlight, item.highlight_until = ENDED_COLOUR, self._now + HIGHLIGHT_SECONDS
+            item.highlight, item.highlight_until = ENDED_COLOUR, self.now + HIGHLIGHT_SECONDS
         item.entry, item.state = entry, state
         if item.parent is not None and self._given(item.parent, row):
             self.dataChanged.emit(

@@ -3,12 +3,13 @@ that shows a store change by touching only the rows it concerns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, MutableMapping, Set
 
 from PySide6.QtGui import QColor
 
 from zag_tray.agents.entry import Entry, SnapshotChange
 from zag_tray.agents.status import AgentState
+from zag_tray.agents.tree import Node
 
 
 class Item:
@@ -38,6 +39,44 @@ def renumber(parent: Item, start: int = 0) -> None:
     children = parent.children
     for position in range(start, len(children)):
         children[position].position = position
+
+
+def fill(root: Item, roots: list[Node], state_of: Callable[[Entry], AgentState]) -> dict[str, Item]:
+    """Make ``roots`` the rows under ``root`` (whose rows they replace), in one go; the rows by id."""
+    root.children = []
+    by_id: dict[str, Item] = {}
+    pending: list[tuple[Item, list[Node]]] = [(root, roots)]
+    while pending:
+        parent, nodes = pending.pop()
+        for position, node in enumerate(nodes):
+            item = Item(node.entry, state_of(node.entry), parent)
+            item.position = position
+            parent.children.append(item)
+            by_id[node.entry.id] = item
+            if node.children:
+                pending.append((item, node.children))
+    return by_id
+
+
+def wanted_parents(roots: list[Node]) -> dict[str, str | None]:
+    """The parent id (None: top level) each agent of ``roots`` is to be shown under."""
+    wanted: dict[str, str | None] = {}
+    stack: list[tuple[Node, str | None]] = [(node, None) for node in roots]
+    while stack:
+        node, parent_id = stack.pop()
+        wanted[node.entry.id] = parent_id
+        stack.extend((child, node.entry.id) for child in node.children)
+    return wanted
+
+
+def forget(item: Item, by_id: MutableMapping[str, Item]) -> None:
+    """Drop ``item`` and the rows under it from ``by_id`` (where they are still its rows)."""
+    stack = [item]
+    while stack:
+        current = stack.pop()
+        if by_id.get(current.id) is current:
+            del by_id[current.id]
+        stack.extend(current.children)
 
 
 def top_of(item: Item) -> Item:

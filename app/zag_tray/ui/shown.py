@@ -53,10 +53,25 @@ def forest(observation: Observation, choices: Choices, lingering: Collection[Ent
         state_of = observation.state_of
 
         def key(node: Node) -> object:
-            return sort_value(node.entry, state_of(node.entry), column, now)
+            entry = node.entry
+            return sort_value(entry, state_of(entry), column, now, observation.activity_of(entry))
 
         roots = sorted_forest(roots, key, reverse=order == Qt.SortOrder.DescendingOrder)
     return roots
+
+
+def activity_only(observation: Observation, before: Observation) -> bool:
+    """Does ``observation`` bring nothing new since ``before`` but what the agents are doing?
+    What ``Monitor.observe_activity`` makes when a log grew: the very same snapshot, processes,
+    running agents and ends, nothing finished, no new error."""
+    return (
+        observation.facts is before.facts
+        and observation.checked is before.checked
+        and observation.running is before.running
+        and observation.ends is before.ends
+        and observation.error == before.error
+        and not observation.finished
+    )
 
 
 def why_empty(observation: Observation, choices: Choices) -> str:

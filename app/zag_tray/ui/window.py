@@ -28,11 +28,8 @@ from PySide6.QtWidgets import (
 
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Observation
-from zag_tray.agents.status import PLAIN, LiveStatus
-from zag_tray.agents.tree import (
-    descendants_deepest_first,
-    find_node,
-)
+from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.tree import descendants_deepest_first, find_node
 from zag_tray.desktop.memory import release_free_memory
 from zag_tray.ui.about import about_box
 from zag_tray.ui.agent_actions import AgentActions
@@ -40,7 +37,7 @@ from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane, status_line
 from zag_tray.ui.filter_bar import FilterBar, Note
 from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
-from zag_tray.ui.shown import Choices, forest, newer, why_empty
+from zag_tray.ui.shown import Choices, activity_only, forest, newer, why_empty
 from zag_tray.ui.tree_view import AgentTreeView
 
 
@@ -90,6 +87,7 @@ class AgentWindow(QMainWindow):
         self.view.header().sortIndicatorChanged.connect(self.sort_by)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
+        self.view.ticked.connect(self._show_details)  # its elapsed time and activity follow the clock
 
         top = QHBoxLayout()
         top.addWidget(self.filters, 1)
@@ -172,16 +170,24 @@ class AgentWindow(QMainWindow):
     # --- applying observations -------------------------------------------------------------
 
     def apply(self, observation: Observation) -> None:
-        """Show ``observation``: rows change in place, so selection and expansion stay."""
-        now = time.time()
+        """Show ``observation``: rows change in place, so selection and expansion stay. One that
+        only brings what the agents are doing (several a second while they work) touches just
+        the Activity cells and the details that changed: no tree is walked for it, however big."""
+        now, before = time.time(), self.observation
+        self.observation = observation
+        if before is not None and activity_only(observation, before):
+            self.model.show_activity(observation.activity, now)
+            chosen = self.selected_id() or ""
+            if observation.activity.get(chosen) is not before.activity.get(chosen):
+                self._show_details()
+            return  # the order by activity follows at the next whole observation: no rows jump meanwhile
         if self._lingering:  # zag may record the end after the process is gone: show its record
-            for entry in newer(observation, self.observation, self._lingering.keys()):
+            for entry in newer(observation, before, self._lingering.keys()):
                 self._lingering[entry.id] = (entry, self._lingering[entry.id][1])
         for finished in observation.finished:
             self._lingering[finished.entry.id] = (finished.entry, now)
         if self._lingering:
             self._linger.start()
-        self.observation = observation
         self.filters.set_providers(observation.providers)
         self._reapply()
 
@@ -241,6 +247,7 @@ class AgentWindow(QMainWindow):
             self.model.apply(roots, observation.state_of, now, ended=ended, reset=reset, source=source)
             if filled:  # rows made in one go (a first fill too): unfolded, as new rows are
                 self.view.expandAll()
+        self.model.show_activity(observation.activity, now)
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
         self._keep_selection()
         self._show_details()
@@ -289,10 +296,7 @@ class AgentWindow(QMainWindow):
             self.details.show_hidden(self._chosen)
             self.actions_on_agent.enable_for(False, False, 1)
             return
-        state = PLAIN[LiveStatus.UNKNOWN]
-        if entry is not None and observation is not None:
-            state = observation.state_of(entry)
-        self.details.show_entry(entry, state, time.time())
+        state = self.details.show_agent(entry, observation, time.time())
         node = (
             None if entry is None or observation is None else find_node(observation.running_forest, entry.id)
         )
@@ -363,7 +367,7 @@ class AgentWindow(QMainWindow):
             if geometry:
                 self.restoreGeometry(QByteArray(base64.b64decode(geometry, validate=True)))
             if columns:
-                self.view.header().restoreState(QByteArray(base64.b64decode(columns, validate=True)))
+                self.view.restore_columns(QByteArray(base64.b64decode(columns, validate=True)))
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
