@@ -193,6 +193,10 @@ def test_an_activity_only_observation_updates_the_activity_cells_it_changed_and_
     assert cell(win, "agent-1").startswith("running Bash · ")
     assert win.details.activity.labels["activity"].text().startswith("running Bash · ")
     assert "Bash: cargo test → running" in win.details.activity.timeline.toPlainText()
+    logs["agent-1"].heartbeat()  # a new line, the same look: nothing to repaint
+    later = monitor.observe_activity()
+    assert later.activity["agent-1"] is not seen.activity["agent-1"]
+    win.apply(later)
     win.apply(monitor.observe_activity())  # the logs did not change: nothing to show
     assert counts(spied)["dataChanged"] == 1
 

@@ -112,6 +112,21 @@ def activity_data(activity: Activity | None, role: int, now: float) -> Any:
     return None
 
 
+def looks_changed(before: Activity | None, after: Activity, now: float) -> bool:
+    """Does the Activity cell of ``after`` look other than that of ``before`` at ``now``? Not when
+    it is the very same object (an unchanged log), nor when a new line changed nothing it shows
+    (a heartbeat, usage, the timeline: the tooltip is asked for as it shows, the time follows
+    the clock's repaint). A view repaints only the cells said to have changed."""
+    if before is after:
+        return False
+    if before is None:
+        return True
+    return (activity_label(before, now), activity_colour(before, now)) != (
+        activity_label(after, now),
+        activity_colour(after, now),
+    )
+
+
 def cell_text(entry: Entry, state: AgentState, column: Column, now: float) -> str:
     if column is Column.AGENT:
         return title(entry)

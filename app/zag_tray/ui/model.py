@@ -25,7 +25,7 @@ from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry, Snapshot, SnapshotChange
 from zag_tray.agents.status import AgentState, LiveStatus
 from zag_tray.agents.tree import Node
-from zag_tray.ui.columns import ENDED_COLOUR, HEADERS, NEW_COLOUR, Column, cell_data
+from zag_tray.ui.columns import ENDED_COLOUR, HEADERS, NEW_COLOUR, Column, cell_data, looks_changed
 from zag_tray.ui.rows import (
     Item,
     fill,
@@ -171,12 +171,11 @@ class AgentTreeModel(QAbstractItemModel):
 
     def show_activity(self, activity: Mapping[str, Activity], now: float) -> None:
         """What the running agents are doing (by id): the Activity cells whose activity is not
-        the very object shown before hear of it (dataChanged for that cell alone), and nothing
-        else does; so an activity-only observation costs O(running agents), whatever the rows."""
+        the very object shown before, and looks otherwise, hear of it (dataChanged for that cell
+        alone); nothing else does: an activity-only observation costs O(running agents)."""
         before, self._activity, self.now = self._activity, activity, now
-        changed = {i for i, doing in activity.items() if before.get(i) is not doing} | (
-            before.keys() - activity.keys()
-        )
+        changed = {i for i, doing in activity.items() if looks_changed(before.get(i), doing, now)}
+        changed |= before.keys() - activity.keys()
         for item in (self._by_id[i] for i in changed if i in self._by_id):
             if item.parent is not None and self._given(item.parent, item.row()):
                 cell = self.createIndex(item.row(), Column.ACTIVITY, item)
