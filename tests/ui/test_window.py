@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QWindow
+from PySide6.QtTest import QSignalSpy
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -351,3 +352,15 @@ def test_times_in_the_details_are_local_and_human_with_the_stored_text_a_hover_a
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+ months ago\)", started.text())
     assert "2026-03-28T10:02:00Z" in started.toolTip()
     assert window.details.labels["exited_at"].text() == "—"
+
+
+@pytest.mark.parametrize("selected", ["w2", "w1", "done"])
+def test_the_clock_ticking_leaves_the_actions_as_they_are(window: AgentWindow, selected: str) -> None:
+    # An action set and set back says it changed, and its buttons lay out and repaint the whole
+    # details pane again: every second, while the window is open.
+    window.running_only.setChecked(False)
+    window.select_entry(selected)
+    changed = [QSignalSpy(action.changed) for action in window.actions_on_agent.by_key.values()]
+    window.view.tick()
+    window.apply(observe())
+    assert [spy.count() for spy in changed] == [0] * len(changed)

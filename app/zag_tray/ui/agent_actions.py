@@ -42,17 +42,19 @@ class AgentActions(QObject):
     def enable_for(self, selected: bool, running: bool, tree_size: int, stopping: bool = False) -> None:
         """What the selected agent allows: a running one everything, another only what does
         not signal it; Force kill one being stopped (shown only then); Kill tree says how
-        many agents it would end."""
-        for key, action in self.by_key.items():
-            action.setEnabled(selected and (running or key in ALWAYS_ENABLED))
-        force = self.by_key["force_kill"]
-        force.setVisible(stopping)
-        force.setEnabled(selected and running and stopping)
+        many agents it would end. Each action is set once, to its final state: a state set
+        and set back sends ``changed``, and its buttons lay out and repaint the whole details
+        pane again (every second, as the clock ticks)."""
+        enabled = {key: selected and (running or key in ALWAYS_ENABLED) for key in self.by_key}
+        enabled["force_kill"] = selected and running and stopping
+        enabled["kill_tree"] = selected and running and tree_size > 1
+        self.by_key["force_kill"].setVisible(stopping)
         label = f"Kill tree ({tree_size})…"
         tree = self.by_key["kill_tree"]
         tree.setText(label)
         tree.setIconText(label)  # a tool button shows the icon text
-        tree.setEnabled(selected and running and tree_size > 1)
+        for key, action in self.by_key.items():
+            action.setEnabled(enabled[key])
 
     def _request(self, key: str) -> None:
         entry_id = self._selected()
