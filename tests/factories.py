@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.session_logs import SessionLog, log_path
 from zag_tray.agents.activity import Activity
@@ -27,6 +30,7 @@ __all__ = [
     "make_entry",
     "observation",
     "stored",
+    "wait_for",
     "with_member",
     "write_one",
     "write_store",
@@ -149,3 +153,16 @@ def activity_of_log(path: Path) -> Activity:
     follower = LogFollower(path)
     follower.poll()
     return follower.activity()
+
+
+def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll ``predicate`` until it returns something truthy, and return that; fail naming
+    ``what`` after ``timeout`` seconds. Tests wait on a condition, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.1f} s waiting for {what}")
+        time.sleep(0.01)

@@ -11,7 +11,6 @@ watcher must run before the host (gtk-sni-tray-standalone --watcher crashes).
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from jeepney import DBusAddress, MessageType, Properties, message_bus, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
+from tests.factories import wait_for
 from tests.programs import end_process
 
 WATCHER = DBusAddress(
@@ -27,17 +27,6 @@ WATCHER = DBusAddress(
 ITEM_INTERFACE = "org.kde.StatusNotifierItem"
 MENU_INTERFACE = "com.canonical.dbusmenu"
 TOOLS = ("status-notifier-watcher", "gtk-sni-tray-standalone")
-
-
-def wait(what: str, predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.05)
 
 
 class Bus:
@@ -102,9 +91,9 @@ def start_sni_host(env: Mapping[str, str], bus: Bus) -> SniHost:
     """The watcher first, then the host (an X client on ``env``'s DISPLAY), both ready."""
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     watcher = subprocess.Popen(["status-notifier-watcher"], env=dict(env), **quiet)  # type: ignore[call-overload]
-    wait("the StatusNotifierWatcher", lambda: bus.has_owner(WATCHER.bus_name))
+    wait_for("the StatusNotifierWatcher", lambda: bus.has_owner(WATCHER.bus_name))
     host = subprocess.Popen(["gtk-sni-tray-standalone", "--top", "--size", "32"], env=dict(env), **quiet)  # type: ignore[call-overload]
-    wait("the host to register", lambda: bus.get(WATCHER, "IsStatusNotifierHostRegistered"))
+    wait_for("the host to register", lambda: bus.get(WATCHER, "IsStatusNotifierHostRegistered"))
     return SniHost(watcher, host)
 
 
@@ -155,7 +144,7 @@ def find_item(bus: Bus, pid: int) -> Item:
                 return Item(bus, service)
         return None
 
-    found: Item = wait("the tray's item in the watcher", registered)
+    found: Item = wait_for("the tray's item in the watcher", registered)
     return found
 
 

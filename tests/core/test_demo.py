@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import psutil
 
+from tests.factories import activity_of_log, wait_for
+from zag_tray.agents.activity import Activity, ActivityState
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.tree import build_forest, walk
 from zag_tray.demo import DemoAgents, spawn_agent
 from zag_tray.procs.liveness import LivenessChecker
+from zag_tray.sessions.locate import LogLocator
 from zag_tray.store.read import read_store
 
 
@@ -37,3 +42,29 @@ def test_a_spawned_agent_is_verifiable_the_moment_spawn_returns() -> None:
         finally:
             proc.kill()
             proc.wait()
+
+
+def test_demo_agents_log_what_they_do_where_the_tray_finds_it() -> None:
+    with DemoAgents() as demo:
+        snapshot = read_store(demo.store)
+        running = {f"{e.provider} {e.model}": e for e in snapshot.entries if e.status == "running"}
+        locator = LogLocator(demo.base)
+
+        def activity(name: str) -> Activity:
+            path = locator.find(running[name])
+            assert path is not None, f"no session log found for {name}"
+            return activity_of_log(path)
+
+        def state(name: str) -> ActivityState:
+            return activity(name).state_at(time.time())
+
+        assert state("gemini pro") is ActivityState.TOOL and activity("gemini pro").maybe_approval(
+            time.time()
+        )
+        assert state("claude sonnet") is ActivityState.RATE_LIMITED
+        assert state("claude opus") is ActivityState.WORKING
+        wait_for("the worker to run its tests", lambda: state("codex gpt-5") is ActivityState.TOOL)
+        wait_for(
+            "the orchestrator to wait for you", lambda: state("claude opus") is ActivityState.WAITING, 10
+        )
+        assert activity("claude opus").usage.cost_usd == 0.42

@@ -15,7 +15,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.factories import entry_now, write_one
+from tests.factories import entry_now, wait_for, write_one
 from zag_tray.agents.present import ORANGE, outcome
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import rfc3339
@@ -34,13 +33,6 @@ from zag_tray.procs.liveness import LivenessChecker, started_by_zag
 Run = Callable[..., subprocess.CompletedProcess[str]]
 Launch = Callable[..., subprocess.Popen[bytes]]
 OTHER_UID = 1001  # no account needs to exist for a uid to run a process
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
 
 
 def _exec_done(pid: int, name: str, *, with_environment: bool = True) -> bool:
@@ -72,7 +64,7 @@ def launch() -> Iterator[Launch]:
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout)
         started.append(proc)
         expected = name or Path(argv[0]).name
-        wait_until(lambda: _exec_done(proc.pid, expected, with_environment=with_environment))
+        wait_for("the exec", lambda: _exec_done(proc.pid, expected, with_environment=with_environment))
         return proc
 
     yield start
@@ -206,7 +198,7 @@ def test_a_process_of_another_user_is_never_signalled_even_forced_through_the_cl
     _need_root()
     argv = ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups", _sleep(), "60"]
     proc = launch(argv, tag="agent-1", name="sleep")
-    wait_until(lambda: psutil.Process(proc.pid).uids().real == OTHER_UID)
+    wait_for("the uid change", lambda: psutil.Process(proc.pid).uids().real == OTHER_UID)
     verdict = LivenessChecker().verdict(entry_now(pid=proc.pid))
     assert verdict.status is LiveStatus.UNVERIFIED
     assert verdict.reason == f"pid {proc.pid} belongs to another user (uid {OTHER_UID})"

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.factories import entry_now, make_entry, write_store
+from tests.factories import entry_now, make_entry, wait_for, write_store
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import rfc3339
@@ -28,13 +28,6 @@ NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
 
 def status_of(entry: Entry, checker: LivenessChecker | None = None) -> LiveStatus:
     return (checker or LivenessChecker()).statuses([entry])[entry.id]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 def test_alive_agent_is_running(agents: Spawn) -> None:
@@ -53,7 +46,7 @@ def test_gone_agent_is_dead(agents: Spawn) -> None:
 def test_zombie_agent_is_dead(agents: Spawn) -> None:
     proc = agents("agent-1")
     proc.kill()  # not waited for: it stays a zombie until the teardown reaps it
-    wait_until(lambda: psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE)
+    wait_for("a zombie", lambda: psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE)
     verdict = LivenessChecker().verdict(entry_now(pid=proc.pid))
     assert verdict.status is LiveStatus.DEAD and "zombie" in verdict.reason
 

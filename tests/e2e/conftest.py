@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.factories import wait_for
 from tests.programs import end_process, require_tools
 from zag_tray.demo import DemoAgents
 
@@ -32,18 +33,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-
-
-def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.1f} s waiting for {what}")
-        time.sleep(0.05)
 
 
 class Display:
@@ -187,7 +176,7 @@ class RunningApp:
 
     def __init__(self, desktop: Mapping[str, str], base: Path, home: Path) -> None:
         """``desktop``: the environment of a program on the test's desktop (display, Qt platform)."""
-        self.agents = DemoAgents(base=base)
+        self.agents = DemoAgents(base=base, logs=False)  # quiet: the icon shows the running count
         self.agents.start()
         self.state_file = base.parent / "tray-state.json"
         env = {**desktop, "HOME": str(home), "ZAG_TRAY_STATE_FILE": str(self.state_file)}

@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.e2e.conftest import ARTIFACTS, Display, bundle_executable, wait_for
+from tests.e2e.conftest import ARTIFACTS, Display, bundle_executable
 from tests.e2e.test_desktop import embedded_icon
+from tests.factories import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_GOAL_S = 1.0
@@ -151,7 +152,15 @@ def test_the_demo_runs_its_agents_in_the_bundle(display: Display, tray_host: obj
         state = wait_for(
             "the demo's agents", lambda: _state(state_file).get("running") and _state(state_file)
         )
+        activity = wait_for(  # the agents write their session logs: the bundle runs that code too
+            "the demo's agents' activity",
+            lambda: (
+                any(a.startswith("rate-limited") for a in _state(state_file).get("activity", {}).values())
+                and _state(state_file)["activity"]
+            ),
+        )
     finally:
         code = _quit(proc)
     assert code == 0
     assert len(state["running"]) == 4 and {label for _, label in state["running"]} == {"running"}
+    assert len(activity) == 4 and any(label.startswith("running Read") for label in activity.values())

@@ -12,8 +12,8 @@ from pathlib import Path
 import psutil
 
 from tests.conftest import HANDLER_AGENT
-from tests.e2e.conftest import Display, RunningApp, start_trayer, wait_for
-from tests.factories import make_entry, write_store
+from tests.e2e.conftest import Display, RunningApp, start_trayer
+from tests.factories import make_entry, wait_for, write_store
 from zag_tray.demo import spawn_agent
 from zag_tray.desktop.settings import SETTINGS_NAME, Settings, save_settings
 

@@ -11,8 +11,8 @@ import psutil
 import pytest
 
 from tests.dbus_session import NotificationServer
-from tests.e2e.conftest import SCREEN, Display, RunningApp, wait_for
-from tests.factories import write_store
+from tests.e2e.conftest import SCREEN, Display, RunningApp
+from tests.factories import wait_for, write_store
 from tests.programs import require_tools
 from tests.session_logs import SessionLog, log_path
 from tests.sni import TOOLS, Bus, Item, find_item, menu_items, start_sni_host

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, RunningApp, app_starter, wait_for
+from tests.e2e.conftest import ARTIFACTS, RunningApp, app_starter
+from tests.factories import wait_for
 from tests.programs import end_process, require_tools
 from tests.sni import WATCHER, Bus, find_item, menu_items
 

@@ -1,8 +1,10 @@
 """Harmless agent-like processes in a store of their own, for ``zag-tray demo`` and tests.
 
-Each demo agent is a real child process that sleeps, carries
-``ZAG_PROCESS_ID=<its entry id>`` in its environment as a zag agent does, and
-exits by itself when its parent goes away, so no demo outlives the demo.
+Each demo agent is a real child process that carries ``ZAG_PROCESS_ID=<its entry
+id>`` in its environment as a zag agent does, writes its session log where zag
+keeps it (demo/logs.py: one waits for you, one runs its tests, one may wait for
+your approval, one hit its usage limit), and exits by itself when its parent goes
+away, so no demo outlives the demo.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,8 @@ from types import TracebackType
 from typing import Any
 
 from zag_tray.agents.timestamps import rfc3339
+from zag_tray.demo.logs import AGENT_CODE as LOGGING_AGENT_CODE
+from zag_tray.demo.logs import Script, log_path, scripts
 from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.paths import STORE_NAME
 from zag_tray.store.layout import serialise
@@ -59,12 +64,18 @@ def _await_environment(pid: int, deadline: float) -> None:
     """Until ``/proc/PID/environ`` shows something (Linux; elsewhere the tray does not read a
     process's environment to verify it, so there is nothing to wait for)."""
     environ = Path(f"/proc/{pid}/environ")
-    while time.monotonic() < deadline:
+
+    def shown() -> bool:
         try:
-            if environ.read_bytes():
-                return
+            return bool(environ.read_bytes())
         except OSError:
-            return  # gone, unreadable or not Linux: nothing to wait for
+            return True  # gone, unreadable or not Linux: nothing to wait for
+
+    _await(shown, deadline)
+
+
+def _await(ready: Callable[[], bool], deadline: float) -> None:
+    while not ready() and time.monotonic() < deadline:
         time.sleep(0.002)
 
 
@@ -116,6 +127,10 @@ class DemoAgents:
     base: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="zag-tray-demo-")))
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
+    logs: bool = True
+    """Do the running agents write session logs? (Tests of other things start them quiet.)"""
+    _scripts: dict[str, Script] = field(default_factory=dict, repr=False)
+    """What each running agent's session log says, by "provider model" (demo/logs.py)."""
 
     def __enter__(self) -> DemoAgents:
         self.start()
@@ -133,6 +148,7 @@ class DemoAgents:
         project = self.base / "projects" / "parser"
         project.mkdir(parents=True, exist_ok=True)
         now = datetime.now(UTC)
+        self._scripts = scripts(now)
         self._finished(now, project)
         orchestrator = self._agent(
             "claude",
@@ -208,11 +224,24 @@ class DemoAgents:
             entry_id=entry_id,
             started_at=rfc3339(shown_start),
         )
-        proc = spawn_agent(entry_id)
+        proc = self._spawn(entry)
         entry["pid"] = proc.pid
         self.processes.append(proc)
         self.entries.append(entry)
         return entry_id
+
+    def _spawn(self, entry: dict[str, Any]) -> subprocess.Popen[bytes]:
+        """The agent of ``entry``; with :attr:`logs`, one that writes its session log
+        (demo/logs.py), returned once the log is there: the store names no agent before."""
+        if not self.logs:
+            return spawn_agent(entry["id"])
+        provider, session = entry["provider"], entry["session_id"]
+        log = log_path(self.base, entry["root"], session)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        script = self._scripts[f"{provider} {entry['model']}"].argv(provider, session)
+        proc = spawn_agent(entry["id"], [sys.executable, "-c", LOGGING_AGENT_CODE, str(log), script])
+        _await(log.exists, time.monotonic() + EXEC_WAIT)
+        return proc
 
     def _finished(self, now: datetime, root: Path) -> None:
         for provider, model, prompt, code, status, ago in (
