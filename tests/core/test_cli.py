@@ -468,6 +468,8 @@ def test_list_and_show_write_no_log(live_sample: LiveSample) -> None:
         f"for args in (['list'], ['list', '--all'], ['show', '5f1c']):\n"
         f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
         "assert 'logging.handlers' not in sys.modules and 'zag_tray.cli.journal' not in sys.modules\n"
+        # cli/__init__.py's _UNLOGGED: nothing list and show run logs, so they start without it
+        "assert 'logging' not in sys.modules\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
