@@ -18,8 +18,10 @@ from tests.core.test_store_read import BAD_STORES
 from tests.core.test_store_reload import HOSTILE, outcome
 from tests.factories import stored, write_store
 from zag_tray.agents.entry import STANDARD_KEYS, Snapshot
+from zag_tray.agents.ids import id_matcher, matching_ids
 from zag_tray.cli import main
 from zag_tray.demo import spawn_agent
+from zag_tray.store import halves
 from zag_tray.store import scan as scan_module
 from zag_tray.store.layout import serialise
 from zag_tray.store.read import read_store
@@ -56,6 +58,7 @@ byte_edits = st.tuples(st.integers(0, 3000), st.binary(max_size=4) | st.sampled_
     st.booleans(),
     st.sampled_from([1, 300, 1 << 16]),
     st.sets(st.integers(0, 12), max_size=4),
+    st.booleans(),
 )
 def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     entry_changes: list[tuple[int, str, object]],
@@ -63,7 +66,9 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     compact: bool,
     group_bytes: int,
     positions: set[int],
+    split: bool,
 ) -> None:
+    """``split``: the store checked in two processes (store/halves.py), halved at any size."""
     items = [dict(e) for e in BASE]
     for index, key, value in entry_changes:
         items[index][key] = value
@@ -72,7 +77,7 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
         offset %= len(data) + 1
         data = data[:offset] + replacement + data[offset:]
     path = Path("/nonexistent/processes.json")
-    scanned = scan(data, columns=True, group_bytes=group_bytes)
+    scanned = scan(data, columns=True, group_bytes=group_bytes, split_bytes=1 if split else 1 << 40)
     full = outcome(lambda: _full(path, data))
     if scanned is None:
         return  # the full parse answers: the same by construction
@@ -86,6 +91,33 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     assert scanned.parent_sessions == [e.parent_session_id for e in entries]
     chosen = sorted(p for p in positions if p < len(entries))
     assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
+
+
+def test_a_store_checked_in_two_processes_is_scanned_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child's half is added after this process's; a child that fails leaves its half to be
+    checked here, and a half that is not exactly zag's is the full parse's, in either process."""
+    items = [dict(e, id=f"{e['id']}-{i}") for i in range(40) for e in BASE]
+    data = serialise({"processes": items})
+    halved: list[object] = []
+    original = halves.scan_halves
+    monkeypatch.setattr(halves, "scan_halves", lambda *a: halved.append(a) or original(*a))
+    one = scan(data, columns=True, split_bytes=1 << 40)
+    assert one is not None and not halved
+    for columns in (True, False):
+        two = scan(data, columns=columns, split_bytes=1)
+        assert two is not None and len(halved) == (1 if columns else 2)
+        assert (two.count, two.running, two.ids) == (one.count, one.running, one.ids)  # groups: halved
+        if columns:
+            assert (two.statuses, two.sessions, two.parents) == (one.statuses, one.sessions, one.parents)
+        assert two.entries(range(0, one.count, 7)) == one.entries(range(0, one.count, 7))
+        assert two.entries(range(one.count)) == one.entries(range(one.count))
+    with monkeypatch.context() as failing:
+        failing.setattr(halves, "_encode", lambda part: 1 / 0)  # raised in the child only
+        two = scan(data, columns=True, split_bytes=1)
+        assert two is not None and (two.count, two.ids, two.sessions) == (one.count, one.ids, one.sessions)
+    for at in (len(data) // 4, len(data) * 3 // 4):  # an entry zag would skip, in either half
+        broken = data[:at] + data[at:].replace(b'"pid": ', b'"pid": -', 1)
+        assert scan(broken, split_bytes=1) is None and scan(broken, split_bytes=1 << 40) is None
 
 
 def _full(path: Path, data: bytes) -> Snapshot:
@@ -195,6 +227,7 @@ def test_list_and_show_answer_as_from_the_whole_store(
     now = time.time()
     monkeypatch.setattr(time, "time", lambda: now)  # ages and runtimes: the same in both runs
     monkeypatch.setattr(scan_module, "GROUP_BYTES", group_bytes)
+    monkeypatch.setattr(halves, "SPLIT_BYTES", 1 if group_bytes == 1 else halves.SPLIT_BYTES)  # two processes
     for args in COMMANDS:
         fast = _run(capsys, [*args, "--base-dir", str(tmp_path)])
         with monkeypatch.context() as patched:
@@ -228,3 +261,14 @@ def test_list_reads_only_the_running_entries_of_a_big_store(
     monkeypatch.setattr(scan_module.Scanned, "entries", entries)
     assert main(["list", "--json", "--base-dir", str(tmp_path)]) == 0
     assert built == [2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*POOL, "AA11-0000", "aa11", "İa11-0", "\u212aa11", "aa1", ""]) | st.text()),
+    st.sampled_from(["aa11", "AA11", "aa1", "a", " aa11-0000 ", "cc-x", "İa11", "\u212a", ""]) | st.text(),
+)
+def test_the_ids_show_picks_are_those_the_rule_names(ids: list[str], ident: str) -> None:
+    """agents/ids.py's matching_ids (C passes over every id) says what id_matcher says of each."""
+    rule = id_matcher(ident)
+    assert matching_ids(ident, ids) == [i for i, entry_id in enumerate(ids) if rule(entry_id)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, count, repeat
 from typing import Final
 
 from zag_tray.agents.entry import Entry
@@ -56,6 +57,20 @@ def id_matcher(ident: str) -> Callable[[str], bool]:
     if len(ident) < MIN_ID_PREFIX:
         return lambda entry_id: entry_id.lower() == folded
     return lambda entry_id: entry_id.lower().startswith(folded)
+
+
+def matching_ids(ident: str, ids: Sequence[str]) -> list[int]:
+    """The positions of the ``ids`` that answer to ``ident``, as :func:`id_matcher` says of
+    each: in C passes over all of them (a lambda per id was 40 ms of ``show`` on 100,000)."""
+    ident = ident.strip()
+    hexadecimal = _HEX_ID.fullmatch(ident) is not None
+    if hexadecimal:
+        ident = ident.lower()
+        shown: Iterable[str] = map(str.lower, ids)
+    else:
+        shown = ids
+    test = str.__eq__ if len(ident) < MIN_ID_PREFIX else str.startswith
+    return list(compress(count(), map(test, shown, repeat(ident))))
 
 
 def _starts_with(ident: str) -> Callable[[str], bool]:

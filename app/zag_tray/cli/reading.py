@@ -13,11 +13,10 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable
-from itertools import compress, count
 from typing import Any
 
 from zag_tray.agents.entry import Snapshot
-from zag_tray.agents.ids import IdError, id_matcher, resolve_entry
+from zag_tray.agents.ids import IdError, matching_ids, resolve_entry
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
@@ -101,7 +100,7 @@ def _family(ident: str, *, whole_tree: bool) -> Callable[[Scanned], Iterable[int
     them (store/scan.py)."""
 
     def choose(scanned: Scanned) -> Iterable[int]:
-        named = compress(count(), map(id_matcher(ident), scanned.ids))
+        named = matching_ids(ident, scanned.ids)
         family = descendants(scanned, named, None if whole_tree else 1)
         return linked(scanned, family.union(_stored_running(scanned)))
 

@@ -54,9 +54,10 @@ class Scanned:
     with ``columns`` its status, session and parent links."""
 
     def __init__(self, data: Bytes, *, columns: bool) -> None:
-        self._data = data
-        self._groups: list[tuple[int, int, int]] = []  # start, end, position of the first entry
-        self._columns = columns
+        self.data = data
+        self.groups: list[tuple[int, int, int]] = []
+        """Each group's bytes (start, end) and the position of its first entry."""
+        self.columns = columns
         self.count = 0
         self.running: list[int] = []
         """Positions of the entries stored running."""
@@ -71,13 +72,13 @@ class Scanned:
     def add(self, start: int, end: int, items: list[Any]) -> None:
         """The checked entries of one group (its bytes from ``start`` to ``end``)."""
         first = self.count
-        self._groups.append((start, end, first))
+        self.groups.append((start, end, first))
         self.count += len(items)
         statuses = list(map(_STATUS, items))
         if "running" in statuses:
             self.running += compress(count(first), map("running".__eq__, statuses))
         self.ids += map(_ID, items)
-        if self._columns:
+        if self.columns:
             self.statuses += statuses
             self.sessions += map(_SESSION, items)
             self.parents += map(_PARENT, items)
@@ -86,14 +87,14 @@ class Scanned:
     def entries(self, positions: Iterable[int]) -> tuple[Entry, ...]:
         """The entries at ``positions``, in file order (their groups decoded again)."""
         wanted = sorted(set(positions))
-        firsts = [first for _, _, first in self._groups]
+        firsts = [first for _, _, first in self.groups]
         built: list[Entry] = []
-        for at, (start, end, first) in enumerate(self._groups):
+        for at, (start, end, first) in enumerate(self.groups):
             stop = firsts[at + 1] if at + 1 < len(firsts) else self.count
             chosen = [p - first for p in wanted[bisect_left(wanted, first) : bisect_left(wanted, stop)]]
             if not chosen:
                 continue
-            piece = _piece(self._data, start, end)
+            piece = _piece(self.data, start, end)
             items = exact_items(piece)
             codes = exact_exit_codes(piece, items)
             if items is None or codes is None:  # it was checked: the bytes cannot have changed
@@ -109,12 +110,19 @@ Bytes = bytes | mmap.mmap
 
 
 def scan(
-    data: Bytes, *, columns: bool = False, keep: type | None = None, group_bytes: int | None = None
+    data: Bytes,
+    *,
+    columns: bool = False,
+    keep: type | None = None,
+    group_bytes: int | None = None,
+    split_bytes: int | None = None,
 ) -> Scanned | None:
     """``data`` checked entry by entry as the full parse checks it, or None where the full parse
     must answer (not zag's layout, or a group that is not exactly zag's entries). ``keep``:
     every entry kept, read as this :func:`~zag_tray.store.parse.exact_type`. A group is about
-    ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry)."""
+    ``group_bytes`` of entries (:data:`GROUP_BYTES`; tests make it one entry). A store of
+    ``split_bytes`` or more is checked in two processes where it can be (store/halves.py:
+    :data:`~zag_tray.store.halves.SPLIT_BYTES`; tests make it one byte)."""
     group_bytes = group_bytes or GROUP_BYTES
     decode = None if keep is None else msgspec.json.Decoder(list[keep]).decode  # type: ignore[valid-type]
     scanned = Scanned(data, columns=columns)
@@ -124,8 +132,23 @@ def scan(
     head, stop = len(layout.HEAD), size - len(layout.TAIL)
     if stop < head or data[:head] != layout.HEAD or data[stop:] != layout.TAIL:
         return None
+    if keep is None:  # a kept item costs more to send from another process than to read
+        from zag_tray.store import halves
+
+        middle = halves.middle(data, head, stop, split_bytes)
+        if middle is not None:
+            return halves.scan_halves(scanned, head, middle, stop, group_bytes)
+    return scanned if check(scanned, head, stop, group_bytes, decode) else None
+
+
+def check(
+    scanned: Scanned, start: int, stop: int, group_bytes: int, decode: Callable[[bytes], Any] | None = None
+) -> bool:
+    """The entries from ``start`` (an entry's first key) to ``stop`` (after the last one's last
+    value) added to ``scanned``, a group at a time; False at the first group that is not
+    exactly zag's entries."""
+    data = scanned.data
     between, find = layout.BETWEEN, data.find
-    start = head
     while True:
         end = find(between, min(start + group_bytes, stop), stop)
         if end < 0:
@@ -133,12 +156,12 @@ def scan(
         piece = _piece(data, start, end)
         items = exact_items(piece, decode)
         if items is None or exact_exit_codes(piece, items) is None:
-            return None
+            return False
         scanned.add(start, end, items)
         if decode is not None:
             scanned.items += items
         if end == stop:
-            return scanned
+            return True
         start = end + len(between)
 
 
