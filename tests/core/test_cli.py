@@ -462,6 +462,26 @@ def test_kills_stops_and_store_errors_go_to_the_tray_s_log(
     assert len(new) == 4
 
 
+def test_what_list_and_show_build_is_kept_only_by_the_console_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """run() exits without freeing what a command built (cli.keep); main() called otherwise
+    (here, the tests) keeps nothing, and the output is the same either way."""
+    import zag_tray.cli as cli
+
+    write_store(
+        tmp_path, [stored("aa11-one", minute=1, status="exited", exit_code=0), stored("bb22", minute=2)]
+    )
+    argv = ["--base-dir", str(tmp_path)]
+    for args in (["list", "--all", "--json"], ["list", "--json"], ["show", "aa11"]):
+        assert main([*args, *argv]) == 0 and cli._kept is None
+        freed = capsys.readouterr()
+        monkeypatch.setattr(cli, "_kept", [])
+        assert main([*args, *argv]) == 0 and cli._kept
+        assert capsys.readouterr() == freed
+        monkeypatch.undo()
+
+
 def test_list_and_show_write_no_log(live_sample: LiveSample) -> None:
     code = (
         "import sys\nfrom zag_tray.cli import main\n"

@@ -109,8 +109,10 @@ def run() -> NoReturn:
     this short-lived makes no garbage cycles worth collecting while it builds 100,000
     objects, so the collector stays off (the tray runs its own: ui/collector.py).
     """
+    global _kept
     gc.disable()
     _give_stdio()
+    _kept = []
     code = main()
     try:
         sys.stdout.flush()
@@ -118,6 +120,18 @@ def run() -> NoReturn:
     except OSError:
         code = code or 1
     os._exit(code)
+
+
+_kept: list[object] | None = None
+"""What a command built, kept by the console script (:func:`run`) until it exits without
+freeing it; None where :func:`main` is called otherwise (tests), which frees as usual."""
+
+
+def keep(*built: object) -> None:
+    """``built`` kept until the process exits, where :func:`run` ends it: freed one object at
+    a time instead, a 100,000-entry store read for ``list --all --json`` took 50 ms more."""
+    if _kept is not None:
+        _kept.extend(built)
 
 
 def _give_stdio() -> None:

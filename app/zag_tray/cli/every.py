@@ -33,7 +33,7 @@ from zag_tray.agents.jsontext import MAX_INDENT, json_text
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.agents.tree import forest_links, walk_links
-from zag_tray.cli import _store
+from zag_tray.cli import _store, keep
 from zag_tray.cli.views import activity_json
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities
@@ -89,6 +89,7 @@ def list_every_json(args: argparse.Namespace) -> Snapshot | None:
         is_root = map(is_, map(parents.__getitem__, order), repeat(None))
         shown = list(compress(map(items.__getitem__, order), is_root))
     _write(_json_lines(shown))
+    keep(answer, shown, starts, parents, order)
     return None
 
 

@@ -21,7 +21,7 @@ from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
 from zag_tray.agents.tree import build_forest, find_node
-from zag_tray.cli import PROG, CliError, _store
+from zag_tray.cli import PROG, CliError, _store, keep
 from zag_tray.cli.views import flat_json, node_json, running_entries, subtree_activity
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities, read_activity
@@ -66,6 +66,7 @@ def _stored_running(scanned: Scanned) -> list[int]:
     """`list`: the entries stored running, the only ones whose process is looked at, and those
     that share an id with one (running too where that process verifiably runs on: an end zag
     recorded while the agent still runs, agents/status.py)."""
+    keep(scanned)
     return matching(scanned.ids, {scanned.ids[i] for i in scanned.running})
 
 
@@ -100,6 +101,7 @@ def _family(ident: str, *, whole_tree: bool) -> Callable[[Scanned], Iterable[int
     them (store/scan.py)."""
 
     def choose(scanned: Scanned) -> Iterable[int]:
+        keep(scanned)
         named = matching_ids(ident, scanned.ids)
         family = descendants(scanned, named, None if whole_tree else 1)
         return linked(scanned, family.union(_stored_running(scanned)))
