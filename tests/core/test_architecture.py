@@ -20,9 +20,10 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "store": frozenset({"agents", "desktop"}),
     "sessions": frozenset({"agents", "desktop"}),
     "procs": frozenset({"agents", "desktop", "store", "sessions"}),
+    "remote": frozenset({"agents", "desktop", "store"}),
     "ui": frozenset({"agents", "desktop", "store", "sessions", "procs"}),
     "demo": frozenset({"agents", "desktop", "store"}),
-    "cli": frozenset({"agents", "desktop", "store", "sessions", "procs", "ui", "demo"}),
+    "cli": frozenset({"agents", "desktop", "store", "sessions", "procs", "remote", "ui", "demo"}),
     "__main__": frozenset({"cli"}),
     "": frozenset(),
 }
@@ -179,6 +180,8 @@ def test_agents_calls_nothing_that_reaches_the_system() -> None:
         ("zag_tray.store.reader", "PySide6.QtCore", "only ui may import PySide6"),
         ("zag_tray.cli", "PySide6", "only ui may import PySide6"),
         ("zag_tray.ui.menu", "psutil", "only procs may import psutil"),
+        ("zag_tray.remote.driver", "zag_tray.procs.actions", "remote may not import procs"),
+        ("zag_tray.remote.state", "PySide6.QtCore", "only ui may import PySide6"),
         ("zag_tray.agents.present", "subprocess", "agents/ is pure rules"),
     ],
 )

@@ -44,11 +44,10 @@ from zag_tray.agents.present import activity_label, clock, sentence, title, wher
 from zag_tray.agents.text import one_line, visible
 from zag_tray.cli.views import activity_json, rfc3339
 from zag_tray.procs.monitor import Monitor
+from zag_tray.remote.protocol import HEARTBEAT, SCHEMA  # the reader's side: one definition
 
-SCHEMA: Final = 1
 TICK: Final = 0.25
 LIVENESS: Final = 3.0
-HEARTBEAT: Final = 10.0
 
 Stamp = tuple[int, int, int] | None
 
