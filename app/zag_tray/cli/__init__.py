@@ -150,11 +150,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.verbose = getattr(args, "verbose", False)
     if getattr(args, "flat", False) and not args.json:
         parser.error("--flat goes with --json (the table is a tree already)")
+    args.host = getattr(args, "host", None)
+    if args.host is not None and args.base_dir is not None:
+        parser.error("--base-dir names a directory here; with --host the other machine finds its own")
     return args
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
+    remote = _Parser(add_help=False)
+    remote.add_argument(
+        "--host",
+        metavar="ALIAS",
+        default=None,
+        help="on another machine, through ssh (an alias of your ssh config); it needs zag-tray there",
+    )
     common.add_argument(
         "--base-dir",
         metavar="DIR",
@@ -177,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     p = sub.add_parser(
-        "list", parents=[common], help="the agents as a table, drawn as a tree (running ones by default)"
+        "list",
+        parents=[common, remote],
+        help="the agents as a table, drawn as a tree (running ones by default)",
     )
     p.add_argument("--all", action="store_true", help="every stored entry, finished ones too")
     p.add_argument("--json", action="store_true", help="machine-readable output: a list of root nodes")
@@ -195,23 +207,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("show", parents=[common], help="every field of one agent")
+    p = sub.add_parser("show", parents=[common, remote], help="every field of one agent")
     p.add_argument("id", help="the agent's id (or a unique prefix of it)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_show)
 
-    p = sub.add_parser("kill", parents=[common], help="end an agent (SIGTERM) and record it killed")
+    p = sub.add_parser("kill", parents=[common, remote], help="end an agent (SIGTERM) and record it killed")
     p.add_argument("id", help="the agent's id (or a unique prefix of it)")
     p.add_argument("--tree", action="store_true", help="also its descendants, deepest first")
     p.add_argument("--force", action="store_true", help="SIGKILL, for an agent that ignored SIGTERM")
     p.set_defaults(func=_cmd_kill)
 
-    p = sub.add_parser("stop", parents=[common], help="send SIGHUP (zag's `ps stop`); store untouched")
+    p = sub.add_parser(
+        "stop", parents=[common, remote], help="send SIGHUP (zag's `ps stop`); store untouched"
+    )
     p.add_argument("id", help="the agent's id (or a unique prefix of it)")
     p.set_defaults(func=_cmd_stop)
 
     p = sub.add_parser(
-        "watch", parents=[common], help="print what changes (started, activity, finished) until input ends"
+        "watch",
+        parents=[common, remote],
+        help="print what changes (started, activity, finished) until input ends",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line (see the README)")
     p.set_defaults(func=_cmd_watch)
@@ -262,13 +278,23 @@ def _store(args: argparse.Namespace) -> Path:
 # --- list / show: cli/reading.py -----------------------------------------------------------
 
 
+def _on_host(args: argparse.Namespace) -> int:
+    from zag_tray.cli.hosts import on_host, watch_host  # ssh: only for --host
+
+    return watch_host(args) if args.command == "watch" else on_host(args)
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
+    if args.host is not None:
+        return _on_host(args)
     from zag_tray.cli.reading import list_command
 
     return list_command(args)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    if args.host is not None:
+        return _on_host(args)
     from zag_tray.cli.reading import show_command
 
     return show_command(args)
@@ -281,6 +307,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_kill(args: argparse.Namespace) -> int:
+    if args.host is not None:
+        return _on_host(args)
     import logging
 
     from zag_tray.agents.present import title
@@ -321,6 +349,8 @@ def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
+    if args.host is not None:
+        return _on_host(args)
     import logging
 
     from zag_tray.agents.present import title
@@ -342,6 +372,8 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
+    if args.host is not None:
+        return _on_host(args)
     from zag_tray.cli.watch import watch  # not at the top: `list` does not need it
 
     return watch(_store(args), sys.stdout, as_json=args.json, stdin=getattr(sys.stdin, "buffer", None))

@@ -57,8 +57,8 @@ def watch(
 ) -> int:
     """Run until ``stdin`` ends or a SIGTERM/SIGINT comes; 0."""
     stop = threading.Event()
-    restore = _on_signals(stop)
-    _watch_input(stdin, stop)
+    restore = on_signals(stop)
+    watch_input(stdin, stop)
     try:
         _Watch(Monitor(store), out, as_json).run(stop)
     finally:
@@ -204,7 +204,7 @@ def _stamp(path: Path) -> Stamp:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _on_signals(stop: threading.Event) -> Callable[[], None]:
+def on_signals(stop: threading.Event) -> Callable[[], None]:
     """SIGTERM and SIGINT end the loop (exit 0); the previous handlers come back after."""
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     for sig in before:
@@ -217,7 +217,7 @@ def _on_signals(stop: threading.Event) -> Callable[[], None]:
     return restore
 
 
-def _watch_input(stdin: Any, stop: threading.Event) -> None:
+def watch_input(stdin: Any, stop: threading.Event) -> None:
     """End the loop when ``stdin`` (a binary stream) reaches its end; what it reads is ignored."""
     if stdin is None:
         return

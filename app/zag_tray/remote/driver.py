@@ -17,7 +17,7 @@ from typing import IO, Final
 
 from zag_tray.remote.failures import Problem, backoff, classify, last_line
 from zag_tray.remote.protocol import STALL_AFTER, Stream
-from zag_tray.remote.ssh import SshConfig, remote_command, ssh_argv
+from zag_tray.remote.ssh import MARKER, SshConfig, remote_command, ssh_argv
 from zag_tray.remote.state import Ended, HostState, Link, connecting, offline, received
 
 STDERR_CAP: Final = 64 << 10
@@ -38,7 +38,7 @@ def run(
     alias: str, argv: Sequence[str], config: SshConfig, *, program: str | None = None, timeout: float = 60
 ) -> Ran:
     """``zag-tray ARGV`` on ``alias``: its exit code, output and what ssh says went wrong."""
-    command = ssh_argv(alias, remote_command(argv, program), config)
+    command = ssh_argv(alias, remote_command(argv, program, marker=True), config)
     try:
         done = subprocess.run(
             command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
@@ -48,7 +48,9 @@ def run(
         return Ran(255, exc.stdout or b"", stderr, Problem.UNREACHABLE)
     stderr = _text(done.stderr[-STDERR_CAP:])
     problem = classify(done.returncode, stderr)
-    return Ran(done.returncode, done.stdout, stderr, None if problem is Problem.ENDED else problem)
+    start = done.stdout.find(MARKER)
+    stdout = b"" if start < 0 else done.stdout[start + len(MARKER) :]  # no marker: it never ran
+    return Ran(done.returncode, stdout, stderr, None if problem is Problem.ENDED else problem)
 
 
 def _text(data: bytes) -> str:

@@ -35,6 +35,10 @@ and pipx put it (``ssh host cmd`` does not put ``~/.local/bin`` on PATH, and a q
 not expanded). Not found, the shell exits 127: "not installed" (remote/failures.py)."""
 AT_PATH: Final = 'exec "$0" "$@"'
 AT_HOME: Final = 'exec "$HOME/$0" "$@"'
+MARKER: Final = b"\x1ezag-tray\x1e\n"
+"""The line a one-shot command's script prints before zag-tray runs: what came before it on
+stdout is the remote shell's startup files talking (a ``.bashrc`` that echoes), not ours."""
+_SAY_MARKER: Final = "printf '\\036zag-tray\\036\\n'; "
 
 
 class AliasError(ValueError):
@@ -106,11 +110,11 @@ def _control(config: SshConfig) -> tuple[str, ...]:
     )
 
 
-def remote_command(argv: Sequence[str], program: str | None = None) -> str:
+def remote_command(argv: Sequence[str], program: str | None = None, *, marker: bool = False) -> str:
     """``zag-tray ARGV...`` as the remote shell reads it: ``sh -c SCRIPT NAME ARGV...``, every
     word quoted, so only the fixed script is ever parsed as shell. ``program``: where
     zag-tray is on that host (absolute, or under ``~/``); None looks on PATH, then in
-    ``~/.local/bin``."""
+    ``~/.local/bin``. ``marker``: print :data:`MARKER` first (a stream has its hello line)."""
     if program is None:
         script, name = FIND, "zag-tray"
     elif not PROGRAM.fullmatch(program):
@@ -119,7 +123,7 @@ def remote_command(argv: Sequence[str], program: str | None = None) -> str:
         script, name = AT_HOME, program[2:]
     else:
         script, name = AT_PATH, program
-    return shlex.join(["sh", "-c", script, name, *argv])
+    return shlex.join(["sh", "-c", _SAY_MARKER * marker + script, name, *argv])
 
 
 def control_dir(base: Path | None = None) -> tuple[Path | None, str]:
