@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -21,6 +23,7 @@ from zag_tray.sessions.follow import LogFollower
 from zag_tray.store.parse import parse_entry
 
 __all__ = [
+    "LineReader",
     "LoggedAgents",
     "activity_of_log",
     "entries_in",
@@ -166,3 +169,48 @@ def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 5.0) -> A
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.1f} s waiting for {what}")
         time.sleep(0.01)
+
+
+class LineReader:
+    """A real process (``zag-tray watch``...) whose stdout lines are read as they come, by a
+    thread: a test waits on the line it expects, never a fixed time."""
+
+    def __init__(self, argv: list[str], env: Mapping[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def line(self, timeout: float = 10) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no line from {self.proc.args[3:5]} in {timeout:.0f} s") from None
+
+    def event(self, timeout: float = 10) -> dict[str, Any]:
+        return json.loads(self.line(timeout))  # type: ignore[no-any-return]
+
+    def until(self, kind: str | Callable[[dict[str, Any]], bool], timeout: float = 10) -> dict[str, Any]:
+        """The first event of ``kind`` (its ``event``, or a test of the whole object) to come."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.event(max(deadline - time.monotonic(), 0.1))
+            if kind(event) if callable(kind) else event["event"] == kind:
+                return event
+
+    def end(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait(10)
+        self.reader.join(10)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+        return code

@@ -4,19 +4,16 @@ events, the ``activity`` object of --json, and ``watch`` (a real process, real a
 from __future__ import annotations
 
 import json
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_entry, write_store
+from tests.factories import LineReader, make_entry, write_store
 from tests.session_logs import SessionLog, log_path
 from zag_tray.cli import main
 
@@ -115,51 +112,11 @@ def test_show_json_caps_the_result_at_2000_characters(
 # --- watch ---------------------------------------------------------------------------------------
 
 
-class Watch:
-    """``zag-tray watch`` as a real process; its lines read as they come (a thread reads them)."""
+class Watch(LineReader):
+    """``zag-tray watch`` as a real process on ``base``."""
 
     def __init__(self, base: Path, *flags: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zag_tray", "watch", *flags, "--base-dir", str(base)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def line(self, timeout: float = 10) -> str:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("no line from watch") from None
-
-    def event(self, timeout: float = 10) -> dict[str, Any]:
-        return json.loads(self.line(timeout))  # type: ignore[no-any-return]
-
-    def until(self, kind: str, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self.event(max(deadline - time.monotonic(), 0.1))
-            if event["event"] == kind:
-                return event
-
-    def end(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        code = self.proc.wait(10)
-        self.reader.join(10)
-        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if pipe is not None and not pipe.closed:
-                pipe.close()
-        return code
+        super().__init__([sys.executable, "-m", "zag_tray", "watch", *flags, "--base-dir", str(base)])
 
 
 def test_watch_json_says_hello_a_snapshot_and_each_change(base_dir: Path, agents: Spawn) -> None:
