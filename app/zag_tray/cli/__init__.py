@@ -11,8 +11,9 @@ a process or an argument is printed raw: text goes through ``visible`` or ``one_
 characters and, unlike json.dumps, does not recurse: an agent's children nest in it.
 
 ``list`` and ``show`` are cli/reading.py, the table of ``list`` cli/listing.py (its text
-layout cli/table.py), the other views cli/views.py, ``watch`` cli/watch.py, ``--host`` (through ssh) cli/hosts.py, the tray's
-start cli/launch.py, and what is written to the tray's log cli/journal.py.
+layout cli/table.py), the other views cli/views.py, ``watch`` cli/watch.py, ``--host``
+(through ssh) cli/hosts.py, the tray's start cli/launch.py, and what is written to the tray's
+log cli/journal.py.
 """
 
 from __future__ import annotations
