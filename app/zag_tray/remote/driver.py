@@ -101,9 +101,7 @@ class HostStream:
         chunks: queue.Queue[tuple[bool, bytes]] = queue.Queue()
         readers = [_reader(proc.stdout, True, chunks), _reader(proc.stderr, False, chunks)]
         stderr, stalled = self._read(proc, chunks, stop)
-        _end(proc)
-        for reader in readers:
-            reader.join(5)
+        _end(proc, readers)
         while not chunks.empty():  # what ssh said as it ended may come after stdout's end
             out, data = chunks.get_nowait()
             stderr += b"" if out else data
@@ -162,8 +160,11 @@ def _reader(pipe: IO[bytes] | None, out: bool, chunks: queue.Queue[tuple[bool, b
     return thread
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
-    """Close its stdin (the remote watch ends at its end of input), then make sure it is gone."""
+def _end(proc: subprocess.Popen[bytes], readers: list[threading.Thread]) -> None:
+    """Close its stdin (the remote watch ends at its end of input), then make sure it is gone
+    and its pipes are read to their end. A pipe still held open by something ssh left behind
+    is not closed under its reader (closing blocks on the reader's lock): the thread is a
+    daemon and lets go when the holder does."""
     with contextlib.suppress(OSError):
         assert proc.stdin is not None
         proc.stdin.close()
@@ -172,6 +173,7 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    for pipe in (proc.stdout, proc.stderr):
-        if pipe is not None:
+    for pipe, reader in zip((proc.stdout, proc.stderr), readers, strict=True):
+        reader.join(2)
+        if pipe is not None and not reader.is_alive():
             pipe.close()
