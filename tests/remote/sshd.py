@@ -122,6 +122,8 @@ class Sshd:
             "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
             f"AllowUsers {' '.join(users)}\nAllowTcpForwarding no\nX11Forwarding no\nPermitTTY no\n"
             "AllowAgentForwarding no\nPermitUserEnvironment no\nLogLevel VERBOSE\n"
+            # A session whose client vanished with a cut link ends instead of outliving the test.
+            "ClientAliveInterval 2\nClientAliveCountMax 2\n"
         )
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # its privilege separation directory
         run(SSHD, "-t", "-f", str(config))

@@ -14,7 +14,7 @@ import pytest
 
 from tests.factories import LineReader
 from tests.remote.conftest import Remote
-from tests.remote.sshd import Sshd, an_agent, run
+from tests.remote.sshd import Sshd, an_agent, run, stop_masters
 
 
 class Link:
@@ -50,7 +50,8 @@ class Link:
     def restore(self) -> None:
         self.inner("ip", "link", "set", self.inside, "up")
 
-    def remove(self) -> None:
+    def remove(self, remote: Remote) -> None:
+        stop_masters(remote.config, ["zt-ns"], remote.folder / "ctl")
         self.sshd.stop()
         subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, check=False)
 
@@ -67,7 +68,7 @@ def link(remote: Remote) -> Iterator[Link]:
     try:
         yield made
     finally:
-        made.remove()
+        made.remove(remote)
 
 
 def is_host(link: str) -> Any:
