@@ -9,11 +9,11 @@ import os
 import pwd
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.factories import wait_for
 from tests.programs import end_process
 from zag_tray.demo import make_entry, write_store
 
@@ -93,10 +93,8 @@ class User:
             env={"ZAG_PROCESS_ID": entry_id, "PATH": "/usr/bin:/bin"},
             stdin=subprocess.DEVNULL,
         )
-        status, deadline = Path(f"/proc/{proc.pid}/status"), time.monotonic() + 10
-        while f"Uid:\t{self.uid}\t" not in status.read_text():  # setpriv has exec'd sleep as us
-            assert proc.poll() is None and time.monotonic() < deadline, "the agent did not start"
-            time.sleep(0.01)
+        status = Path(f"/proc/{proc.pid}/status")  # setpriv has exec'd sleep as the user
+        wait_for(f"{entry_id} to run as {self.name}", lambda: f"Uid:\t{self.uid}\t" in status.read_text(), 10)
         return proc
 
     def store(self, entries: list[dict[str, Any]]) -> Path:
@@ -133,10 +131,9 @@ class Sshd:
         self._await_listening()
 
     def _await_listening(self) -> None:
-        deadline = time.monotonic() + 10
-        while "Server listening" not in (self.log.read_text() if self.log.exists() else ""):
-            assert self.proc.poll() is None and time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.02)
+        wait_for(
+            "sshd to listen", lambda: self.log.exists() and "Server listening" in self.log.read_text(), 10
+        )
 
     def known_host(self, key: str | None = None) -> str:
         """Its known_hosts line (with another ``key``: a host whose key changed)."""
