@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose or args.command not in _UNLOGGED:
         _logging(args)
     try:
-        return int(args.func(args))
+        return int((args.func if args.host is None else _on_host)(args))
     except StoreError as exc:
         _journal(_logging(args).ERROR, f"{args.command or 'tray'}: store error: {exc}")
         return _fail(str(exc))
@@ -286,16 +286,12 @@ def _on_host(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    if args.host is not None:
-        return _on_host(args)
     from zag_tray.cli.reading import list_command
 
     return list_command(args)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    if args.host is not None:
-        return _on_host(args)
     from zag_tray.cli.reading import show_command
 
     return show_command(args)
@@ -308,8 +304,6 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_kill(args: argparse.Namespace) -> int:
-    if args.host is not None:
-        return _on_host(args)
     import logging
 
     from zag_tray.agents.present import title
@@ -350,8 +344,6 @@ def _still_running(args: argparse.Namespace, outcome: KillOutcome) -> str:
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
-    if args.host is not None:
-        return _on_host(args)
     import logging
 
     from zag_tray.agents.present import title
@@ -373,8 +365,6 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
-    if args.host is not None:
-        return _on_host(args)
     from zag_tray.cli.watch import watch  # not at the top: `list` does not need it
 
     return watch(_store(args), sys.stdout, as_json=args.json, stdin=getattr(sys.stdin, "buffer", None))
