@@ -235,25 +235,36 @@ def matching(column: list[Any], wanted: Collection[Any]) -> list[int]:
 
 def linked(scanned: Scanned, positions: Iterable[int]) -> set[int]:
     """``positions``, and every entry their parent links reach through any number of links:
-    each entry whose id or session is a link of one of them, every duplicate included. In a
-    tree of such a part (agents/tree.py: the last duplicate is the parent, a cycle is cut at
-    its oldest member), each of its entries has the parent it has in the tree of the whole
-    store, with or without a Lineage."""
+    each entry whose id is the parent id of one of them, or whose session is its parent
+    session, every duplicate included. In a tree of such a part (agents/tree.py: a parent id
+    names an entry by its id alone, a parent session by its session alone, the last
+    duplicate is the parent, a cycle is cut at its oldest member), each of its entries has
+    the parent it has in the tree of the whole store, with or without a Lineage. A kind of
+    link none of them holds costs no pass over the store (most stores have no parent
+    sessions)."""
     found = set(positions)
-    links = _links(scanned, found)
-    looked_for: set[str] = set()
-    while links - looked_for:
-        new = links - looked_for
-        looked_for |= new
-        more = (set(matching(scanned.ids, new)) | set(matching(scanned.sessions, new))) - found
+    by_id, by_session = _links(scanned, found)
+    looked_for: tuple[set[str], set[str]] = (set(), set())
+    while by_id - looked_for[0] or by_session - looked_for[1]:
+        new_ids, new_sessions = by_id - looked_for[0], by_session - looked_for[1]
+        looked_for[0].update(new_ids)
+        looked_for[1].update(new_sessions)
+        more = (set(matching(scanned.ids, new_ids)) | set(matching(scanned.sessions, new_sessions))) - found
         found |= more
-        links |= _links(scanned, more)
+        more_ids, more_sessions = _links(scanned, more)
+        by_id |= more_ids
+        by_session |= more_sessions
     return found
 
 
-def _links(scanned: Scanned, positions: Iterable[int]) -> set[str]:
+def _links(scanned: Scanned, positions: Iterable[int]) -> tuple[set[str], set[str]]:
+    """The parent ids and the parent sessions of the entries at ``positions``."""
     parents, sessions = scanned.parents, scanned.parent_sessions
-    return {link for i in positions for link in (parents[i], sessions[i]) if link is not None}
+    chosen = list(positions)
+    return (
+        {link for i in chosen if (link := parents[i]) is not None},
+        {link for i in chosen if (link := sessions[i]) is not None},
+    )
 
 
 def descendants(scanned: Scanned, positions: Iterable[int], generations: int | None = None) -> set[int]:
@@ -263,9 +274,10 @@ def descendants(scanned: Scanned, positions: Iterable[int], generations: int | N
     found = set(positions)
     generation, depth = set(found), 0
     index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+    by_session = scanned.parent_sessions.count(None) != len(scanned.parent_sessions)  # else no pass
     while generation and (generations is None or depth < generations):
         ids = {scanned.ids[i] for i in generation}
-        sessions = {s for i in generation if (s := scanned.sessions[i]) is not None}
+        sessions = {s for i in generation if (s := scanned.sessions[i]) is not None} if by_session else set()
         if depth < _GENERATIONS_BY_PASS:
             children = set(matching(scanned.parents, ids)) | set(matching(scanned.parent_sessions, sessions))
         else:  # a deep tree: one index of every link, then a look-up per generation
