@@ -18,7 +18,7 @@ editable install, whose import finder every start of this Python loads (about 9 
 Issue 18 (2 shared cores): before it, ``list --json`` 1.20x (194 MiB), ``list --all --json``
 4.47x, ``list --all`` 4.63x, ``show ID`` 1.35x. Now, bytecode compiled, editable install:
 ``list --json`` 0.38x (60 MiB), ``list --all --json`` 1.56x, ``list --all`` 2.69x, ``show ID``
-0.61x (the code before the last pass, measured the same way just before: 0.53x (83 MiB),
+0.58x (the code before the last pass, measured the same way just before: 0.53x (83 MiB),
 1.56x, 2.78x, 0.68x; the machine's other work makes each figure move by about 0.05x).
 ``list`` and ``show`` check a big store in two processes (store/halves.py): their figures
 depend on a second core being free, unlike the bare json.load's.
