@@ -21,7 +21,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "sessions": frozenset({"agents", "desktop"}),
     "procs": frozenset({"agents", "desktop", "store", "sessions"}),
     "remote": frozenset({"agents", "desktop", "store"}),
-    "ui": frozenset({"agents", "desktop", "store", "sessions", "procs"}),
+    "ui": frozenset({"agents", "desktop", "store", "sessions", "procs", "remote"}),
     "demo": frozenset({"agents", "desktop", "store"}),
     "cli": frozenset({"agents", "desktop", "store", "sessions", "procs", "remote", "ui", "demo"}),
     "__main__": frozenset({"cli"}),

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.dbus_session import NotificationServer
 from tests.factories import LoggedAgents
+from tests.ui.menus import labels
 from zag_tray.agents.text import short_path
 from zag_tray.desktop.paths import BaseDirChoice
 from zag_tray.desktop.settings import Settings, save_settings
@@ -50,12 +51,6 @@ def start(logged: LoggedAgents, qtbot: QtBot, settings_file: Path) -> Iterator[S
     yield start
     for app in started:
         app.shutdown()
-
-
-def labels(tray: TrayApp) -> list[str]:
-    """The menu as it is about to show: its items' texts, top level only."""
-    tray.rebuild_menu()
-    return [a.text().replace("&&", "&") for a in tray.menu.actions() if not a.isSeparator()]
 
 
 def test_a_turn_that_ends_turns_the_icon_to_needs_you_and_a_new_prompt_turns_it_back(

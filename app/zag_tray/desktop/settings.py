@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from zag_tray.agents.hostnames import ALIAS, PROGRAM
 from zag_tray.desktop.files import NotAFileError, atomic_write, read_small_file
 from zag_tray.desktop.paths import config_dir
 
@@ -22,6 +23,18 @@ SETTINGS_NAME: Final = "settings.json"
 MAX_SETTINGS_BYTES: Final = 1 << 20
 """Far more than the settings ever take; a larger file is not read (it could be /dev/zero)."""
 log = logging.getLogger(__name__)
+
+
+MAX_HOSTS: Final = 50
+
+
+@dataclass(frozen=True, slots=True)
+class HostEntry:
+    """Another machine the tray watches: an ssh alias (agents/hostnames.py's strict rule) and,
+    optionally, where zag-tray is there (else: on PATH, then in ~/.local/bin)."""
+
+    alias: str
+    program: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,8 @@ class Settings:
     """The window's size and place (Qt's saveGeometry, base64)."""
     column_state: str = ""
     """The tree's column widths and order (Qt's header saveState, base64)."""
+    hosts: tuple[HostEntry, ...] = ()
+    """Other machines, watched over ssh (remote/, ui/remote_link.py)."""
 
 
 RANGES: Final[dict[str, tuple[float, float]]] = {
@@ -72,9 +87,43 @@ def load_settings(path: Path | None = None) -> Settings:
         return _set_aside(path, f"is not valid JSON ({exc})")
     if not isinstance(saved, dict):
         return _set_aside(path, "does not hold a JSON object")
-    return Settings(
-        **{f.name: _value(path, f, saved) for f in dataclasses.fields(Settings) if f.name in saved}
-    )
+    values: dict[str, Any] = {
+        f.name: _hosts(path, saved[f.name]) if f.name == "hosts" else _value(path, f, saved)
+        for f in dataclasses.fields(Settings)
+        if f.name in saved
+    }
+    return Settings(**values)
+
+
+def _hosts(path: Path, saved: object) -> tuple[HostEntry, ...]:
+    """The hosts that keep to the rules, in order, each alias once; the others dropped with a
+    log line each (a typo in one host never loses the rest, nor the tray)."""
+    if not isinstance(saved, list):
+        log.warning("%s: hosts = %r is not a list; watching no other machine", path, saved)
+        return ()
+    kept: dict[str, HostEntry] = {}
+    for raw in saved[:MAX_HOSTS]:
+        host = host_entry(raw)
+        if host is None or host.alias in kept:
+            log.warning("%s: host %r is not valid (or twice); it is left out", path, raw)
+        else:
+            kept[host.alias] = host
+    if len(saved) > MAX_HOSTS:
+        log.warning("%s: %d hosts listed; the first %d are watched", path, len(saved), MAX_HOSTS)
+    return tuple(kept.values())
+
+
+def host_entry(raw: object) -> HostEntry | None:
+    """``{"alias": "devbox", "program": "~/venv/bin/zag-tray"}`` (program optional) as a
+    :class:`HostEntry`; None where the alias or the path breaks agents/hostnames.py's rule."""
+    if not isinstance(raw, dict):
+        return None
+    alias, program = raw.get("alias"), raw.get("program")
+    if not isinstance(alias, str) or not ALIAS.fullmatch(alias):
+        return None
+    if program is not None and (not isinstance(program, str) or not PROGRAM.fullmatch(program)):
+        return None
+    return HostEntry(alias, program)
 
 
 def _value(path: Path, field: dataclasses.Field[Any], saved: dict[str, Any]) -> Any:

@@ -60,6 +60,31 @@ def open_terminal(folder: Path, command: list[str] | None = None) -> subprocess.
     argv = command or terminal_command()
     if sys.platform == "darwin":
         argv = [*argv, str(folder)]
+    return _start(argv, folder)
+
+
+RUN_FLAG: Final = {"gnome-terminal": "--", "xfce4-terminal": "-x", "kitty": "", "wt.exe": ""}
+"""How a terminal is told to run a command (after the flag, the argv); ``-e`` elsewhere
+(x-terminal-emulator, konsole, alacritty, xterm and most others)."""
+
+
+def run_in_terminal(argv: list[str], command: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """Start the user's terminal running ``argv`` (a fixed argv: never store text), in the home
+    folder, so the person answers what it asks there (``ssh ALIAS true``: ssh's own host key
+    and passphrase prompts, Sign in… in the tray's menu)."""
+    platform, home = sys.platform, Path.home()
+    if platform == "darwin":  # Terminal.app runs a command only as a script line
+        script = shlex.join(argv).replace("\\", "\\\\").replace('"', '\\"')
+        wrapped = ["osascript", "-e", f'tell application "Terminal" to do script "{script}"']
+        return _start(wrapped, home)
+    base = command or terminal_command()
+    if platform == "win32":
+        base = ["wt.exe"] if base[0] == "wt.exe" else ["cmd.exe", "/K"]
+    flag = RUN_FLAG.get(Path(base[0]).name, "-e")
+    return _start([*base, *([flag] if flag else []), *argv], home)
+
+
+def _start(argv: list[str], folder: Path) -> subprocess.Popen[bytes]:
     detach: dict[str, object] = (
         {"creationflags": subprocess.CREATE_NEW_CONSOLE | subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined,unused-ignore]
         if sys.platform == "win32"

@@ -11,7 +11,6 @@ them again). Store text never goes into it.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import stat
 import sys
@@ -20,12 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-ALIAS: Final = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}@)?[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")
-"""An ssh alias (a ``Host`` of the user's ssh_config, or a host name), optionally with a
-user: letters, digits, ``.``, ``_`` and ``-``, never starting with ``-``."""
-
-PROGRAM: Final = re.compile(r"(?:/|~/)[^\x00-\x1f\x7f]{0,1000}")
-"""Where zag-tray is on a host, when set per host: an absolute path or one under ``~/``."""
+from zag_tray.agents.hostnames import ALIAS, PROGRAM
 
 FIND: Final = (
     'command -v zag-tray >/dev/null 2>&1 && exec zag-tray "$@"; exec "$HOME"/.local/bin/zag-tray "$@"'
@@ -142,3 +136,21 @@ def control_dir(base: Path | None = None) -> tuple[Path | None, str]:
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
         return None, f"{path} is not a private directory of ours (mode {stat.filemode(st.st_mode)})"
     return path, ""
+
+
+SSH_CONFIG_ENV: Final = "ZAG_TRAY_SSH_CONFIG"
+"""An ssh_config for zag-tray's ssh alone (``ssh -F``); unset: the user's own."""
+CONTROL_DIR_ENV: Final = "ZAG_TRAY_CONTROL_DIR"
+"""Another directory for the ControlMaster's socket (checked as private all the same)."""
+
+
+def configured() -> SshConfig:
+    """The system ssh (``/usr/bin/ssh`` first: a GUI on macOS gets a minimal PATH), our own
+    ControlMaster directory when it is private, and ``ZAG_TRAY_SSH_CONFIG``: the tray's
+    config (cli/hosts.py's ``ssh_config`` is the command line's, the same rule)."""
+    import shutil
+
+    ssh = "/usr/bin/ssh" if os.path.exists("/usr/bin/ssh") else shutil.which("ssh") or "ssh"
+    named = os.environ.get(CONTROL_DIR_ENV)
+    where, _why = control_dir(Path(named) if named else None)
+    return SshConfig(ssh=ssh, config_file=os.environ.get(SSH_CONFIG_ENV) or None, control_dir=where)

@@ -24,12 +24,14 @@ from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
 from zag_tray.procs.stopping import StopTracker
+from zag_tray.remote.ssh import SshConfig
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.host import Host
 from zag_tray.ui.icons import app_icon
 from zag_tray.ui.no_tray import OPEN_WINDOW_ENV, WithoutTray
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.questions import ask
+from zag_tray.ui.remote_link import RemoteHosts
 from zag_tray.ui.tray import TrayApp
 from zag_tray.ui.watcher import StoreWatcher
 
@@ -47,6 +49,7 @@ def build_tray(
     notifier: Notifier | None = None,
     tracker: StopTracker | None = None,
     host: Host | None = None,
+    ssh: SshConfig | None = None,
 ) -> TrayApp:
     """The whole app for one store, not yet shown (tests build it the same way, each with
     a settings file of its own)."""
@@ -65,6 +68,7 @@ def build_tray(
         notifier or Notifier(),
         name=name,
         host=host,
+        remote=None if ssh is None else RemoteHosts(ssh),  # None: the system ssh (remote/ssh.py)
     )
 
 

@@ -61,6 +61,9 @@ class MenuHandlers:
     set_start_at_login: Callable[[bool], None]
     settings: Callable[[], None]
     quit: Callable[[], None]
+    remote: Callable[[str], None] = lambda _key: None
+    """An action on another machine's agent (ui/remote_tray.py's key: action, alias, id)."""
+    sign_in: Callable[[str], None] = lambda _alias: None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class MenuOptions:
     ticking: bool = True
     """Runtimes in the labels: only where the menu is worked out as it opens. A host that
     renders the menu itself shows the start instead (labels that tick change at rest)."""
+    remote: tuple[Item, ...] = ()
+    """Other machines' sections (ui/remote_tray.py), after this machine's agents."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ def menu_items(observation: Observation | None, now: float, options: MenuOptions
     else:
         items += _header(observation, options.attention)
         items += _agents(observation, now, options.ticking)
+        items += options.remote
         items += _recent(observation, now, options.recent_seconds)
     return (
         *items,

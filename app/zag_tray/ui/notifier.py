@@ -136,6 +136,11 @@ class Notifier(QObject):
             self._send(notice, batch)
         return notice
 
+    def tell(self, notice: Notice) -> Notice:
+        """A notice of its own (an agent another machine saw end: remote/glance.py)."""
+        self._send(notice, None)
+        return notice
+
     def message(self, text: str, about: str | None = None) -> None:
         """A message of the app's own (an action's result or error); a click on it shows the
         agent it is ``about``, if any, else the window."""

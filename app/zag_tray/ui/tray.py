@@ -23,12 +23,16 @@ from zag_tray.agents.present import failed, still_running_line
 from zag_tray.agents.text import markup_inert, visible
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.settings import Settings, save_settings
+from zag_tray.remote.glance import ended_notice
+from zag_tray.remote.state import Ended
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.host import Clicks, Host, detect_host
 from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
+from zag_tray.ui.remote_link import RemoteHosts
+from zag_tray.ui.remote_tray import RemoteActions, glance, host_items
 from zag_tray.ui.state_file import write_state_file
 from zag_tray.ui.watcher import StoreWatcher
 
@@ -54,6 +58,7 @@ class TrayApp(QObject):
         *,
         name: str = "zag-tray",
         host: Host | None = None,
+        remote: RemoteHosts | None = None,
     ) -> None:
         super().__init__(parent)
         self.watcher, self.controller, self.notifier = watcher, controller, notifier
@@ -72,6 +77,8 @@ class TrayApp(QObject):
         self._told_overdue: set[str] = set()
         self.notices: list[Notice] = []
         """Every notice about finished agents (what the user was told), newest last."""
+        self.remote = remote or RemoteHosts(parent=self)  # other machines (ui/remote_link.py)
+        self.remote_actions = RemoteActions(self.remote, controller.confirm, self)
         self.look = IconLook(IconState.IDLE)
         self.collector = GuiThreadCollector(self)
         self.icon = QSystemTrayIcon(tray_icon(self.look), self)
@@ -90,6 +97,10 @@ class TrayApp(QObject):
         controller.message.connect(self.show_message)
         controller.noted.connect(self.show_briefly)
         controller.signalled.connect(watcher.refresh)
+        self.remote.changed.connect(self._show_glance)  # and the menu where the host reads it ahead:
+        self.remote.changed.connect(self.rebuild_menu if self.host is Host.SNI else lambda: None)
+        self.remote.ended.connect(self._remote_ended)
+        self.remote_actions.message.connect(self.show_message)
         self.icon.messageClicked.connect(notifier.balloon_clicked)
         notifier.clicked.connect(self._notification_clicked)
         notifier.balloon.connect(self._balloon)
@@ -109,6 +120,8 @@ class TrayApp(QObject):
             set_start_at_login=self.set_start_at_login,
             settings=self.edit_settings,
             quit=self.quit,
+            remote=self.remote_actions.act,
+            sign_in=self.remote_actions.sign_in,
         )
         self.apply_settings(settings, save=False)
 
@@ -170,6 +183,7 @@ class TrayApp(QObject):
         self.icon.show()
         self.write_state()
         self.watcher.start()
+        self.remote.start()
 
     @property
     def attention(self) -> bool:
@@ -206,9 +220,11 @@ class TrayApp(QObject):
 
     def _show_glance(self) -> None:
         """The icon and its tooltip, from the latest observation."""
-        observation = self.observation
+        observation, now = self.observation, time.time()
+        remote_count, remote_waiting, host_lines = glance(self.remote.states(), now)
         if observation is not None:
-            count, waiting = len(observation.running), len(observation.needs_you())
+            count = len(observation.running) + remote_count
+            waiting = len(observation.needs_you()) + remote_waiting
             state = IconState.ERROR if observation.error else IconState.BUSY if count else IconState.IDLE
             if waiting and state is IconState.BUSY:  # needs you: above busy, below an error
                 state, count = IconState.NEEDS_YOU, waiting
@@ -216,7 +232,8 @@ class TrayApp(QObject):
             if look != self.look:
                 self.look = look
                 self.icon.setIcon(tray_icon(look))
-        shown = markup_inert(tooltip(observation, time.time(), attention_line(self.unseen), self.name))
+        shown = tooltip(observation, now, attention_line(self.unseen), self.name)
+        shown = markup_inert("\n".join([shown, *host_lines]))  # a line per other machine
         if shown != self.icon.toolTip():  # each change is a D-Bus signal to an SNI host
             self.icon.setToolTip(shown)
         self.write_state()
@@ -233,8 +250,16 @@ class TrayApp(QObject):
             recent_seconds=self.settings.recent_minutes * 60.0,
             attention=attention_line(self.unseen),
             ticking=self.host is not Host.SNI,
+            remote=tuple(host_items(self.remote.states(), time.time(), ticking=self.host is not Host.SNI)),
         )
         populate(self.menu, self.observation, self.handlers, time.time(), options)
+
+    @Slot(object)
+    def _remote_ended(self, ended: list[Ended]) -> None:
+        """Agents a live stream saw end (never after a reconnect: remote/state.py)."""
+        if self.settings.notifications:
+            for each in ended:
+                self._noted(self.notifier.tell(ended_notice(each, time.time())))
 
     @Slot()
     def _menu_opening(self) -> None:
@@ -266,7 +291,8 @@ class TrayApp(QObject):
 
     def apply_settings(self, settings: Settings, *, save: bool = True) -> None:
         self.settings = settings
-        self.controller.confirm_kill = settings.confirm_kill
+        self.controller.confirm_kill = self.remote_actions.confirm_kill = settings.confirm_kill
+        self.remote.set_hosts(settings.hosts, start=self.icon.isVisible())
         self.watcher.set_liveness_interval(int(settings.refresh_seconds * 1000))
         if save:
             save_settings(settings, self.settings_file)
@@ -366,6 +392,7 @@ class TrayApp(QObject):
     def shutdown(self) -> None:
         self.notifier.stop()
         self.watcher.stop()
+        self.remote.stop()
         self.controller.wait()
         self.icon.hide()
         self.collector.stop()

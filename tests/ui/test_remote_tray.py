@@ -1,0 +1,131 @@
+"""Other machines in the tray (issue 17, phase 2), with a local stand-in for ssh and the remote
+zag-tray (tests/remote/standin.py): real processes, a real QProcess per host, the tray built as
+the app builds it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.remote.standin import StandIn, agent
+from tests.ui.menus import labels
+from zag_tray.desktop.paths import BaseDirChoice
+from zag_tray.desktop.settings import HostEntry, Settings, save_settings
+from zag_tray.remote.failures import Problem
+from zag_tray.remote.state import Link
+from zag_tray.ui.app import build_tray
+from zag_tray.ui.icons import IconState
+from zag_tray.ui.tray import TrayApp
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell stand-ins")
+Start = Callable[..., TrayApp]
+
+
+@pytest.fixture
+def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    made = StandIn(tmp_path / "standin")
+    monkeypatch.setenv("PATH", made.path)
+    return made
+
+
+@pytest.fixture
+def start(base_dir: Path, qtbot: QtBot, settings_file: Path, standin: StandIn) -> Iterator[Start]:
+    started: list[TrayApp] = []
+
+    def start(*agents: dict[str, Any], live: bool = True) -> TrayApp:
+        """The tray watching "devbox", whose snapshot holds ``agents``; once it is ``live``."""
+        standin.snapshot(list(agents))
+        save_settings(Settings(hosts=(HostEntry("devbox"),)), settings_file)
+        app = build_tray(BaseDirChoice(base_dir, "test"), settings_file, ssh=standin.config)
+        app.start()
+        started.append(app)
+        qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
+        if live:
+            qtbot.waitUntil(lambda: link(app) is Link.LIVE, timeout=5000)
+        return app
+
+    yield start
+    while started:
+        started.pop().shutdown()
+
+
+def link(tray: TrayApp) -> Link:
+    state = tray.remote.state_of("devbox")
+    assert state is not None
+    return state.link
+
+
+def test_a_hosts_agents_are_in_the_menu_and_counted_in_the_icon_and_tooltip(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    tray = start(agent("r1", prompt="fix <b>the</b> parser"), agent("r2", prompt="lint"))
+    assert (tray.look.state, tray.look.count) == (IconState.BUSY, 2)
+    assert "devbox: 2 running" in tray.icon.toolTip().splitlines()
+    menu = labels(tray)
+    section = menu[menu.index("devbox: 2 running") + 1 :]
+    assert section[0].startswith("claude · sonnet — fix <b>the</b> parser — ")  # plain text, as local
+    standin.send({"event": "started", "agent": agent("r3", prompt="third")})
+    qtbot.waitUntil(lambda: tray.look.count == 3, timeout=5000)
+
+
+def test_a_host_that_drops_stays_greyed_with_its_last_snapshot_and_a_reconnect_repeats_no_notification(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    tray = start(agent("r1", prompt="one"), agent("r2", prompt="two"))
+    standin.send(
+        {"event": "finished", "agent": {**agent("r1"), "live_status": "exited"}, "outcome": "exited"}
+    )
+    qtbot.waitUntil(lambda: len(tray.notices) == 1, timeout=5000)
+    assert tray.notices[0].title == "Agent finished on devbox"
+    standin.snapshot([])  # r2 ends while the host is away: nobody saw it end
+    standin.drop()
+    qtbot.waitUntil(lambda: link(tray) is Link.OFFLINE, timeout=5000)
+    state = tray.remote.state_of("devbox")
+    assert state is not None and [a.entry.id for a in state.agents] == ["r2"]
+    tooltip = tray.icon.toolTip().splitlines()
+    assert any(line.startswith("devbox: offline (the stream ended), last seen ") for line in tooltip)
+    labels(tray)
+    menu = tray.menu.actions()
+    greyed = [a for a in menu if a.text().startswith("claude · sonnet — two")]
+    assert len(greyed) == 1 and not greyed[0].isEnabled() and greyed[0].menu() is None
+    qtbot.waitUntil(lambda: standin.connections() == 2 and link(tray) is Link.LIVE, timeout=10000)
+    assert tray.look.count == 0 and len(tray.notices) == 1  # r2 dropped silently, r1 not told twice
+
+
+def test_a_kill_runs_the_hosts_command_and_says_its_result(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    tray = start(agent("r1", prompt="one"))
+    tray.remote_actions.confirm = lambda question: question.accept == "Kill tree"
+    said: list[str] = []
+    tray.remote_actions.message.connect(said.append)
+    labels(tray)
+    agent_menu = next(a.menu() for a in tray.menu.actions() if a.text().startswith("claude · sonnet — one"))
+    assert agent_menu is not None
+    kill_tree = next(a for a in agent_menu.actions() if a.text() == "Kill tree…")
+    standin.answer(0, "killed 1 agent (and 0 below)")
+    kill_tree.trigger()
+    qtbot.waitUntil(lambda: bool(said), timeout=10000)
+    assert standin.actions.read_text() == "kill --tree -- r1\n"
+    assert said == ["devbox: Kill tree claude · sonnet: done: killed 1 agent (and 0 below)"]
+    standin.answer(1, "zag-tray: no agent r1")
+    next(a for a in agent_menu.actions() if a.text() == "Stop…").trigger()
+    qtbot.waitUntil(lambda: len(said) == 2, timeout=10000)
+    assert said[1] == "devbox: Stop claude · sonnet: exit 1: zag-tray: no agent r1"
+
+
+def test_sign_in_is_offered_for_a_host_that_refuses_the_key(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    standin.ssh.write_text("#!/bin/bash\necho 'user@box: Permission denied (publickey).' >&2\nexit 255\n")
+    tray = start(live=False)
+    qtbot.waitUntil(lambda: link(tray) is Link.OFFLINE, timeout=5000)
+    state = tray.remote.state_of("devbox")
+    assert state is not None and state.problem is Problem.SIGN_IN
+    assert "Sign in to devbox…" in labels(tray)
+    assert "devbox: offline (needs sign-in)" in tray.icon.toolTip().splitlines()
