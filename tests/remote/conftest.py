@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.programs import require_tools
-from tests.remote.sshd import TOOLS, Sshd, User, headless_venv, keygen, stop_masters
+from tests.remote.sshd import TOOLS, Link, Sshd, User, headless_venv, keygen, stop_masters
 
 ALIASES = ("zt-test", "zt-bare", "zt-changed", "zt-unknown", "zt-denied")
 
@@ -101,3 +101,29 @@ def _remote(folder: Path, sshd: Sshd, users: list[User], other_key: str) -> Remo
     (folder / "ctl").mkdir(mode=0o700)
     env = {**os.environ, "ZAG_TRAY_SSH_CONFIG": str(config), "ZAG_TRAY_CONTROL_DIR": str(folder / "ctl")}
     return Remote(sshd, user, bare, folder, config, known, env)
+
+
+@pytest.fixture(scope="session")
+def netns_link(remote: Remote) -> Iterator[Link]:
+    """The namespace, its veth pair and its sshd: made once (its alias, zt-ns, is written once
+    in the tests' ssh_config and known_hosts)."""
+    probe = subprocess.run(["ip", "netns", "add", "ztprobe"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"ip netns: {probe.stderr}")
+        pytest.skip(f"no network namespaces here: {probe.stderr.strip()}")
+    subprocess.run(["ip", "netns", "del", "ztprobe"], check=True)
+    made = Link(remote)
+    try:
+        yield made
+    finally:
+        made.remove(remote)
+
+
+@pytest.fixture
+def link(remote: Remote, netns_link: Link) -> Iterator[Link]:
+    """The namespace's link, up again after each test (a test may fail with it cut), and no
+    master left from the test before."""
+    yield netns_link
+    netns_link.restore()
+    stop_masters(remote.config, ["zt-ns"], remote.folder / "ctl")

@@ -11,11 +11,14 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.factories import wait_for
 from tests.programs import end_process
 from zag_tray.demo import make_entry, write_store
+
+if TYPE_CHECKING:
+    from tests.remote.conftest import Remote
 
 ROOT = Path(__file__).resolve().parents[2]
 SSHD = "/usr/sbin/sshd"
@@ -165,3 +168,42 @@ def stop_masters(config: Path, aliases: list[str], control: Path) -> None:
 def an_agent(user: User, entry_id: str, **fields: Any) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     proc = user.spawn(entry_id)
     return proc, make_entry(pid=proc.pid, entry_id=entry_id, **fields)
+
+
+class Link:
+    """A network namespace and a veth pair into it, sshd listening inside."""
+
+    def __init__(self, remote: Remote) -> None:
+        tag = os.getpid() % 100_000
+        self.ns, self.outside, self.inside = f"zt{tag}", f"zt{tag}a", f"zt{tag}b"
+        net = f"10.217.{tag % 250}"
+        run("ip", "netns", "add", self.ns)
+        run("ip", "link", "add", self.outside, "type", "veth", "peer", "name", self.inside)
+        run("ip", "link", "set", self.inside, "netns", self.ns)
+        run("ip", "addr", "add", f"{net}.1/30", "dev", self.outside)
+        run("ip", "link", "set", self.outside, "up")
+        self.inner("ip", "addr", "add", f"{net}.2/30", "dev", self.inside)
+        self.inner("ip", "link", "set", self.inside, "up")
+        self.inner("ip", "link", "set", "lo", "up")
+        folder = remote.folder / "ns"
+        folder.mkdir()
+        self.sshd = Sshd(folder, f"{net}.2", [remote.user.name], netns=self.ns)
+        with remote.known_hosts.open("a") as known:
+            known.write(self.sshd.known_host())
+        with remote.config.open("a") as config:
+            config.write(self.sshd.host_block("zt-ns", remote.user.name, remote.folder / "client_key",
+                                              remote.known_hosts))  # fmt: skip
+
+    def inner(self, *argv: str) -> None:
+        run("ip", "netns", "exec", self.ns, *argv)
+
+    def cut(self) -> None:
+        self.inner("ip", "link", "set", self.inside, "down")
+
+    def restore(self) -> None:
+        self.inner("ip", "link", "set", self.inside, "up")
+
+    def remove(self, remote: Remote) -> None:
+        stop_masters(remote.config, ["zt-ns"], remote.folder / "ctl")
+        self.sshd.stop()
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, check=False)
