@@ -129,3 +129,30 @@ def test_sign_in_is_offered_for_a_host_that_refuses_the_key(
     assert state is not None and state.problem is Problem.SIGN_IN
     assert "Sign in to devbox…" in labels(tray)
     assert "devbox: offline (needs sign-in)" in tray.icon.toolTip().splitlines()
+
+
+def test_hosts_are_edited_in_the_settings_dialog_and_invalid_ones_are_dropped(qtbot: QtBot) -> None:
+    from zag_tray.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(hosts=(HostEntry("devbox", "~/venv/bin/zag-tray"),)))
+    qtbot.addWidget(dialog)
+    assert dialog.hosts.toPlainText() == "devbox ~/venv/bin/zag-tray\n"
+    dialog.hosts.setPlainText(
+        "devbox ~/venv/bin/zag-tray\n-oProxyCommand=id\n\nuser@gpu\ndevbox\nbox relative/path\n"
+    )
+    assert dialog.settings().hosts == (HostEntry("devbox", "~/venv/bin/zag-tray"), HostEntry("user@gpu"))
+
+
+def test_invalid_hosts_in_the_settings_file_are_dropped_with_a_log_line(
+    settings_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+
+    from zag_tray.desktop.settings import load_settings
+
+    settings_file.parent.mkdir(parents=True)
+    hosts = [{"alias": "devbox"}, {"alias": "-oProxyCommand=id"}, "gpu", {"alias": "vm", "program": "rel"}]
+    settings_file.write_text(json.dumps({"hosts": hosts, "notifications": False}))
+    loaded = load_settings(settings_file)
+    assert (loaded.hosts, loaded.notifications) == ((HostEntry("devbox"),), False)
+    assert sum("is not valid" in r.message for r in caplog.records) == 3

@@ -1,8 +1,10 @@
-"""The settings dialog: the five choices a user makes; geometry and columns save themselves."""
+"""The settings dialog: the choices a user makes, and the other machines watched (one per line:
+an ssh alias, then optionally where zag-tray is there); geometry and columns save themselves."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -10,11 +12,34 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QPlainTextEdit,
     QSpinBox,
     QWidget,
 )
 
-from zag_tray.desktop.settings import RANGES, Settings
+from zag_tray.desktop.settings import MAX_HOSTS, RANGES, HostEntry, Settings, host_entry
+
+log = logging.getLogger(__name__)
+
+
+def hosts_text(hosts: tuple[HostEntry, ...]) -> str:
+    return "".join(f"{h.alias} {h.program}\n" if h.program else f"{h.alias}\n" for h in hosts)
+
+
+def hosts_of(text: str) -> tuple[HostEntry, ...]:
+    """One host a line ("devbox" or "devbox ~/venv/bin/zag-tray"); a line that breaks the
+    rule (desktop/settings.host_entry) is left out, with a log line."""
+    kept: dict[str, HostEntry] = {}
+    for line in text.splitlines()[:MAX_HOSTS]:
+        alias, _, program = line.strip().partition(" ")
+        if not alias:
+            continue
+        host = host_entry({"alias": alias, "program": program.strip() or None})
+        if host is None:
+            log.warning("host %r is not an ssh alias (with an optional path): left out", line)
+        else:
+            kept.setdefault(host.alias, host)
+    return tuple(kept.values())
 
 
 class SettingsDialog(QDialog):
@@ -36,6 +61,8 @@ class SettingsDialog(QDialog):
         self.recent = QSpinBox(suffix=" min")
         self.recent.setRange(*(int(x) for x in RANGES["recent_minutes"]))
         self.recent.setValue(current.recent_minutes)
+        self.hosts = QPlainTextEdit(hosts_text(current.hosts))
+        self.hosts.setPlaceholderText("devbox\nuser@gpu-vm ~/venv/bin/zag-tray")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -47,6 +74,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.confirm_kill)
         form.addRow("Check running agents every:", self.refresh)
         form.addRow('Keep finished agents in "Recently finished" for:', self.recent)
+        form.addRow("Other machines (ssh aliases, one a line):", self.hosts)
         form.addRow(buttons)
 
     def settings(self) -> Settings:
@@ -57,4 +85,5 @@ class SettingsDialog(QDialog):
             confirm_kill=self.confirm_kill.isChecked(),
             refresh_seconds=self.refresh.value(),
             recent_minutes=self.recent.value(),
+            hosts=hosts_of(self.hosts.toPlainText()),
         )
