@@ -162,9 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     remote = _Parser(add_help=False)
     remote.add_argument(
         "--host",
-        metavar="ALIAS",
+        metavar="ALIAS|URL",
         default=None,
-        help="on another machine, through ssh (an alias of your ssh config); it needs zag-tray there",
+        help="on another machine: an alias of your ssh config (it needs zag-tray there), or a zag serve "
+        "URL https://HOST:PORT (`zag-tray host pin URL` first)",
     )
     common.add_argument(
         "--base-dir",
@@ -240,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[common], help="open the tray on a few harmless demo agents in a temporary dir"
     )
     p.set_defaults(func=_cmd_demo)
+    from zag_tray.cli.serve import add_host_parser  # zag serve hosts: cli/serve.py
+
+    add_host_parser(sub, common)
     return parser
 
 

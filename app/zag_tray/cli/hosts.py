@@ -1,5 +1,6 @@
 """``--host ALIAS``: list, show, kill and stop run on another machine through ssh
-(remote/driver.py), and ``watch --host`` follows one (remote/state.py).
+(remote/driver.py), and ``watch --host`` follows one (remote/state.py). ``--host URL`` (a
+``zag serve``) goes to cli/serve.py instead.
 
 The remote zag-tray answers as it would locally: its exit code is ours, its one-line
 errors are ours (named by host). Its output is another machine's text, so nothing of it
@@ -16,6 +17,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,6 +28,7 @@ from zag_tray.agents.text import ELLIPSIS, one_line, visible
 from zag_tray.cli import ONE_LINE, PROG, CliError
 from zag_tray.remote import driver
 from zag_tray.remote.failures import WORDS, last_line
+from zag_tray.remote.serve_hosts import is_serve_url
 from zag_tray.remote.ssh import AliasError, SshConfig, checked_alias, control_dir
 from zag_tray.remote.state import Ended, HostState, describe
 
@@ -68,7 +71,11 @@ def remote_argv(args: argparse.Namespace) -> list[str]:
 
 
 def on_host(args: argparse.Namespace) -> int:
-    """Run the command on ``args.host``; its exit code."""
+    """Run the command on ``args.host``; its exit code. A URL is a zag serve (cli/serve.py)."""
+    if is_serve_url(args.host):
+        from zag_tray.cli.serve import on_serve
+
+        return on_serve(args)
     alias = alias_of(args)
     ran = driver.run(alias, remote_argv(args), ssh_config(), timeout=ACTION_TIMEOUT)
     if ran.problem is not None:
@@ -93,13 +100,18 @@ def _print_tagged(data: bytes, alias: str) -> None:
         raise CliError(f"{alias}: not JSON from its zag-tray ({exc})") from None
     if not isinstance(value, list | dict):
         raise CliError(f"{alias}: not a list of agents from its zag-tray")
+    tag_nodes(value, alias)
+
+
+def tag_nodes(value: list[Any] | dict[str, Any], host: str) -> None:
+    """Print ``value`` (JSON nodes, or one), each node (children too) with ``"host": host``."""
     stack: list[Any] = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            node["host"] = alias
+            node["host"] = host
             stack.append(node.get("children") or [])
     sys.stdout.write(json_text(value) + "\n")
 
@@ -123,28 +135,36 @@ def watch_host(args: argparse.Namespace) -> int:
     (connecting, live, offline and why), its agents when it is live, each agent it saw end."""
     from zag_tray.cli.watch import on_signals, watch_input
 
+    if is_serve_url(args.host):
+        from zag_tray.cli.serve import on_serve
+
+        return on_serve(args)
     alias = alias_of(args)
     stop = threading.Event()
     restore = on_signals(stop)
     watch_input(getattr(sys.stdin, "buffer", None), stop)
+    try:
+        driver.HostStream(alias, ssh_config(), report_to(args.json, alias)).run(stop)
+    finally:
+        restore()
+    return 0
+
+
+def report_to(as_json: bool, host: str) -> Callable[[HostState, list[Ended]], None]:
+    """What ``watch --host`` prints of a host's states: a line when it changes (connecting,
+    live, offline and why), its agents when it is live, each agent it saw end."""
     said: list[tuple[object, ...]] = []
 
     def report(state: HostState, ended: list[Ended]) -> None:
         key = (state.link, state.problem, state.detail, *(a.entry.id for a in state.agents))
         if not said or said[-1] != key:
             said.append(key)
-            _say(args.json, _host_event(state), describe(state, time.time()))
+            _say(as_json, _host_event(state), describe(state, time.time()))
         for end in ended:
-            event = {"event": "finished", "host": alias, "agent": end.agent.json(), "outcome": end.outcome}
-            _say(
-                args.json, event, f"finished  {visible(end.agent.entry.id[:8])}  {one_line(end.outcome, 200)}"
-            )
+            event = {"event": "finished", "host": host, "agent": end.agent.json(), "outcome": end.outcome}
+            _say(as_json, event, f"finished  {visible(end.agent.entry.id[:8])}  {one_line(end.outcome, 200)}")
 
-    try:
-        driver.HostStream(alias, ssh_config(), report).run(stop)
-    finally:
-        restore()
-    return 0
+    return report
 
 
 def _host_event(state: HostState) -> dict[str, Any]:
@@ -158,6 +178,7 @@ def _host_event(state: HostState) -> dict[str, Any]:
         "detail": state.detail,
         "last_seen": rfc3339(state.last_seen),
         "remote_host": state.remote_host,
+        "status_certain": state.status_certain,
         "agents": [agent.json() for agent in state.agents],
     }
 

@@ -19,6 +19,13 @@ class Problem(StrEnum):
     STALLED = "stalled"
     INCOMPATIBLE = "incompatible"
     ENDED = "ended"
+    # zag serve's (remote/serve.py): HTTPS and a bearer token instead of ssh.
+    NOT_PINNED = "not_pinned"
+    CERTIFICATE = "certificate"
+    TLS = "tls"
+    NO_TOKEN = "no_token"  # noqa: S105 (a state's name, not a secret)
+    TOKEN_REFUSED = "token_refused"  # noqa: S105
+    SERVER_ERROR = "server_error"
 
 
 WORDS: Final = {
@@ -29,6 +36,12 @@ WORDS: Final = {
     Problem.STALLED: "stalled",
     Problem.INCOMPATIBLE: "its zag-tray speaks another version of watch --json",
     Problem.ENDED: "the stream ended",
+    Problem.NOT_PINNED: "its certificate is not pinned yet (zag-tray host pin URL)",
+    Problem.CERTIFICATE: "its certificate is not the pinned one",
+    Problem.TLS: "TLS failed",
+    Problem.NO_TOKEN: "no token for it (zag-tray host token URL, or zag connect)",
+    Problem.TOKEN_REFUSED: "its token was refused (401)",
+    Problem.SERVER_ERROR: "zag serve answered with an error",
 }
 """How each problem is said to the user."""
 

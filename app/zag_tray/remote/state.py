@@ -55,6 +55,9 @@ class HostState:
     store_error: str | None = None
     rejected: int = 0
     """Agents the host sent that zag's reader would reject (skipped)."""
+    status_certain: bool = True
+    """False for a zag serve host: its ``live_status`` is zag's ``kill(pid, 0)``, which calls
+    a reused pid running; over ssh, the remote zag-tray checked each process is the agent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,8 @@ def describe(state: HostState, now: float) -> str:
     """One line for the user: "live · 3 running", "connecting…", "offline: unreachable
     (ssh: connect to host …) · last seen 3 min ago"; escaped and cut (agents/text.py)."""
     if state.link is Link.LIVE:
-        return f"live · {len(state.agents)} running"
+        hedge = "" if state.status_certain else " (as zag sees them: pid only)"
+        return f"live · {len(state.agents)} running{hedge}"
     why = "" if state.problem is None else f": {WORDS[state.problem]}"
     detail = f" ({one_line(state.detail, 120)})" if state.detail else ""
     seen = "never seen" if state.last_seen is None else f"last seen {age(now - state.last_seen)}"
