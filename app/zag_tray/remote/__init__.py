@@ -6,5 +6,7 @@ remote command), ``protocol`` (``watch --json``'s lines read back: hello first, 
 capped, hostile text kept as the store's is), ``failures`` (what an ssh exit means to a
 user, and the reconnect backoff), ``state`` (a host's state: connecting, live, offline with
 its last snapshot) and ``driver`` (ssh as a subprocess: one command, or a stream kept up).
-The facts behind the choices: docs/architecture.md, "Other machines".
+``pinning``, ``serve_hosts`` and ``serve`` are the second engine, a ``zag serve`` over HTTPS:
+its certificate pinned on first use, its URL and token kept, its API polled into the same
+host state. The facts behind the choices: docs/architecture.md, "Other machines".
 """
