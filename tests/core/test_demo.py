@@ -58,13 +58,12 @@ def test_demo_agents_log_what_they_do_where_the_tray_finds_it() -> None:
         def state(name: str) -> ActivityState:
             return activity(name).state_at(time.time())
 
-        assert state("gemini pro") is ActivityState.TOOL and activity("gemini pro").maybe_approval(
-            time.time()
-        )
+        assert state("gemini pro") is ActivityState.TOOL  # pending 45 s: it may wait for you
+        assert activity("gemini pro").maybe_approval(time.time())
         assert state("claude sonnet") is ActivityState.RATE_LIMITED
-        assert state("claude opus") is ActivityState.WORKING
-        wait_for("the worker to run its tests", lambda: state("codex gpt-5") is ActivityState.TOOL)
-        wait_for(
-            "the orchestrator to wait for you", lambda: state("claude opus") is ActivityState.WAITING, 10
-        )
+        # The others change with time (timeouts: a loaded machine may start the demo slowly):
+        # the worker runs its tests 7 s of every 15, the orchestrator ends its turn 6 s in.
+        wait_for("the worker to run its tests", lambda: state("codex gpt-5") == "tool", timeout=20)
+        wait_for("the orchestrator to wait for you", lambda: state("claude opus") == "waiting", timeout=20)
+        assert activity("claude opus").turns == 1
         assert activity("claude opus").usage.cost_usd == 0.42
