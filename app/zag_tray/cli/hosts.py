@@ -12,13 +12,10 @@ key, unreachable, not installed) are one line and exit 1.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Final
 
 import msgspec
@@ -29,24 +26,11 @@ from zag_tray.cli import ONE_LINE, PROG, CliError
 from zag_tray.remote import driver
 from zag_tray.remote.failures import WORDS, last_line
 from zag_tray.remote.serve_hosts import is_serve_url
-from zag_tray.remote.ssh import AliasError, SshConfig, checked_alias, control_dir
+from zag_tray.remote.ssh import AliasError, checked_alias, configured
 from zag_tray.remote.state import Ended, HostState, describe
 
-SSH_CONFIG_ENV: Final = "ZAG_TRAY_SSH_CONFIG"
-"""An ssh_config for zag-tray's ssh alone (``ssh -F``); unset: the user's own."""
-CONTROL_DIR_ENV: Final = "ZAG_TRAY_CONTROL_DIR"
-"""Another directory for the ControlMaster's socket (checked as private all the same)."""
 ACTION_TIMEOUT: Final = 120.0
 """Seconds a remote command may take: a kill waits for its agents to go (procs/actions.py)."""
-
-
-def ssh_config() -> SshConfig:
-    """The system ssh (``/usr/bin/ssh`` first: a GUI on macOS gets a minimal PATH), our own
-    ControlMaster directory when it is private (remote/ssh.py), and ``ZAG_TRAY_SSH_CONFIG``."""
-    ssh = "/usr/bin/ssh" if os.path.exists("/usr/bin/ssh") else shutil.which("ssh") or "ssh"
-    named = os.environ.get(CONTROL_DIR_ENV)
-    where, _why = control_dir(Path(named) if named else None)
-    return SshConfig(ssh=ssh, config_file=os.environ.get(SSH_CONFIG_ENV) or None, control_dir=where)
 
 
 def alias_of(args: argparse.Namespace) -> str:
@@ -77,7 +61,7 @@ def on_host(args: argparse.Namespace) -> int:
 
         return on_serve(args)
     alias = alias_of(args)
-    ran = driver.run(alias, remote_argv(args), ssh_config(), timeout=ACTION_TIMEOUT)
+    ran = driver.run(alias, remote_argv(args), configured(), timeout=ACTION_TIMEOUT)
     if ran.problem is not None:
         said = last_line(ran.stderr)
         raise CliError(f"{alias}: {WORDS[ran.problem]}" + (f" ({said})" if said else ""))
@@ -144,7 +128,7 @@ def watch_host(args: argparse.Namespace) -> int:
     restore = on_signals(stop)
     watch_input(getattr(sys.stdin, "buffer", None), stop)
     try:
-        driver.HostStream(alias, ssh_config(), report_to(args.json, alias)).run(stop)
+        driver.HostStream(alias, configured(), report_to(args.json, alias)).run(stop)
     finally:
         restore()
     return 0

@@ -146,8 +146,8 @@ CONTROL_DIR_ENV: Final = "ZAG_TRAY_CONTROL_DIR"
 
 def configured() -> SshConfig:
     """The system ssh (``/usr/bin/ssh`` first: a GUI on macOS gets a minimal PATH), our own
-    ControlMaster directory when it is private, and ``ZAG_TRAY_SSH_CONFIG``: the tray's
-    config (cli/hosts.py's ``ssh_config`` is the command line's, the same rule)."""
+    ControlMaster directory when it is private, and ``ZAG_TRAY_SSH_CONFIG``: the one rule
+    for the tray (ui/remote_link.py) and the command line (cli/hosts.py) alike."""
     import shutil
 
     ssh = "/usr/bin/ssh" if os.path.exists("/usr/bin/ssh") else shutil.which("ssh") or "ssh"
