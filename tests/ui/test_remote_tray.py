@@ -5,6 +5,7 @@ the app builds it."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.dbus_session import NotificationServer
 from tests.remote.standin import StandIn, agent
 from tests.ui.menus import labels
 from zag_tray.desktop.paths import BaseDirChoice
@@ -37,10 +39,11 @@ def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIn:
 def start(base_dir: Path, qtbot: QtBot, settings_file: Path, standin: StandIn) -> Iterator[Start]:
     started: list[TrayApp] = []
 
-    def start(*agents: dict[str, Any], live: bool = True) -> TrayApp:
-        """The tray watching "devbox", whose snapshot holds ``agents``; once it is ``live``."""
+    def start(*agents: dict[str, Any], live: bool = True, **options: Any) -> TrayApp:
+        """The tray watching "devbox", whose snapshot holds ``agents``; once it is ``live``.
+        ``options``: other settings."""
         standin.snapshot(list(agents))
-        save_settings(Settings(hosts=(HostEntry("devbox"),)), settings_file)
+        save_settings(Settings(hosts=(HostEntry("devbox"),), **options), settings_file)
         app = build_tray(BaseDirChoice(base_dir, "test"), settings_file, ssh=standin.config)
         app.start()
         started.append(app)
@@ -129,6 +132,74 @@ def test_sign_in_is_offered_for_a_host_that_refuses_the_key(
     assert state is not None and state.problem is Problem.SIGN_IN
     assert "Sign in to devbox…" in labels(tray)
     assert "devbox: offline (needs sign-in)" in tray.icon.toolTip().splitlines()
+
+
+def test_a_host_key_problem_offers_sign_in_and_is_said_in_the_tooltip(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    standin.ssh.write_text(
+        "#!/bin/bash\necho '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@' >&2\n"
+        "echo 'Host key verification failed.' >&2\nexit 255\n"
+    )
+    tray = start(live=False)
+    qtbot.waitUntil(lambda: link(tray) is Link.OFFLINE, timeout=5000)
+    assert "devbox: offline (host key problem)" in tray.icon.toolTip().splitlines()
+    menu = labels(tray)
+    head = menu.index("devbox: offline (host key problem)")
+    assert menu[head + 1 : head + 3] == ["Host key verification failed.", "Sign in to devbox…"]
+
+
+def test_a_host_still_connecting_says_so_in_the_tooltip_and_counts_nothing(
+    standin: StandIn, start: Start, qtbot: QtBot
+) -> None:
+    standin.ssh.write_text("#!/bin/bash\nexec cat > /dev/null\n")  # connected, nothing said yet
+    tray = start(live=False)
+    qtbot.waitUntil(lambda: "devbox: connecting…" in tray.icon.toolTip().splitlines(), timeout=5000)
+    assert link(tray) is Link.CONNECTING and tray.look.state is IconState.IDLE
+    assert "devbox: connecting…" in labels(tray)
+
+
+def waiting(entry_id: str) -> dict[str, Any]:
+    """An ``activity`` line: the agent's turn ended, it waits for the user."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"event": "activity", "id": entry_id, "activity": {"state": "waiting", "since": now}}
+
+
+def test_a_remote_agent_that_begins_waiting_is_a_notification_naming_the_host_and_needs_you(
+    standin: StandIn, start: Start, notification_server: NotificationServer, qtbot: QtBot
+) -> None:
+    tray = start(agent("r1", prompt="one"), agent("r2", prompt="two"), agent("r3", prompt="three"))
+    assert (tray.look.state, tray.look.count) == (IconState.BUSY, 3)
+    standin.send(waiting("r1"))
+    (sent,) = notification_server.wait_for(1, qtbot.waitUntil)
+    assert sent.summary == "Agent waiting for you on devbox"
+    assert sent.body.startswith("claude · sonnet: waiting for you since ")
+    assert (tray.look.state, tray.look.count) == (IconState.NEEDS_YOU, 1)
+    standin.send(waiting("r2"))
+    second = notification_server.wait_for(2, qtbot.waitUntil)[1]
+    assert second.replaces_id == sent.notification_id  # coalesced, as local ones are
+    assert second.body == "2 agents waiting for you: claude · sonnet on devbox, claude · sonnet on devbox"
+    qtbot.waitUntil(lambda: tray.look.count == 2, timeout=5000)
+    standin.send(waiting("r2"))  # still waiting: no news
+    standin.send({"event": "started", "agent": agent("r4", prompt="four")})
+    qtbot.waitUntil(lambda: tray.look.count == 2 and len(tray.remote.states()[0].agents) == 4, timeout=5000)
+    assert len(notification_server.received) == 2
+
+
+def test_a_wait_found_on_connecting_or_with_notify_waiting_off_is_counted_not_announced(
+    standin: StandIn, start: Start, notification_server: NotificationServer, qtbot: QtBot
+) -> None:
+    already = {**agent("r1", prompt="one"), "activity": waiting("r1")["activity"]}
+    tray = start(already, agent("r2", prompt="two"), notify_waiting=False)
+    assert (tray.look.state, tray.look.count) == (IconState.NEEDS_YOU, 1)  # there before we looked
+    standin.send(waiting("r2"))
+    qtbot.waitUntil(lambda: tray.look.count == 2, timeout=5000)
+    standin.send(
+        {"event": "finished", "agent": {**agent("r1"), "live_status": "exited"}, "outcome": "exited"}
+    )
+    qtbot.waitUntil(lambda: len(tray.notices) == 1, timeout=5000)  # an end: its own setting
+    assert tray.notices[0].title == "Agent finished on devbox"
+    assert [n.summary for n in notification_server.received] == ["Agent finished on devbox"]
 
 
 def test_hosts_are_edited_in_the_settings_dialog_and_invalid_ones_are_dropped(qtbot: QtBot) -> None:

@@ -19,6 +19,7 @@ from zag_tray.agents.entry import Entry
 from zag_tray.agents.observation import Finished
 from zag_tray.agents.present import activity_sentence, failed, sentence, title
 from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.text import SHORT_FIELD, one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +74,37 @@ WAITING_LISTED = 3
 """Agents named in a notice about several waiting; the rest are counted."""
 
 
-def waiting_notice(waiting: Sequence[tuple[Entry, Activity]], now: float) -> Notice | None:
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An agent that began waiting for the user, with its activity; ``host``: the other
+    machine it runs on (an ssh alias or a zag serve URL, raw), None on this one."""
+
+    entry: Entry
+    activity: Activity
+    host: str | None = None
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """Who it is: ids are unique in one store, not across machines."""
+        return self.host, self.entry.id
+
+    @property
+    def there(self) -> str:
+        """ " on devbox" for an agent elsewhere (the host escaped and cut), "" for one here."""
+        return "" if self.host is None else f" on {one_line(self.host, SHORT_FIELD)}"
+
+
+def waiting_notice(waiting: Sequence[Waiting], now: float) -> Notice | None:
     """One notice for the agents that began waiting for the user (None for none): "claude ·
-    opus: waiting for you since 14:03 — ~/proj"; a click shows that agent (several: the
-    window)."""
+    opus: waiting for you since 14:03 — ~/proj", its title naming the host of a remote one;
+    a click shows that agent (several, or one on another machine: the window)."""
     if not waiting:
         return None
     if len(waiting) == 1:
-        entry, activity = waiting[0]
-        return Notice("Agent waiting for you", activity_sentence(entry, activity, now), entry.id)
-    names = [title(entry) for entry, _ in waiting[:WAITING_LISTED]]
+        (one,) = waiting
+        text = activity_sentence(one.entry, one.activity, now)
+        return Notice(f"Agent waiting for you{one.there}", text, one.entry.id if one.host is None else None)
+    names = [title(each.entry) + each.there for each in waiting[:WAITING_LISTED]]
     if len(waiting) > WAITING_LISTED:
         names.append(f"{len(waiting) - WAITING_LISTED} more")
     return Notice(

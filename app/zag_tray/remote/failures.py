@@ -26,6 +26,7 @@ class Problem(StrEnum):
     NO_TOKEN = "no_token"  # noqa: S105 (a state's name, not a secret)
     TOKEN_REFUSED = "token_refused"  # noqa: S105
     SERVER_ERROR = "server_error"
+    KEPT = "kept"  # its pin in serve-hosts.json is damaged
 
 
 WORDS: Final = {
@@ -42,6 +43,7 @@ WORDS: Final = {
     Problem.NO_TOKEN: "no token for it (zag-tray host token URL, or zag connect)",
     Problem.TOKEN_REFUSED: "its token was refused (401)",
     Problem.SERVER_ERROR: "zag serve answered with an error",
+    Problem.KEPT: "what zag-tray keeps for it cannot be read (serve-hosts.json)",
 }
 """How each problem is said to the user."""
 

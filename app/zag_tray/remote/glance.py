@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from zag_tray.agents.activity import NO_LOG, Activity, ActivityState
 from zag_tray.agents.activity import Usage as LocalUsage
-from zag_tray.agents.notices import Notice
+from zag_tray.agents.notices import Notice, Waiting
 from zag_tray.agents.present import outcome, sentence
 from zag_tray.agents.text import SHORT_FIELD, one_line
 from zag_tray.agents.times import age
@@ -88,6 +88,41 @@ def host_line(state: HostState, now: float) -> str:
     word = "connecting…" if state.link is Link.CONNECTING else "offline"
     seen = "" if state.last_seen is None else f", last seen {age(now - state.last_seen)}"
     return f"{host_name(state)}: {word}{why}{seen}"
+
+
+HEDGE: Final = "status as zag sees it (pid only)"
+"""Said of a host whose statuses are zag's ``kill(pid, 0)`` (a zag serve: remote/serve.py)."""
+
+
+def running_line(state: HostState) -> str:
+    """ "devbox: 2 running", and for a zag serve "https://box:2100: 2 running, status as zag
+    sees it (pid only)": a live host's line in the tooltip and its menu section's head."""
+    hedge = "" if state.status_certain else f", {HEDGE}"
+    return f"{host_name(state)}: {len(state.agents)} running{hedge}"
+
+
+def began_waiting(before: HostState, after: HostState, now: float) -> list[Waiting]:
+    """The agents of ``after`` waiting for the user that were not in ``before`` (local
+    agents' rule: agents/observation.with_activity). Only between two live states: a wait
+    found on connecting (or again after a reconnect) was there before anyone looked, and is
+    never announced, as one found at the tray's start is not."""
+    if before.link is not Link.LIVE or after.link is not Link.LIVE:
+        return []
+    waited = {a.entry.id for a, _ in _waiting(before.agents, now)}
+    return [
+        Waiting(a.entry, made, after.alias)
+        for a, made in _waiting(after.agents, now)
+        if a.entry.id not in waited
+    ]
+
+
+def _waiting(agents: Iterable[RemoteAgent], now: float) -> list[tuple[RemoteAgent, Activity]]:
+    found = []
+    for agent in agents:
+        made = activity(agent.activity)
+        if made is not None and made.state_at(now) is ActivityState.WAITING:
+            found.append((agent, made))
+    return found
 
 
 def ended_notice(ended: Ended, now: float) -> Notice:

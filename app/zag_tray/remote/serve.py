@@ -28,14 +28,16 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 import msgspec
 
+from zag_tray.remote import serve_hosts
 from zag_tray.remote.failures import WORDS, Problem, backoff
 from zag_tray.remote.pinning import TIMEOUT, CertificateChanged, PinError, pinned_socket
 from zag_tray.remote.protocol import LINE_CAP, RemoteAgent, remote_agent
-from zag_tray.remote.serve_hosts import ServeHost, valid_token
+from zag_tray.remote.serve_hosts import ServeConfigError, ServeHost, ServeUrl, valid_token
 from zag_tray.remote.state import Ended, HostState, Link, offline
 
 INTERVAL: Final = 5.0
@@ -173,9 +175,10 @@ def _status(value: Any) -> str:
     return status[:80] if isinstance(status, str) else ""
 
 
-def new_state(host: ServeHost) -> HostState:
+def new_state(host: ServeHost | ServeUrl) -> HostState:
     """A zag serve host before its first poll, named by its URL."""
-    return HostState(alias=host.address.url, status_certain=False)
+    address = host.address if isinstance(host, ServeHost) else host
+    return HostState(alias=address.url, status_certain=False)
 
 
 def agents_of(raw: list[Any]) -> tuple[tuple[RemoteAgent, ...], int]:
@@ -196,6 +199,38 @@ def poll(client: ServeClient, state: HostState, now: float) -> HostState:
     return dataclasses.replace(
         state, link=Link.LIVE, agents=agents, rejected=rejected, problem=None, detail="", last_seen=now
     )
+
+
+def next_poll(state: HostState, attempt: int, rand: float, interval: float = INTERVAL) -> tuple[float, int]:
+    """(seconds to the poll after ``state``, the failed attempts so far): ``interval`` while
+    live, else the ssh engine's backoff (1 s doubling to 60 s, less up to a fifth by ``rand``)."""
+    if state.link is Link.LIVE:
+        return interval, 0
+    return backoff(attempt, rand), attempt + 1
+
+
+def poll_kept(address: ServeUrl, state: HostState, now: float, path: Path | None = None) -> HostState:
+    """:func:`poll` of the host at ``address`` as serve-hosts.json (``path``) has it now: a pin
+    or token given since the last poll is used, one forgotten is not (the tray reads it again
+    at each poll, off the GUI thread)."""
+    try:
+        host = serve_hosts.load(address, path)
+    except ServeConfigError as exc:
+        return offline(state, Problem.KEPT, str(exc))
+    return poll(ServeClient(host), state, now)
+
+
+def act_kept(address: ServeUrl, action: str, entry_id: str, path: Path | None = None) -> str | ServeFailure:
+    """zag's ``stop`` or ``kill`` of ``entry_id`` on the host at ``address``: what zag
+    answered ("killed"), or why it failed (returned, not raised: a refusal is an answer to
+    show, not a fault to log)."""
+    try:
+        client = ServeClient(serve_hosts.load(address, path))
+        return client.kill(entry_id) if action == "kill" else client.stop(entry_id)
+    except ServeConfigError as exc:
+        return ServeFailure(Problem.KEPT, str(exc))
+    except ServeFailure as failure:
+        return failure
 
 
 class ServePoller:
@@ -225,6 +260,5 @@ class ServePoller:
         while not stop.is_set():
             self.state = poll(self.client, self.state, time.time())
             self.report(self.state, [])
-            live = self.state.link is Link.LIVE
-            attempt = 0 if live else attempt + 1
-            stop.wait(self.interval if live else backoff(attempt - 1, self.rand()))
+            delay, attempt = next_poll(self.state, attempt, self.rand(), self.interval)
+            stop.wait(delay)

@@ -24,6 +24,7 @@ from zag_tray.desktop.settings import load_settings, settings_path
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.procs.monitor import Monitor
 from zag_tray.procs.stopping import StopTracker
+from zag_tray.remote import serve_hosts
 from zag_tray.remote.ssh import SshConfig
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.host import Host
@@ -68,7 +69,9 @@ def build_tray(
         notifier or Notifier(),
         name=name,
         host=host,
-        remote=None if ssh is None else RemoteHosts(ssh),  # None: the system ssh (remote/ssh.py)
+        # ssh None: the system ssh (remote/ssh.py); zag serve hosts: beside the settings, as
+        # remote/serve_hosts.hosts_file() has them (a test's settings file keeps them its own).
+        remote=RemoteHosts(ssh, serve_file=settings_file.parent / serve_hosts.FILE_NAME),
     )
 
 

@@ -21,9 +21,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
-from zag_tray.agents.activity import Activity
-from zag_tray.agents.entry import Entry
-from zag_tray.agents.notices import Notice, notice_for, waiting_notice
+from zag_tray.agents.notices import Notice, Waiting, notice_for, waiting_notice
 from zag_tray.agents.observation import Finished
 from zag_tray.desktop import notifications as bus
 from zag_tray.desktop.notifications import Client
@@ -82,7 +80,7 @@ class Notifier(QObject):
         self._about: dict[int, str | None] = {}  # notification id -> the agent it is about
         self._balloon_about: str | None = None
         self._batch: _Batch[Finished] | None = None
-        self._waiting_batch: _Batch[tuple[Entry, Activity]] | None = None
+        self._waiting_batch: _Batch[Waiting] | None = None
 
     def start(self) -> None:
         """Connect to the session bus (a local socket: quick); without one, every notice is a
@@ -122,13 +120,13 @@ class Notifier(QObject):
             self._send(notice, batch)
         return notice
 
-    def announce_waiting(self, waiting: Sequence[tuple[Entry, Activity]], now: float) -> Notice | None:
-        """Tell the user who began waiting for them: one notice, which takes in the one still
-        on screen (an agent waiting again is named once)."""
+    def announce_waiting(self, waiting: Sequence[Waiting], now: float) -> Notice | None:
+        """Tell the user who began waiting for them, here or on another machine: one notice,
+        which takes in the one still on screen (an agent waiting again is named once)."""
         batch = self._waiting_batch
         if batch is not None and batch.takes_in(now):
-            named = {entry.id for entry, _ in waiting}
-            batch.items = [item for item in batch.items if item[0].id not in named] + list(waiting)
+            named = {each.key for each in waiting}
+            batch.items = [item for item in batch.items if item.key not in named] + list(waiting)
         else:
             batch = self._waiting_batch = _Batch(list(waiting), now)
         notice = waiting_notice(batch.items, now)

@@ -17,17 +17,20 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Final
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
 from zag_tray.agents.text import one_line
 from zag_tray.desktop.settings import HostEntry
-from zag_tray.remote import driver
+from zag_tray.remote import driver, serve, serve_hosts
 from zag_tray.remote.failures import Problem, backoff, classify, last_line
+from zag_tray.remote.glance import began_waiting
 from zag_tray.remote.protocol import STALL_AFTER, Stream
 from zag_tray.remote.ssh import SshConfig, configured, remote_command, ssh_argv
 from zag_tray.remote.state import Ended, HostState, Link, connecting, offline, received
+from zag_tray.ui.serve_link import ServeHosts
 from zag_tray.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -163,12 +166,16 @@ class HostLink(QObject):
 
 
 class RemoteHosts(QObject):
-    """The hosts of the settings, each a :class:`HostLink`; ``changed`` when any state does,
-    ``ended`` with what live streams saw end; remote actions run off the GUI thread."""
+    """The hosts of the settings, each a :class:`HostLink`, and the zag serve hosts kept in
+    serve-hosts.json (ui/serve_link.py); ``changed`` when any state does, ``ended`` with what
+    live streams saw end, ``waiting`` with the agents that began waiting for the user; remote
+    actions run off the GUI thread."""
 
     changed = Signal()
     ended = Signal(object)
     """list[Ended]"""
+    waiting = Signal(object)
+    """list[Waiting]"""
 
     def __init__(
         self,
@@ -176,11 +183,17 @@ class RemoteHosts(QObject):
         parent: QObject | None = None,
         *,
         stall_after: float = STALL_AFTER,
+        serve_file: Path | None = None,
+        serve_interval: float = serve.INTERVAL,
     ) -> None:
         super().__init__(parent)
         self._config = config
         self.stall_after = stall_after
         self.links: dict[str, HostLink] = {}
+        self.serve = ServeHosts(serve_file or serve_hosts.hosts_file(), self, interval=serve_interval)
+        self.serve.changed.connect(self._changed)
+        self.serve.listed.connect(self.changed)
+        self._seen: dict[str, HostState] = {}  # each host's state before: who began waiting
         self._worker: Worker | None = None
 
     @property
@@ -192,11 +205,12 @@ class RemoteHosts(QObject):
         return self._config
 
     def states(self) -> list[HostState]:
-        """The hosts' states, in the settings' order."""
-        return [link.state for link in self.links.values()]
+        """The hosts' states: ssh hosts in the settings' order, then zag serve hosts by URL."""
+        return [link.state for link in self.links.values()] + self.serve.states()
 
     def state_of(self, alias: str) -> HostState | None:
-        link = self.links.get(alias)
+        """A host's state: an ssh alias, or a zag serve host's URL."""
+        link = self.links.get(alias) or self.serve.links.get(alias)
         return None if link is None else link.state
 
     def set_hosts(self, hosts: Sequence[HostEntry], *, start: bool = True) -> None:
@@ -222,10 +236,16 @@ class RemoteHosts(QObject):
     def start(self) -> None:
         for link in self.links.values():
             link.start()
+        self.serve.start()
 
-    def _changed(self, _state: HostState, ended: list[Ended]) -> None:
+    def _changed(self, state: HostState, ended: list[Ended]) -> None:
+        before = self._seen.get(state.alias)
+        self._seen[state.alias] = state
         if ended:
             self.ended.emit(ended)
+        began = [] if before is None else began_waiting(before, state, time.time())
+        if began:
+            self.waiting.emit(began)
         self.changed.emit()
 
     def run(self, alias: str, argv: Sequence[str], done: Callable[[object], None]) -> None:
@@ -240,10 +260,20 @@ class RemoteHosts(QObject):
             lambda: driver.run(alias, list(argv), config, program=program, timeout=ACTION_TIMEOUT), done
         )
 
+    def act_serve(self, url: str, action: str, entry_id: str, done: Callable[[object], None]) -> None:
+        """zag's ``stop`` or ``kill`` on the zag serve host ``url``, off the GUI thread; ``done``
+        gets what zag answered, or a ServeFailure (remote/serve.act_kept)."""
+        link = self.serve.links.get(url)
+        if link is None:
+            done(serve.ServeFailure(Problem.NOT_PINNED, "not in serve-hosts.json any more"))
+        else:
+            link.act(action, entry_id, done)
+
     def stop(self) -> None:
         """Quitting: every ssh's stdin closed at once, then each waited for."""
         for link in self.links.values():
             link.close_input()
+        self.serve.stop()
         for link in self.links.values():
             link.finish()
         if self._worker is not None:

@@ -6,11 +6,16 @@ agents/present.py as local ones are, their activity converted by remote/glance.p
 questions, nothing is accepted here). An offline host's agents stay listed, greyed, from its
 last snapshot. Kill, kill tree, force kill and stop run ``zag-tray kill|stop … -- ID`` on the
 host (remote/driver.run through ui/remote_link.py, off the GUI thread); its exit code and
-one-line error are the action's result.
+one-line error are the action's result. A zag serve host (its URL) is shown the same way,
+its statuses hedged (zag's ``kill(pid, 0)``); stop and kill are zag's own API's
+(ui/serve_link.py), and in place of a tree kill and a force kill the menu says zag serve
+has neither.
 """
 
 from __future__ import annotations
 
+import functools
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -21,8 +26,10 @@ from zag_tray.agents.text import SHORT_FIELD, one_line
 from zag_tray.desktop import terminal
 from zag_tray.remote.driver import Ran
 from zag_tray.remote.failures import WORDS, Problem, last_line
-from zag_tray.remote.glance import activity, host_line, host_name, needs_you
+from zag_tray.remote.glance import activity, host_line, host_name, needs_you, running_line
 from zag_tray.remote.protocol import RemoteAgent
+from zag_tray.remote.serve import NO_TREE, ServeFailure
+from zag_tray.remote.serve_hosts import is_serve_url
 from zag_tray.remote.ssh import ssh_argv
 from zag_tray.remote.state import HostState, Link
 from zag_tray.ui.menu import SEPARATOR, Item
@@ -40,6 +47,11 @@ ACTIONS: Final = {
 }
 """What each menu action runs there: ``zag-tray ARGV -- ID`` (cli/hosts.py's words)."""
 SIGN_IN: Final = (Problem.SIGN_IN, Problem.HOST_KEY)
+SERVE_ACTIONS: Final = ("stop", "kill")
+"""What zag serve's API does (remote/serve.py): no tree kill, no SIGKILL."""
+DETAIL: Final = 100
+"""Characters of a line of what a host said, shown under its name in the menu (a changed
+certificate's two fingerprints, 95 characters each, are a line each: the user compares them)."""
 
 
 def host_items(states: Sequence[HostState], now: float, *, ticking: bool) -> list[Item]:
@@ -48,8 +60,10 @@ def host_items(states: Sequence[HostState], now: float, *, ticking: bool) -> lis
     for state in states:
         name, alias = host_name(state), state.alias
         live = state.link is Link.LIVE
-        head = f"{name}: {len(state.agents)} running" if live else host_line(state, now)
+        head = running_line(state) if live else host_line(state, now)
         items += [SEPARATOR, Item(head, enabled=False, key=f"host{SEP}{alias}")]
+        if state.detail and not live:  # what ssh or zag serve said: both fingerprints, a 401's text
+            items += [Item(line, enabled=False) for line in _wrapped(state.detail)]
         for agent in state.agents:
             label = menu_label(
                 agent.entry, agent.live_status, now if ticking else None, activity(agent.activity)
@@ -65,11 +79,19 @@ def host_items(states: Sequence[HostState], now: float, *, ticking: bool) -> lis
     return items
 
 
+def _wrapped(detail: str) -> list[str]:
+    """At most five lines (textwrap's own ``max_lines`` drops a word longer than its room)."""
+    return textwrap.wrap(one_line(detail, 5 * DETAIL), DETAIL, break_long_words=False)[:5]
+
+
 def _actions(alias: str, agent: RemoteAgent) -> tuple[Item, ...]:
-    return tuple(
+    serve = is_serve_url(alias)
+    offered = tuple(
         Item(f"{word}…", ("remote", SEP.join((action, alias, agent.entry.id))))
         for action, (word, _argv) in ACTIONS.items()
+        if not serve or action in SERVE_ACTIONS
     )
+    return (*offered, Item(NO_TREE, enabled=False)) if serve else offered  # says why, offers nothing
 
 
 def glance(states: Sequence[HostState], now: float) -> tuple[int, int, list[str]]:
@@ -77,7 +99,7 @@ def glance(states: Sequence[HostState], now: float) -> tuple[int, int, list[str]
     tooltip line per host): an offline host's last snapshot counts, greyed, as its agents."""
     running = sum(len(state.agents) for state in states)
     waiting = sum(len(needs_you(state.agents, now)) for state in states)
-    lines = [host_line(state, now) or f"{host_name(state)}: {len(state.agents)} running" for state in states]
+    lines = [host_line(state, now) or running_line(state) for state in states]
     return running, waiting, lines
 
 
@@ -106,10 +128,18 @@ class RemoteActions(QObject):
             question = Question(f"{word} on {where}", f"{word} {who} on {where}?", word)
             if not self.confirm(question):
                 return
-        self.hosts.run(alias, [*argv, "--", entry_id], lambda ran: self._done(f"{where}: {word} {who}", ran))
+        done = functools.partial(self._done, f"{where}: {word} {who}")
+        if is_serve_url(alias):  # zag's own stop and kill (the menu offers no other there)
+            self.hosts.act_serve(alias, action, entry_id, done)
+        else:
+            self.hosts.run(alias, [*argv, "--", entry_id], done)
 
     def _done(self, what: str, ran: object) -> None:
-        if isinstance(ran, Exception):
+        if isinstance(ran, ServeFailure):  # its words and what zag said, never the token
+            self.message.emit(f"{what}: {one_line(str(ran), 200)}")
+        elif isinstance(ran, str):  # what zag serve answered: "killed"
+            self.message.emit(f"{what}: done" + (f": {one_line(ran, 80)}" if ran else ""))
+        elif isinstance(ran, Exception):
             self.message.emit(f"{what}: {one_line(str(ran), 200)}")
         elif isinstance(ran, Ran):
             if ran.problem is not None:

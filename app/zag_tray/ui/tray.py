@@ -17,14 +17,12 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from zag_tray.agents.glance import attention_line, tooltip
-from zag_tray.agents.notices import Notice
+from zag_tray.agents.notices import Notice, Waiting
 from zag_tray.agents.observation import Finished, Observation
 from zag_tray.agents.present import failed, still_running_line
 from zag_tray.agents.text import markup_inert, visible
 from zag_tray.desktop.autostart import Autostart, launch_command
 from zag_tray.desktop.settings import Settings, save_settings
-from zag_tray.remote.glance import ended_notice
-from zag_tray.remote.state import Ended
 from zag_tray.ui.collector import GuiThreadCollector
 from zag_tray.ui.controller import AgentController
 from zag_tray.ui.host import Clicks, Host, detect_host
@@ -32,6 +30,7 @@ from zag_tray.ui.icons import IconLook, IconState, tray_icon
 from zag_tray.ui.menu import MenuHandlers, MenuOptions, populate
 from zag_tray.ui.notifier import Notifier
 from zag_tray.ui.remote_link import RemoteHosts
+from zag_tray.ui.remote_notices import RemoteNotices
 from zag_tray.ui.remote_tray import RemoteActions, glance, host_items
 from zag_tray.ui.state_file import write_state_file
 from zag_tray.ui.watcher import StoreWatcher
@@ -99,7 +98,7 @@ class TrayApp(QObject):
         controller.signalled.connect(watcher.refresh)
         self.remote.changed.connect(self._show_glance)  # and the menu where the host reads it ahead:
         self.remote.changed.connect(self.rebuild_menu if self.host is Host.SNI else lambda: None)
-        self.remote.ended.connect(self._remote_ended)
+        self.remote_notices = RemoteNotices(self.remote, notifier, lambda: self.settings, self._noted, self)
         self.remote_actions.message.connect(self.show_message)
         self.icon.messageClicked.connect(notifier.balloon_clicked)
         notifier.clicked.connect(self._notification_clicked)
@@ -203,7 +202,7 @@ class TrayApp(QObject):
         if finished and self.settings.notifications:
             self._noted(self.notifier.announce(finished, time.time()))
         if observation.began_waiting and self.settings.notify_waiting:  # rate limits, stalls: shown only
-            waiting = [(e, observation.activity[e.id]) for e in observation.began_waiting]
+            waiting = [Waiting(e, observation.activity[e.id]) for e in observation.began_waiting]
             self._noted(self.notifier.announce_waiting(waiting, time.time()))
         self.controller.observation = observation
         if self._window is not None:
@@ -253,13 +252,6 @@ class TrayApp(QObject):
             remote=tuple(host_items(self.remote.states(), time.time(), ticking=self.host is not Host.SNI)),
         )
         populate(self.menu, self.observation, self.handlers, time.time(), options)
-
-    @Slot(object)
-    def _remote_ended(self, ended: list[Ended]) -> None:
-        """Agents a live stream saw end (never after a reconnect: remote/state.py)."""
-        if self.settings.notifications:
-            for each in ended:
-                self._noted(self.notifier.tell(ended_notice(each, time.time())))
 
     @Slot()
     def _menu_opening(self) -> None:
