@@ -44,9 +44,9 @@ class StandIn:
         script(bin_dir / "zag-tray", f"""D={folder}
 if [ "$1" = watch ]; then
   echo "Welcome to the test box"
+  from=$(( $(wc -l < "$D/events") + 1 ))  # before the snapshot: a line sent once it is live is read
   echo '{HELLO}'
   cat "$D/snapshot"
-  from=$(( $(wc -l < "$D/events") + 1 ))
   tail -n "+$from" -f --pid=$$ "$D/events" &
   echo $$ > "$D/watch.pid"
   echo run >> "$D/runs"

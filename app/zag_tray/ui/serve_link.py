@@ -50,7 +50,8 @@ class ServeLink(QObject):
         self.state = serve.new_state(address)
         self.attempt = 0
         self._worker = Worker(self)
-        self._polling = self._stopping = False
+        self._polling = self._stopping = self._retired = False
+        self._pending = 0  # jobs on the worker: a retired link goes once none is left
         self._next = QTimer(self, singleShot=True)
         self._next.timeout.connect(self.poll)
 
@@ -61,7 +62,18 @@ class ServeLink(QObject):
         self._next.stop()
         self._polling = True
         address, state, path = self.address, self.state, self.path
-        self._worker.run(lambda: serve.poll_kept(address, state, time.time(), path), self._polled)
+        self._run(lambda: serve.poll_kept(address, state, time.time(), path), self._polled)
+
+    def _run(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        self._pending += 1
+
+        def delivered(result: object) -> None:
+            self._pending -= 1
+            done(result)
+            if self._retired and not self._pending:
+                self.deleteLater()
+
+        self._worker.run(work, delivered)
 
     def _polled(self, result: object) -> None:
         self._polling = False
@@ -83,7 +95,15 @@ class ServeLink(QObject):
             done(result)
             self.poll()
 
-        self._worker.run(lambda: serve.act_kept(address, action, entry_id, path), answered)
+        self._run(lambda: serve.act_kept(address, action, entry_id, path), answered)
+
+    def retire(self) -> None:
+        """Let go of a host no longer kept, without waiting on the GUI thread for a request
+        under way (up to a timeout): the link is deleted once it answered."""
+        self._stopping = self._retired = True
+        self._next.stop()
+        if not self._pending:
+            self.deleteLater()
 
     def stop(self) -> None:
         """No more polls; the one under way is waited for (at most the request's timeout)."""
@@ -132,9 +152,7 @@ class ServeHosts(QObject):
         if wanted.keys() == self.links.keys():
             return
         for url in [url for url in self.links if url not in wanted]:
-            gone = self.links.pop(url)
-            gone.stop()
-            gone.deleteLater()
+            self.links.pop(url).retire()
         for url, address in wanted.items():
             if url not in self.links:
                 link = ServeLink(address, self.path, self, interval=self.interval)
