@@ -136,7 +136,11 @@ class ServeHosts(QObject):
             return
         self._started = True
         folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)  # ours: created so a pin made later is seen
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # ours: made so that a pin made later is seen
+        except OSError as exc:  # not a folder (the settings cannot be saved either): no hosts
+            log.warning("zag serve hosts: cannot use %s (%s)", folder, exc.strerror or exc)
+            return
         self._watch = QFileSystemWatcher([str(folder)], self)
         self._watch.directoryChanged.connect(lambda _: self.reread())
         self.reread()
