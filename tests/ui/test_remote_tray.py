@@ -6,55 +6,22 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.dbus_session import NotificationServer
 from tests.remote.standin import StandIn, agent
+from tests.ui.conftest import Start
 from tests.ui.menus import labels
-from zag_tray.desktop.paths import BaseDirChoice
-from zag_tray.desktop.settings import HostEntry, Settings, save_settings
+from zag_tray.desktop.settings import HostEntry, Settings
 from zag_tray.remote.failures import Problem
 from zag_tray.remote.state import Link
-from zag_tray.ui.app import build_tray
 from zag_tray.ui.icons import IconState
 from zag_tray.ui.tray import TrayApp
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell stand-ins")
-Start = Callable[..., TrayApp]
-
-
-@pytest.fixture
-def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIn:
-    made = StandIn(tmp_path / "standin")
-    monkeypatch.setenv("PATH", made.path)
-    return made
-
-
-@pytest.fixture
-def start(base_dir: Path, qtbot: QtBot, settings_file: Path, standin: StandIn) -> Iterator[Start]:
-    started: list[TrayApp] = []
-
-    def start(*agents: dict[str, Any], live: bool = True, **options: Any) -> TrayApp:
-        """The tray watching "devbox", whose snapshot holds ``agents``; once it is ``live``.
-        ``options``: other settings."""
-        standin.snapshot(list(agents))
-        save_settings(Settings(hosts=(HostEntry("devbox"),), **options), settings_file)
-        app = build_tray(BaseDirChoice(base_dir, "test"), settings_file, ssh=standin.config)
-        app.start()
-        started.append(app)
-        qtbot.waitUntil(lambda: app.observation is not None, timeout=5000)
-        if live:
-            qtbot.waitUntil(lambda: link(app) is Link.LIVE, timeout=5000)
-        return app
-
-    yield start
-    while started:
-        started.pop().shutdown()
 
 
 def link(tray: TrayApp) -> Link:

@@ -87,6 +87,12 @@ class DetailsPane(QWidget):
         self.copy_all: dict[str, QToolButton] = {}
         self._values: dict[str, str] = {}
         self._parent: str | None = None  # the parent id the link selects (not in the link: uncapped)
+        self.machine = QLabel()  # another machine's agent: which, and how sure its status is
+        self.machine.setTextFormat(Qt.TextFormat.PlainText)
+        self.machine.setTextInteractionFlags(_SELECTABLE)
+        self.machine.setWordWrap(True)
+        form.addRow("machine:", self.machine)
+        form.setRowVisible(self.machine, False)
         for name in FIELDS:
             label = QLabel()
             if name == _LINK:
@@ -166,6 +172,7 @@ class DetailsPane(QWidget):
         nothing selected."""
         self.activity.show(activity, now)
         self._show_rows(self.activity.rows(activity))
+        self.form.setRowVisible(self.machine, False)  # this machine's, until show_machine says otherwise
         self.pages.setCurrentWidget(self.placeholder if entry is None else self.fields)
         if entry is None:
             self.placeholder.setText(NOTHING_SELECTED)
@@ -181,6 +188,12 @@ class DetailsPane(QWidget):
             if cut:
                 self._values[name] = whole  # type: ignore[assignment]
             self.copy_all[name].setVisible(cut)
+
+    def show_machine(self, text: str) -> None:
+        """After :meth:`show_entry`: the agent is another machine's, ``text`` says which (plain
+        text, already escaped and cut)."""
+        self.machine.setText(text)
+        self.form.setRowVisible(self.machine, True)
 
     def show_hidden(self, entry_id: str) -> None:
         """The agent selected is not shown (a filter, or "Running only"): say so, and show no

@@ -60,6 +60,7 @@ class AgentTreeModel(QAbstractItemModel):
         self.batch_rows = batch_rows
         """Top-level rows handed to the view at a time."""
         self._root = Item(None, AgentState(LiveStatus.UNKNOWN), None)
+        self._top = self._root  # the invisible root (ui/host_model.py puts a machines' level here)
         self._by_id: dict[str, Item] = {}
         self._shown = 0  # top-level rows the view has been given (fetchMore adds more)
         self._in_change = False  # a slot of our own signals may ask for more rows: not then
@@ -85,19 +86,19 @@ class AgentTreeModel(QAbstractItemModel):
             return QModelIndex()
         item: Item = child.internalPointer()
         parent = item.parent
-        if parent is None or parent is self._root:
+        if parent is None or parent is self._top:
             return QModelIndex()
         return self.createIndex(parent.row(), 0, parent)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
-        if not parent.isValid():
-            return self._shown
-        return len(self._item(parent).children)
+        item = self._item(parent)
+        return self._shown if item is self._root else len(item.children)
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not (parent.isValid() or self._in_change) and self._shown < len(self._root.children)
+        root, busy = self._root, self._in_change
+        return self._item(parent) is root and not busy and self._shown < len(root.children)
 
     def fetchMore(self, parent: Index) -> None:
         if self.canFetchMore(parent):
@@ -106,7 +107,7 @@ class AgentTreeModel(QAbstractItemModel):
     def _show_up_to(self, count: int) -> None:
         if count > self._shown:
             with self._changing():
-                self.beginInsertRows(QModelIndex(), self._shown, count - 1)
+                self.beginInsertRows(self._index_of(self._root), self._shown, count - 1)
                 self._shown = count
                 self.endInsertRows()
 
@@ -129,10 +130,10 @@ class AgentTreeModel(QAbstractItemModel):
         return None
 
     def _item(self, index: Index) -> Item:
-        return index.internalPointer() if index.isValid() else self._root
+        return index.internalPointer() if index.isValid() else self._top
 
     def _index_of(self, item: Item) -> QModelIndex:
-        if item is self._root:
+        if item is self._top:
             return QModelIndex()
         return self.createIndex(item.row(), 0, item)
 
@@ -141,7 +142,7 @@ class AgentTreeModel(QAbstractItemModel):
         item = self._by_id.get(entry_id)
         if item is None:
             return QModelIndex()
-        self._show_up_to(top_of(item).position + 1)
+        self._show_up_to(top_of(item, self._root).position + 1)
         return self._index_of(item)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -336,7 +337,7 @@ class AgentTreeModel(QAbstractItemModel):
         """Has the view been given row ``row`` of ``parent``?"""
         if parent is self._root:
             return row < self._shown
-        return top_of(parent).position < self._shown
+        return top_of(parent, self._root).position < self._shown
 
     def _insert_row(self, parent: Item, row: int, item: Item) -> None:
         given = self._given(parent, row) or (parent is self._root and self._shown == len(parent.children))

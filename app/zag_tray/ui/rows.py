@@ -79,9 +79,9 @@ def forget(item: Item, by_id: MutableMapping[str, Item]) -> None:
         stack.extend(current.children)
 
 
-def top_of(item: Item) -> Item:
-    """The top-level row ``item`` is under (or is)."""
-    while item.parent is not None and item.parent.parent is not None:
+def top_of(item: Item, root: Item) -> Item:
+    """The row right under ``root`` that ``item`` is under (or is)."""
+    while item.parent is not None and item.parent is not root:
         item = item.parent
     return item
 

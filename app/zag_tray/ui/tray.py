@@ -146,6 +146,7 @@ class TrayApp(QObject):
         window.copy_text_requested.connect(controller.copy_text)
         window.refresh_requested.connect(self.watcher.refresh)
         window.settings_requested.connect(self.edit_settings)
+        window.hosts.attach(self)  # other machines' rows, actions and Add host (ui/window_hosts.py)
         window.shown.connect(self._clear_attention)
         window.shown.connect(self.write_state)
         window.hidden.connect(self.write_state)

@@ -1,4 +1,5 @@
-"""The details window: the agent tree with filter, sort, details pane and actions.
+"""The details window: the agent tree with filter, sort, details pane and actions; other
+machines' agents under a level per machine when any is configured (ui/window_hosts.py).
 
 It only applies observations it is given; it never reads the store itself.
 """
@@ -36,9 +37,11 @@ from zag_tray.ui.agent_actions import AgentActions
 from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane, status_line
 from zag_tray.ui.filter_bar import FilterBar, Note
-from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS, AgentTreeModel
+from zag_tray.ui.host_model import HostTreeModel
+from zag_tray.ui.model import ENTRY_ID_ROLE, HIGHLIGHT_SECONDS
 from zag_tray.ui.shown import Choices, activity_only, forest, newer, why_empty
 from zag_tray.ui.tree_view import AgentTreeView
+from zag_tray.ui.window_hosts import WindowHosts
 
 
 class AgentWindow(QMainWindow):
@@ -69,7 +72,7 @@ class AgentWindow(QMainWindow):
         """Agents that just stopped running, and when: shown (in red) a moment longer."""
         self._chosen: str | None = None
         """The agent the user selected last, kept selected across new trees (filter, sort...)."""
-        self.model = AgentTreeModel(self)
+        self.model = HostTreeModel(self)
         self._sort: tuple[int, Qt.SortOrder] = (Column.STARTED, Qt.SortOrder.DescendingOrder)
         self._build()
         self._linger = QTimer(self, singleShot=True, interval=int(HIGHLIGHT_SECONDS * 1000) + 100)
@@ -88,6 +91,8 @@ class AgentWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_details())
         self.view.ticked.connect(self._show_details)  # its elapsed time and activity follow the clock
+        details = self._build_details()
+        self.hosts = WindowHosts(self, self.view, self.filters, self.details, self.actions_on_agent)
 
         top = QHBoxLayout()
         top.addWidget(self.filters, 1)
@@ -100,6 +105,7 @@ class AgentWindow(QMainWindow):
         settings = QPushButton("Settings…")
         settings.clicked.connect(self.settings_requested)
         top.addWidget(settings)
+        top.addWidget(self.hosts.add_button)
         about = QPushButton("About")
         about.setToolTip("The version, and the files zag-tray reads and writes")
         about.clicked.connect(self.show_about)
@@ -108,7 +114,6 @@ class AgentWindow(QMainWindow):
         # The tree gets the room: the details are a side panel that folds away.
         splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)
-        details = self._build_details()
         splitter.addWidget(details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -133,7 +138,7 @@ class AgentWindow(QMainWindow):
         self.details = DetailsPane()
         self.details.parent_clicked.connect(self.select_entry)
         self.details.copy_requested.connect(self.copy_text_requested)
-        self.actions_on_agent = AgentActions(self, self.selected_id)
+        self.actions_on_agent = AgentActions(self, lambda: self.selected_id() or self.hosts.selected_id())
         self.actions_on_agent.requested.connect(self._act)
         self.agent_actions = self.actions_on_agent.by_key
         self.buttons = self.details.add_buttons(self.agent_actions)
@@ -251,6 +256,7 @@ class AgentWindow(QMainWindow):
         self.view.viewport().update()  # elapsed times and highlights follow the clock: repaint what is seen
         self._keep_selection()
         self._show_details()
+        self.hosts.refresh(len(observation.running))
         self.status_label.setText(status_line(self._store_path, observation))
         self.view.say_why_empty(why_empty(observation, choices))
 
@@ -289,6 +295,8 @@ class AgentWindow(QMainWindow):
         return True
 
     def _show_details(self) -> None:
+        if self.hosts.show_details():
+            return
         entry_id = self.selected_id()
         entry = self.model.entry(entry_id) if entry_id else None
         observation = self.observation
@@ -307,6 +315,8 @@ class AgentWindow(QMainWindow):
     # --- actions -----------------------------------------------------------------------------
 
     def _act(self, action: str, entry_id: str) -> None:
+        if self.hosts.act(action):
+            return
         if action in ("kill", "kill_tree"):
             self.kill_requested.emit(entry_id, action == "kill_tree")
         elif action == "force_kill":
