@@ -85,6 +85,11 @@ def test_this_machine_first_then_each_host_worded_as_local_agents(window: AgentW
     assert live_row.data(Qt.ItemDataRole.ForegroundRole) is None
     grey = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     assert greyed_row.data(Qt.ItemDataRole.ForegroundRole) == grey
+    status = Qt.ItemDataRole.DecorationRole
+    dots = [
+        row.siblingAtColumn(1).data(status).pixmap(8).toImage().pixel(4, 4) for row in (live_row, greyed_row)
+    ]
+    assert dots[0] != dots[1]  # the last snapshot's dot is grey, not green
     assert greyed_row.data(REMOTE_ROLE) == ("gpu", "g1")
     assert greyed_row.data(ENTRY_ID_ROLE) is None  # never a local id
     assert window.view.isFirstColumnSpanned(1, QModelIndex())

@@ -21,11 +21,13 @@ from PySide6.QtWidgets import QApplication
 
 from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry
+from zag_tray.agents.present import GREY
 from zag_tray.agents.status import PLAIN, AgentState, LiveStatus
 from zag_tray.remote.glance import activity, host_line, host_name
 from zag_tray.remote.protocol import RemoteAgent
 from zag_tray.remote.state import HostState, Link, describe
 from zag_tray.ui.columns import Column, activity_data, cell_data
+from zag_tray.ui.icons import dot_icon
 from zag_tray.ui.model import (
     BATCH_ROWS,
     ENTRY_ID_ROLE,
@@ -203,10 +205,13 @@ class HostTreeModel(AgentTreeModel):
             return None if item.live else _greyed()
         state: AgentState = item.state
         if column is Column.ACTIVITY:
-            return activity_data(
-                item.activity if state.status is LiveStatus.RUNNING else None, role, self.now
-            )
-        return cell_data(agent.entry, state, column, role, self.now)
+            doing = item.activity if state.status is LiveStatus.RUNNING else None
+            shown = activity_data(doing, role, self.now)
+        else:
+            shown = cell_data(agent.entry, state, column, role, self.now)
+        if role == Qt.ItemDataRole.DecorationRole and shown is not None and not item.live:
+            return dot_icon(GREY)  # as last seen, not as it is now: no colour claims otherwise
+        return shown
 
     def remote_index(self, alias: str, entry_id: str) -> QModelIndex:
         """The row of a host's agent (invalid when it is not shown)."""

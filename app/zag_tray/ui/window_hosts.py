@@ -21,11 +21,12 @@ from zag_tray.remote.protocol import RemoteAgent
 from zag_tray.remote.state import HostState, Link
 from zag_tray.ui.add_host import AddHostDialog, with_host
 from zag_tray.ui.agent_actions import ON_ITS_HOST, AgentActions
+from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane
 from zag_tray.ui.filter_bar import FilterBar
 from zag_tray.ui.host_model import HOST_ROLE, REMOTE_ROLE, UNCERTAIN, HostTreeModel, heading
 from zag_tray.ui.remote_tray import SEP
-from zag_tray.ui.tree_view import AgentTreeView
+from zag_tray.ui.tree_view import WIDTHS, AgentTreeView
 
 if TYPE_CHECKING:
     from zag_tray.ui.tray import TrayApp
@@ -80,6 +81,7 @@ class WindowHosts(QObject):
         keep = self.filters.matcher()
         if self.model.show_hosts(self.states, keep, running_here, time.time()):
             self.view.expandAll()
+            self._widen()
         if self.model.has_hosts:
             chosen, top = self.filters.machine_choice(), QModelIndex()
             for row in range(self.model.rowCount()):
@@ -87,6 +89,14 @@ class WindowHosts(QObject):
                 self.view.setFirstColumnSpanned(row, top, True)  # a heading across the columns
                 self.view.setRowHidden(row, top, chosen is not None and alias != chosen)
         self._show_selected()
+
+    def _widen(self) -> None:
+        """The Agent column one indentation wider while the machines' level is there (else the
+        deepest titles are cut), only where it has the width it starts with: never the user's."""
+        header, start = self.view.header(), WIDTHS[Column.AGENT]
+        wider = start + self.view.indentation()
+        if header.sectionSize(Column.AGENT) == (start if self.model.has_hosts else wider):
+            header.resizeSection(Column.AGENT, wider if self.model.has_hosts else start)
 
     def selected(self) -> tuple[HostState, RemoteAgent] | None:
         """The host and agent of the selected row, when it is another machine's."""
