@@ -6,11 +6,9 @@ It only applies observations it is given; it never reads the store itself.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import time
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +30,7 @@ from zag_tray.agents.observation import Observation
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.tree import descendants_deepest_first, find_node
 from zag_tray.desktop.memory import release_free_memory
+from zag_tray.ui import window_layout
 from zag_tray.ui.about import about_box
 from zag_tray.ui.agent_actions import AgentActions
 from zag_tray.ui.columns import Column
@@ -368,16 +367,10 @@ class AgentWindow(QMainWindow):
 
     def layout_state(self) -> tuple[str, str]:
         """(geometry, column layout) as base64 text, for the settings file."""
-        geometry, columns = self.saveGeometry(), self.view.header().saveState()
-        return _base64(geometry), _base64(columns)
+        return window_layout.layout_state(self, self.view)
 
     def restore_layout(self, geometry: str, columns: str) -> None:
-        """Put back what :meth:`layout_state` saved (anything unusable is ignored by Qt)."""
-        with contextlib.suppress(ValueError):  # not base64: nothing to restore
-            if geometry:
-                self.restoreGeometry(QByteArray(base64.b64decode(geometry, validate=True)))
-            if columns:
-                self.view.restore_columns(QByteArray(base64.b64decode(columns, validate=True)))
+        window_layout.restore_layout(self, self.view, geometry, columns)
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -401,7 +394,3 @@ class AgentWindow(QMainWindow):
             return
         event.ignore()
         self.hide()
-
-
-def _base64(data: QByteArray) -> str:
-    return base64.b64encode(data.data()).decode("ascii")  # data() copies while ``data`` is alive
