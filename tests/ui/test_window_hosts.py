@@ -170,6 +170,7 @@ def test_a_remote_agents_details_and_actions(window: AgentWindow) -> None:
     assert [k for k, a in actions.items() if a.isEnabled()] == ["copy_id"]  # its host is away
     window.view.setCurrentIndex(window.model.remote_index("https://box:8443", "s1"))
     assert window.details.machine.text().splitlines()[1] == UNCERTAIN
+    assert [k for k, a in actions.items() if a.isEnabled()] == ["copy_id", "stop", "kill"]  # zag's API
     window.select_entry("orch")
     assert not window.details.machine.isVisibleTo(window)  # a local agent again
 

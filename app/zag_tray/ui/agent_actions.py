@@ -23,6 +23,8 @@ ACTIONS = (
 ALWAYS_ENABLED = frozenset({"copy_id", "open_root", "open_terminal"})
 """Actions that also make sense for an agent that is not running."""
 ON_ITS_HOST = frozenset({"stop", "kill", "kill_tree", "force_kill"})
+ON_A_SERVE_HOST = frozenset({"stop", "kill"})
+"""What zag serve's API does (remote/serve.py): no tree kill, no SIGKILL."""
 """What another machine's agent allows (run there, as the tray's menu runs them), and Copy ID;
 its root and terminal are on that machine, not here."""
 
@@ -59,15 +61,16 @@ class AgentActions(QObject):
         for key, action in self.by_key.items():
             action.setEnabled(enabled[key])
 
-    def enable_remote(self, live: bool) -> None:
-        """Another machine's agent: :data:`ON_ITS_HOST` while its host is live (an offline
-        host's agents are its last snapshot: nothing to act on), Copy ID always."""
+    def enable_remote(self, live: bool, offered: frozenset[str] = ON_ITS_HOST) -> None:
+        """Another machine's agent: what its host ``offered`` (:data:`ON_ITS_HOST` over ssh,
+        :data:`ON_A_SERVE_HOST` on a zag serve) while it is live (an offline host's agents are
+        its last snapshot: nothing to act on), Copy ID always."""
         self.by_key["force_kill"].setVisible(True)
         tree = self.by_key["kill_tree"]
         tree.setText("Kill tree…")
         tree.setIconText("Kill tree…")
         for key, action in self.by_key.items():
-            action.setEnabled(key == "copy_id" or (live and key in ON_ITS_HOST))
+            action.setEnabled(key == "copy_id" or (live and key in offered))
 
     def _request(self, key: str) -> None:
         entry_id = self._selected()

@@ -32,6 +32,7 @@ from zag_tray.remote.serve import NO_TREE, ServeFailure
 from zag_tray.remote.serve_hosts import is_serve_url
 from zag_tray.remote.ssh import ssh_argv
 from zag_tray.remote.state import HostState, Link
+from zag_tray.ui.agent_actions import ON_A_SERVE_HOST
 from zag_tray.ui.menu import SEPARATOR, Item
 from zag_tray.ui.questions import Question
 from zag_tray.ui.remote_link import RemoteHosts
@@ -47,8 +48,6 @@ ACTIONS: Final = {
 }
 """What each menu action runs there: ``zag-tray ARGV -- ID`` (cli/hosts.py's words)."""
 SIGN_IN: Final = (Problem.SIGN_IN, Problem.HOST_KEY)
-SERVE_ACTIONS: Final = ("stop", "kill")
-"""What zag serve's API does (remote/serve.py): no tree kill, no SIGKILL."""
 DETAIL: Final = 100
 """Characters of a line of what a host said, shown under its name in the menu (a changed
 certificate's two fingerprints, 95 characters each, are a line each: the user compares them)."""
@@ -89,7 +88,7 @@ def _actions(alias: str, agent: RemoteAgent) -> tuple[Item, ...]:
     offered = tuple(
         Item(f"{word}…", ("remote", SEP.join((action, alias, agent.entry.id))))
         for action, (word, _argv) in ACTIONS.items()
-        if not serve or action in SERVE_ACTIONS
+        if not serve or action in ON_A_SERVE_HOST
     )
     return (*offered, Item(NO_TREE, enabled=False)) if serve else offered  # says why, offers nothing
 

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from zag_tray.agents.status import PLAIN, LiveStatus
 from zag_tray.remote.glance import activity
 from zag_tray.remote.protocol import RemoteAgent
+from zag_tray.remote.serve_hosts import is_serve_url
 from zag_tray.remote.state import HostState, Link
 from zag_tray.ui.add_host import AddHostDialog, with_host
-from zag_tray.ui.agent_actions import ON_ITS_HOST, AgentActions
+from zag_tray.ui.agent_actions import ON_A_SERVE_HOST, ON_ITS_HOST, AgentActions
 from zag_tray.ui.columns import Column
 from zag_tray.ui.details import DetailsPane
 from zag_tray.ui.filter_bar import FilterBar
@@ -125,7 +126,8 @@ class WindowHosts(QObject):
         )
         line = heading(state, 0, now)
         self.details.show_machine(line if state.status_certain else f"{line}\n{UNCERTAIN}")
-        self.actions.enable_remote(state.link is Link.LIVE)
+        serve = is_serve_url(state.alias)
+        self.actions.enable_remote(state.link is Link.LIVE, ON_A_SERVE_HOST if serve else ON_ITS_HOST)
         return True
 
     def _show_selected(self) -> None:
