@@ -241,6 +241,17 @@ def test_pins_and_tokens_are_kept_in_a_private_file(tmp_path: Path) -> None:
     assert serve_hosts.forget(address, path) and serve_hosts.load(address, path).certificate is None
 
 
+def test_a_pin_can_carry_its_token_and_a_bad_token_pins_nothing(tmp_path: Path) -> None:
+    path, address = tmp_path / "serve-hosts.json", serve_url("https://127.0.0.1:2100")
+    with pytest.raises(ServeConfigError, match="not a token"):
+        serve_hosts.pin(address, b"DER", "AA:BB", path, token="two words")  # noqa: S106
+    assert not path.exists()
+    serve_hosts.pin(address, b"DER", "AA:BB", path, token=f" {TOKEN}\n")
+    host = serve_hosts.load(address, path)
+    assert (host.certificate, host.token) == (b"DER", TOKEN)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_the_token_of_zag_connect_is_used_for_its_url(tmp_path: Path) -> None:
     home = tmp_path / ".zag"
     home.mkdir()

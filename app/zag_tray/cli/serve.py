@@ -19,8 +19,6 @@ from typing import Any
 
 from zag_tray.cli import PROG, CliError
 
-OPENSSL_HINT = "on the server: openssl x509 -in ~/.zag/tls/cert.pem -noout -fingerprint -sha256"
-
 
 def add_host_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """The ``host`` command and its subcommands (the parser's ``sub``)."""
@@ -74,7 +72,7 @@ def _pin(address: Any, accept: str | None) -> int:
     try:
         der = pinning.fetch_certificate(address.host, address.port)
     except (OSError, pinning.PinError) as exc:
-        raise CliError(f"{address.url}: cannot fetch its certificate ({_reason(exc)})") from None
+        raise CliError(f"{address.url}: cannot fetch its certificate ({pinning.unfetched(exc)})") from None
     seen = pinning.fingerprint(der)
     kept = serve_hosts.load(address).certificate
     if kept is not None:
@@ -82,7 +80,8 @@ def _pin(address: Any, accept: str | None) -> int:
             print(f"{address.url}: pinned already, SHA-256 {seen}")
             return 0
         raise CliError(str(pinning.CertificateChanged(pinning.fingerprint(kept), seen)))
-    print(f"{address.url} shows a certificate with SHA-256 fingerprint\n  {seen}\nCompare it, {OPENSSL_HINT}")
+    hint = pinning.OPENSSL_HINT
+    print(f"{address.url} shows a certificate with SHA-256 fingerprint\n  {seen}\nCompare it, {hint}")
     if accept is not None:
         try:
             wanted = pinning.parsed_fingerprint(accept)
@@ -97,12 +96,6 @@ def _pin(address: Any, accept: str | None) -> int:
     serve_hosts.pin(address, der, seen)
     print(f"pinned: {address.url} must show this certificate from now on")
     return 0
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _read_token(url: str) -> str:

@@ -25,6 +25,9 @@ from typing import Final
 TIMEOUT: Final = 10.0
 """Seconds to connect and shake hands (and, for the client, for each read)."""
 
+OPENSSL_HINT: Final = "on the server: openssl x509 -in ~/.zag/tls/cert.pem -noout -fingerprint -sha256"
+"""Where the user reads the fingerprint to compare with ours (the same format)."""
+
 _HEX: Final = re.compile(r"[0-9A-F]{64}")
 
 
@@ -75,6 +78,19 @@ def fetch_certificate(host: str, port: int, timeout: float = TIMEOUT) -> bytes:
     if not der:
         raise PinError("the server showed no certificate")
     return der
+
+
+def unfetched(exc: BaseException) -> str:
+    """Why :func:`fetch_certificate` failed, in a few words for the user."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host name"
+    if isinstance(exc, ssl.SSLError):  # a plain HTTP server, or not a server of TLS 1.2 and up
+        return f"no TLS handshake there, is it zag serve? ({exc.reason or exc})"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def pinned_context(der: bytes) -> ssl.SSLContext:

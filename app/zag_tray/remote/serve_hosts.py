@@ -168,9 +168,19 @@ def connect_token(address: ServeUrl, home: Path | None = None) -> str | None:
     return saved.token if same and saved.token else None
 
 
-def pin(address: ServeUrl, certificate: bytes, fingerprint: str, path: Path | None = None) -> None:
+def pin(
+    address: ServeUrl,
+    certificate: bytes,
+    fingerprint: str,
+    path: Path | None = None,
+    *,
+    token: str | None = None,
+) -> None:
     """Keep ``certificate`` as the one ``address`` must show. Only for a host with no pin:
-    replacing one is :func:`forget` first, a step the user takes knowingly."""
+    replacing one is :func:`forget` first, a step the user takes knowingly. With ``token``,
+    it is kept in the same write: the tray polls a host as soon as the file names it, and a
+    pin written without its token would fail that first poll (then back off)."""
+    token = None if token is None else _checked(token)
     where = path or hosts_file()
     kept = _read(where)
     old = kept.hosts.get(address.url, _Kept())
@@ -179,21 +189,26 @@ def pin(address: ServeUrl, certificate: bytes, fingerprint: str, path: Path | No
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     encoded = base64.b64encode(certificate).decode("ascii")
     kept.hosts[address.url] = msgspec.structs.replace(
-        old, certificate=encoded, fingerprint=fingerprint, pinned_at=stamp
+        old, certificate=encoded, fingerprint=fingerprint, pinned_at=stamp, token=token or old.token
     )
     _write(where, kept)
 
 
 def keep_token(address: ServeUrl, token: str, path: Path | None = None) -> None:
     """Keep ``token`` for ``address`` (in the 0600 file)."""
-    token = token.strip()
-    if not valid_token(token):
-        raise ServeConfigError("that is not a token (one line of printable characters, no spaces)")
+    token = _checked(token)
     where = path or hosts_file()
     kept = _read(where)
     old = kept.hosts.get(address.url, _Kept())
     kept.hosts[address.url] = msgspec.structs.replace(old, token=token)
     _write(where, kept)
+
+
+def _checked(token: str) -> str:
+    token = token.strip()
+    if not valid_token(token):
+        raise ServeConfigError("that is not a token (one line of printable characters, no spaces)")
+    return token
 
 
 def forget(address: ServeUrl, path: Path | None = None) -> bool:

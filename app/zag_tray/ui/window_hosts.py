@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Signal
@@ -57,9 +58,11 @@ class WindowHosts(QObject):
         self.states: list[HostState] = []
         self.running_here = 0
         self.add_button = QPushButton("Add host…")
-        self.add_button.setToolTip("Watch the agents of another machine, over ssh")
+        self.add_button.setToolTip("Watch the agents of another machine, over ssh or its zag serve")
         self.add_button.clicked.connect(self.add_host)
         self.dialog: AddHostDialog | None = None
+        self.serve_file: Path | None = None
+        """serve-hosts.json as the tray reads it; None (no URLs taken) until attached."""
 
     def attach(self, tray: TrayApp) -> None:
         """Follow the tray's hosts, act through its remote actions (the menu's), add hosts to
@@ -68,6 +71,7 @@ class WindowHosts(QObject):
         remote.changed.connect(lambda: self.show(remote.states()))
         self.action_requested.connect(tray.remote_actions.act)
         self.host_added.connect(lambda host: tray.apply_settings(with_host(tray.settings, host)))
+        self.serve_file = remote.serve.path
         self.show(remote.states())
 
     def show(self, states: Sequence[HostState]) -> None:
@@ -146,7 +150,8 @@ class WindowHosts(QObject):
 
     def add_host(self) -> AddHostDialog:
         """Asks for a machine (window-modal, not exec(): observations go on meanwhile)."""
-        dialog = self.dialog = AddHostDialog([state.alias for state in self.states], self._window)
+        taken = [state.alias for state in self.states]
+        dialog = self.dialog = AddHostDialog(taken, self._window, self.serve_file)
         dialog.added.connect(self.host_added)
         dialog.open()
         return dialog
