@@ -30,6 +30,7 @@ from zag_tray.remote import pinning, serve_hosts
 from zag_tray.remote.serve_hosts import serve_url
 from zag_tray.remote.state import Link
 from zag_tray.ui.add_host import AddHostDialog
+from zag_tray.ui.add_serve_host import CONNECT_HELD, TOKEN_HINT
 from zag_tray.ui.questions import Question
 from zag_tray.ui.tray import TrayApp
 
@@ -157,6 +158,10 @@ def test_the_token_is_optional_when_zag_connect_saved_one_for_that_url(
     (home / ".zag").mkdir(parents=True)
     (home / ".zag" / "connect.json").write_text(json.dumps({"url": zag.url, "token": TOKEN}))
     monkeypatch.setenv("HOME", str(home))
+    assert dialog.token_hint.text() == TOKEN_HINT  # looked up for the URL as it was typed
+    dialog.alias.setText("")
+    dialog.alias.setText(zag.url)
+    qtbot.waitUntil(lambda: dialog.token_hint.text() == CONNECT_HELD, timeout=5000)
     submit(dialog, qtbot, zag.url)
     assert not dialog.isVisible(), dialog.error.text()
     address = serve_url(zag.url)

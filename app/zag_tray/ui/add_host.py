@@ -19,7 +19,7 @@ from zag_tray.agents.hostnames import ALIAS
 from zag_tray.agents.text import one_line
 from zag_tray.desktop.settings import MAX_HOSTS, HostEntry, Settings, host_entry
 from zag_tray.remote.serve_hosts import is_serve_url
-from zag_tray.ui.add_serve_host import TOKEN_HINT, ServeAdder
+from zag_tray.ui.add_serve_host import CONNECT_HELD, TOKEN_HINT, ServeAdder
 
 RULE = "letters, digits, “.”, “_” and “-”, optionally after “user@”, not starting with “-”"
 
@@ -84,6 +84,7 @@ class AddHostDialog(QDialog):
             how += "\nOr give the URL of its zag serve (https://HOST[:PORT]) and its token."
             self.serve.failed.connect(self._failed)
             self.serve.added.connect(self._serve_added)
+            self.serve.connect_known.connect(self._connect_known)
         form.addRow(QLabel(how))
         form.addRow("ssh alias or URL:" if self.serve else "ssh alias:", self.alias)
         form.addRow("zag-tray there:", self.program)
@@ -103,6 +104,13 @@ class AddHostDialog(QDialog):
         self.form.setRowVisible(self.program, not url)
         self.form.setRowVisible(self.token, url)
         self.form.setRowVisible(self.token_hint, url)
+        self.token_hint.setText(TOKEN_HINT)
+        if url and self.serve is not None:
+            self.serve.look_up(text)
+
+    def _connect_known(self, text: str, held: bool) -> None:
+        if text == self.alias.text():  # not an answer about what was typed before
+            self.token_hint.setText(CONNECT_HELD if held else TOKEN_HINT)
 
     def accept(self) -> None:
         if self.serve is not None and self._serving(self.alias.text()):

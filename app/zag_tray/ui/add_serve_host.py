@@ -26,6 +26,9 @@ from zag_tray.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
+CONNECT_HELD = (
+    "~/.zag/connect.json holds a token for this URL (from `zag connect`): leave it empty to use that one"
+)
 TOKEN_HINT = "optional when ~/.zag/connect.json holds one for this URL (after `zag connect` to it)"  # noqa: S105
 
 
@@ -75,6 +78,8 @@ class ServeAdder(QObject):
 
     added = Signal(str)
     failed = Signal(str)
+    connect_known = Signal(str, bool)
+    """(text, whether ~/.zag/connect.json holds a token for that URL), after look_up(text)."""
 
     def __init__(
         self,
@@ -105,6 +110,18 @@ class ServeAdder(QObject):
         asked, path, timeout = self._asked, self.path, self.timeout
         self.busy = True
         self._worker.run(lambda: fetch(address, path, timeout), lambda got: self._fetched(asked, got, token))
+
+    def look_up(self, text: str) -> None:
+        """Whether ``zag connect``'s file has a token for ``text`` (read on the worker, as
+        the user types: the home folder may be a slow network one)."""
+        try:
+            address = serve_url(text)
+        except ServeConfigError:
+            return
+        self._worker.run(
+            lambda: serve_hosts.connect_token(address) is not None,
+            lambda held: self.connect_known.emit(text, held is True),
+        )
 
     def cancel(self) -> None:
         """Forget the add() under way: its certificate, when it comes, is not asked about."""
