@@ -22,6 +22,7 @@ from typing import Final
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
+from zag_tray.agents.notices import Waiting
 from zag_tray.agents.text import one_line
 from zag_tray.desktop.settings import HostEntry
 from zag_tray.remote import driver, serve, serve_hosts
@@ -38,6 +39,15 @@ QUIT_WAIT_MS: Final = 3000
 """How long quitting waits for a host's ssh after its stdin closed (the remote then exits)."""
 ACTION_TIMEOUT: Final = 120.0
 """Seconds a remote kill may take (it waits there for its agents to go: procs/actions.py)."""
+COALESCE_MS: Final = 100
+"""How long :attr:`RemoteHosts.changed` waits after a host's state changed. A host's watch
+looks every 0.25 s and writes each change as a line of its own, so lines come in bursts; the
+tray rebuilds its tooltip and menu once per burst instead of once per line (20 agents each
+logging every few seconds cost the tray 1.1 % of a core with one rebuild per line:
+benchmarks/remote.py). A wait from the first change, not restarted by the next: a change is
+never held longer than this; a host that connects, goes live or goes offline is said at once.
+``ended`` and ``waiting`` go with it, just after: a notification never tells what the icon
+does not show yet."""
 
 
 class HostLink(QObject):
@@ -167,9 +177,10 @@ class HostLink(QObject):
 
 class RemoteHosts(QObject):
     """The hosts of the settings, each a :class:`HostLink`, and the zag serve hosts kept in
-    serve-hosts.json (ui/serve_link.py); ``changed`` when any state does, ``ended`` with what
-    live streams saw end, ``waiting`` with the agents that began waiting for the user; remote
-    actions run off the GUI thread."""
+    serve-hosts.json (ui/serve_link.py); ``changed`` when any state does (a link's at once,
+    its stream's lines at most :data:`COALESCE_MS` later: one signal for a burst), then
+    ``ended`` with what live streams saw end and ``waiting`` with the agents that began waiting
+    for the user; remote actions run off the GUI thread."""
 
     changed = Signal()
     ended = Signal(object)
@@ -195,6 +206,13 @@ class RemoteHosts(QObject):
         self.serve.listed.connect(self.changed)
         self._seen: dict[str, HostState] = {}  # each host's state before: who began waiting
         self._worker: Worker | None = None
+        self._coalesce = QTimer(self, singleShot=True, interval=COALESCE_MS)
+        self._coalesce.timeout.connect(self._flush)
+        self._said: dict[str, Link] = {}
+        """Each host's link as ``changed`` last said it."""
+        self._ended: list[Ended] = []
+        self._began: list[Waiting] = []
+        """What ``ended`` and ``waiting`` say next, with the ``changed`` they go with."""
 
     @property
     def config(self) -> SshConfig:
@@ -220,6 +238,7 @@ class RemoteHosts(QObject):
         for alias, link in list(self.links.items()):
             if wanted.get(alias) != link.host:
                 del self.links[alias]
+                self._said.pop(alias, None)
                 link.close_input()
                 link.finish()
                 link.deleteLater()
@@ -241,12 +260,24 @@ class RemoteHosts(QObject):
     def _changed(self, state: HostState, ended: list[Ended]) -> None:
         before = self._seen.get(state.alias)
         self._seen[state.alias] = state
+        self._ended += ended
+        self._began += [] if before is None else began_waiting(before, state, time.time())
+        if self._said.get(state.alias) is not state.link:  # live, offline: shown at once
+            self._said[state.alias] = state.link
+            self._flush()
+        elif not self._coalesce.isActive():  # the states are read when it fires: the latest
+            self._coalesce.start()
+
+    def _flush(self) -> None:
+        # A slot, not timeout connected to the signal itself: with that (PySide6 6.x), the
+        # tray's slot on ``ended`` was never called (tests/ui/test_remote_tray.py).
+        self._coalesce.stop()
+        self.changed.emit()  # first: the icon already agrees with the notifications below
+        ended, began, self._ended, self._began = self._ended, self._began, [], []
         if ended:
             self.ended.emit(ended)
-        began = [] if before is None else began_waiting(before, state, time.time())
         if began:
             self.waiting.emit(began)
-        self.changed.emit()
 
     def run(self, alias: str, argv: Sequence[str], done: Callable[[object], None]) -> None:
         """``zag-tray ARGV`` on ``alias`` through remote/driver.run, off the GUI thread; ``done``
