@@ -517,11 +517,19 @@ def figures(remote: Remote, seconds: float, repeats: int) -> None:
         "with the host: " + ", ".join(f"{local(r):.2f}" for r in with_host)
         + " %; no host: " + ", ".join(f"{local(r):.2f}" for r in without) + " % (tray + its ssh, each run)"
     )  # fmt: skip
+    ssh = (
+        f"of which ssh (client + ControlMaster): {statistics.mean(r['ssh'] for r in with_host) * 100:.2f} %"
+        if isinstance(remote, SshdRemote)
+        else "no ssh client here (the stand-in runs the remote command as the tray's child)"
+    )
     note(
-        f"of which ssh (client + ControlMaster): {statistics.mean(r['ssh'] for r in with_host) * 100:.2f} %;"
+        f"{ssh};"
         f" {statistics.mean(r['changes'] for r in with_host):.1f} remote changes applied a second;"
         f" the remote's watch {statistics.mean(r['watch'] for r in with_host) * 100:.2f} % under this load"
     )
+    reconnects = sum(r["reconnects"] for r in with_host)
+    if reconnects:  # a connection made again inside a run: its handshake is in that run's CPU
+        note(f"the host reconnected {reconnects} times during the runs")
     delays = sorted(d * 1000 for r in with_host for d in r["delays"])
     missed = sum(len(r["missed"]) for r in with_host)
     median = statistics.median(delays) if delays else float("inf")
