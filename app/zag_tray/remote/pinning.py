@@ -19,8 +19,13 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
-import ssl
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import ssl
+
+# ssl (and OpenSSL with it, 7 ms) is imported where a connection is made, not with this module:
+# the tray imports it at start, and most users have no zag serve host.
 
 TIMEOUT: Final = 10.0
 """Seconds to connect and shake hands (and, for the client, for each read)."""
@@ -66,6 +71,8 @@ def fetch_certificate(host: str, port: int, timeout: float = TIMEOUT) -> bytes:
     """The DER certificate ``host:port`` shows, not verified: only for the user to judge by
     its fingerprint, or to name the certificate that replaced a pinned one. Nothing is sent
     over this connection."""
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -88,6 +95,8 @@ def unfetched(exc: BaseException) -> str:
         return "no answer in time"
     if isinstance(exc, socket.gaierror):
         return "unknown host name"
+    import ssl  # loaded already: a fetch was tried
+
     if isinstance(exc, ssl.SSLError):  # a plain HTTP server, or not a server of TLS 1.2 and up
         return f"no TLS handshake there, is it zag serve? ({exc.reason or exc})"
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
@@ -96,6 +105,8 @@ def unfetched(exc: BaseException) -> str:
 def pinned_context(der: bytes) -> ssl.SSLContext:
     """A context that trusts ``der`` alone. No host name check: zag's certificate names only
     localhost, 127.0.0.1, 0.0.0.0 and its ``--host``, and the pin is what identifies it."""
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
@@ -110,6 +121,8 @@ def pinned_socket(host: str, port: int, der: bytes, timeout: float = TIMEOUT) ->
 
     A certificate that does not chain to the pin fails the handshake; the peer's bytes are
     compared all the same (a certificate signed by the pinned one would chain to it)."""
+    import ssl
+
     raw = socket.create_connection((host, port), timeout=timeout)
     try:
         tls = pinned_context(der).wrap_socket(raw, server_hostname=host)

@@ -21,9 +21,7 @@ before the request carrying the token is written. Failures are :class:`ServeFail
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import socket
-import ssl
 import threading
 import time
 import urllib.parse
@@ -59,19 +57,6 @@ class ServeFailure(Exception):
         super().__init__(WORDS[problem] + (f" ({detail})" if detail else ""))
         self.problem = problem
         self.detail = detail
-
-
-class _PinnedConnection(http.client.HTTPConnection):
-    """HTTP over :func:`pinned_socket`: ``connect`` fails before a byte of a request is
-    written unless the server shows the pinned certificate."""
-
-    def __init__(self, host: str, port: int, certificate: bytes, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._certificate = certificate
-        self._timeout = timeout
-
-    def connect(self) -> None:
-        self.sock = pinned_socket(self.host, self.port, self._certificate, self._timeout)
 
 
 class ServeClient:
@@ -111,10 +96,17 @@ class ServeClient:
             raise ServeFailure(Problem.NO_TOKEN)
         if not valid_token(host.token):  # http.client would quote a bad header value in its error
             raise ServeFailure(Problem.NO_TOKEN, f"the token in {host.token_from} is not one line of text")
+        # http.client and ssl load with the first request, not at the tray's start (most users
+        # have no zag serve host).
+        import http.client
+        import ssl
+
         address = host.address
-        conn = _PinnedConnection(address.host, address.port, host.certificate, self.timeout)
+        conn = http.client.HTTPConnection(address.host, address.port, timeout=self.timeout)
         try:
-            conn.connect()  # the pin, checked before the request below is written
+            # The connection is the pinned socket: the pin is checked before the request below
+            # is written (a connection with its socket set does not open another).
+            conn.sock = pinned_socket(address.host, address.port, host.certificate, self.timeout)
             headers = {"Authorization": f"Bearer {host.token}", "Accept": "application/json"}
             conn.request(method, path, headers=headers)  # a POST without body: Content-Length: 0
             response = conn.getresponse()
