@@ -22,7 +22,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "procs": frozenset({"agents", "desktop", "store", "sessions"}),
     "remote": frozenset({"agents", "desktop", "store"}),
     "ui": frozenset({"agents", "desktop", "store", "sessions", "procs", "remote"}),
-    "demo": frozenset({"agents", "desktop", "store"}),
+    "demo": frozenset({"agents", "desktop", "store", "sessions"}),
     "cli": frozenset({"agents", "desktop", "store", "sessions", "procs", "remote", "ui", "demo"}),
     "__main__": frozenset({"cli"}),
     "": frozenset(),

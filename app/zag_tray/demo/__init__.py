@@ -25,9 +25,10 @@ from typing import Any
 
 from zag_tray.agents.timestamps import rfc3339
 from zag_tray.demo.logs import AGENT_CODE as LOGGING_AGENT_CODE
-from zag_tray.demo.logs import Script, log_path, scripts
+from zag_tray.demo.logs import Script, scripts
 from zag_tray.desktop.files import atomic_write
 from zag_tray.desktop.paths import STORE_NAME
+from zag_tray.sessions.locate import log_path
 from zag_tray.store.layout import serialise
 
 AGENT_CODE = "import os, time\nparent = os.getppid()\nwhile os.getppid() == parent:\n    time.sleep(0.2)\n"

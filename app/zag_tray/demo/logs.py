@@ -15,7 +15,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from zag_tray.agents.timestamps import rfc3339
@@ -82,13 +81,6 @@ class Script:
         }
         fields = {"past": self.past, "once": self.once, "cycle": self.cycle, "period": self.period}
         return json.dumps({"envelope": envelope, **fields})
-
-
-def log_path(base: Path, root: str, session_id: str) -> Path:
-    """Where zag keeps the log of a session run in ``root`` (sessions/locate.py finds it)."""
-    return (
-        base / "projects" / root.lstrip("/").replace("/", "-") / "logs" / "sessions" / f"{session_id}.jsonl"
-    )
 
 
 def started(command: str, model: str, prompt: str, ago: float) -> list[Event]:

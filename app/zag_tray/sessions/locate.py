@@ -64,6 +64,11 @@ def sessions_dir(base: Path, root: str | None) -> Path:
     return agent_dir(base, root) / "logs" / "sessions"
 
 
+def log_path(base: Path, root: str | None, session_id: str) -> Path:
+    """Where zag writes the log of session ``session_id`` run in ``root``."""
+    return sessions_dir(base, root) / f"{session_id}.jsonl"
+
+
 class _Row(msgspec.Struct):
     session_id: str | None = None
     wrapper_session_id: str | None = None
@@ -92,7 +97,7 @@ class LogLocator:
         if session is None or not _SAFE_ID.fullmatch(session):
             return None
         agent = agent_dir(self.base, entry.root)
-        direct = agent / "logs" / "sessions" / f"{session}.jsonl"
+        direct = log_path(self.base, entry.root, session)
         if _is_file(direct):
             return direct
         for index, by_wrapper in ((agent / "logs" / "index.json", True), (self.base / SESSIONS_INDEX, False)):
