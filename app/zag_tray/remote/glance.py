@@ -101,6 +101,12 @@ def running_line(state: HostState) -> str:
     return f"{host_name(state)}: {len(state.agents)} running{hedge}"
 
 
+def machine_line(state: HostState, now: float) -> str:
+    """A host's one line wherever it is named (the tooltip, its menu section's head, its row in
+    the window): how many run while it is live, else why not and when it was last seen."""
+    return host_line(state, now) or running_line(state)
+
+
 def began_waiting(before: HostState, after: HostState, now: float) -> list[Waiting]:
     """The agents of ``after`` waiting for the user that were not in ``before`` (local
     agents' rule: agents/observation.with_activity). Only between two live states: a wait

@@ -23,7 +23,7 @@ from zag_tray.agents.activity import Activity
 from zag_tray.agents.entry import Entry
 from zag_tray.agents.present import GREY
 from zag_tray.agents.status import PLAIN, AgentState, LiveStatus
-from zag_tray.remote.glance import activity, host_line, host_name
+from zag_tray.remote.glance import activity, machine_line
 from zag_tray.remote.protocol import RemoteAgent
 from zag_tray.remote.state import HostState, Link, describe
 from zag_tray.ui.columns import Column, activity_data, cell_data
@@ -45,7 +45,7 @@ for a local agent (Kill, Delete) ever takes a remote id for a local one."""
 HOST_ROLE: Final = Qt.ItemDataRole.UserRole + 5
 """A machine's row: its alias ("" for this machine)."""
 THIS_MACHINE: Final = "This machine"
-UNCERTAIN: Final = "status as zag sees it (its pid alive: zag serve checks no more)"
+UNCERTAIN: Final = "zag serve checks only that the agent's pid is alive"
 _NONE: Final = PLAIN[LiveStatus.UNKNOWN]
 
 
@@ -55,7 +55,7 @@ def heading(state: HostState | None, running_here: int, now: float) -> str:
     seen 3 min ago"."""
     if state is None:
         return f"{THIS_MACHINE}: {running_here} running"
-    return host_line(state, now) or f"{host_name(state)}: {len(state.agents)} running"
+    return machine_line(state, now)
 
 
 class HostItem(Item):

@@ -26,7 +26,7 @@ from zag_tray.agents.text import SHORT_FIELD, one_line
 from zag_tray.desktop import terminal
 from zag_tray.remote.driver import Ran
 from zag_tray.remote.failures import WORDS, Problem, last_line
-from zag_tray.remote.glance import activity, host_line, host_name, needs_you, running_line
+from zag_tray.remote.glance import activity, host_name, machine_line, needs_you
 from zag_tray.remote.protocol import RemoteAgent
 from zag_tray.remote.serve import NO_TREE, ServeFailure
 from zag_tray.remote.serve_hosts import is_serve_url
@@ -59,8 +59,7 @@ def host_items(states: Sequence[HostState], now: float, *, ticking: bool) -> lis
     for state in states:
         name, alias = host_name(state), state.alias
         live = state.link is Link.LIVE
-        head = running_line(state) if live else host_line(state, now)
-        items += [SEPARATOR, Item(head, enabled=False, key=f"host{SEP}{alias}")]
+        items += [SEPARATOR, Item(machine_line(state, now), enabled=False, key=f"host{SEP}{alias}")]
         if state.detail and not live:  # what ssh or zag serve said: both fingerprints, a 401's text
             items += [Item(line, enabled=False) for line in _wrapped(state.detail)]
         for agent in state.agents:
@@ -98,7 +97,7 @@ def glance(states: Sequence[HostState], now: float) -> tuple[int, int, list[str]
     tooltip line per host): an offline host's last snapshot counts, greyed, as its agents."""
     running = sum(len(state.agents) for state in states)
     waiting = sum(len(needs_you(state.agents, now)) for state in states)
-    lines = [host_line(state, now) or running_line(state) for state in states]
+    lines = [machine_line(state, now) for state in states]
     return running, waiting, lines
 
 
