@@ -80,17 +80,7 @@ while os.getppid() == parent:
     if quiet.exists():
         continue
     i += 1
-    kind = i % 5
-    if kind == 0:
-        log.user_message("go on with the next step")
-    elif kind == 1:
-        log.tool_call("Bash", f"t{i}", {"command": "cargo test --all"})
-    elif kind == 2:
-        log.tool_result(f"t{i - 1}", "Bash", output="x" * random.randint(500, 4000))
-    elif kind == 3:
-        log.assistant_message("The tests pass now.\nNext I will look at the docs.")
-    else:
-        log.turn_complete(i, {"input_tokens": 1200, "output_tokens": 300})
+    log.work(i)
     if time.monotonic() - beat >= 10:
         log.heartbeat()
         beat = time.monotonic()

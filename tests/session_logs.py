@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -135,6 +136,20 @@ class SessionLog:
 
     def emit(self, kind: str, fields: dict[str, Any], **envelope: Any) -> str:
         return self.append(self.line(kind, fields, **envelope))
+
+    def work(self, i: int) -> str:
+        """The ``i``-th event of an agent at work, a cycle of five: a prompt, a tool call, its
+        result (0.5 to 4 kB of output), a message, the turn's end (the benchmarks' agents)."""
+        kind = i % 5
+        if kind == 0:
+            return self.user_message("go on with the next step")
+        if kind == 1:
+            return self.tool_call("Bash", f"t{i}", {"command": "cargo test --all"})
+        if kind == 2:
+            return self.tool_result(f"t{i - 1}", "Bash", output="x" * random.randint(500, 4000))
+        if kind == 3:
+            return self.assistant_message("The tests pass now.\nNext I will look at the docs.")
+        return self.turn_complete(i, {"input_tokens": 1200, "output_tokens": 300})
 
     # --- the event types, in session_log.rs's order ----------------------------------------
 
