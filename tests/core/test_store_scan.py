@@ -5,6 +5,8 @@ the same output of ``list`` and ``show`` either way, hostile edits and odd trees
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from zag_tray.cli import main
 from zag_tray.demo import spawn_agent
 from zag_tray.store import halves
 from zag_tray.store import scan as scan_module
+from zag_tray.store.columns import PASSES_BEFORE_INDEX, Column
 from zag_tray.store.layout import serialise
 from zag_tray.store.read import read_store
 from zag_tray.store.scan import read_part, scan
@@ -81,43 +84,74 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     full = outcome(lambda: _full(path, data))
     if scanned is None:
         return  # the full parse answers: the same by construction
-    assert isinstance(full, Snapshot) and full.skipped == ()  # checked as the full parse checks
-    entries = full.entries
-    assert scanned.count == len(entries)
-    assert scanned.running == [i for i, e in enumerate(entries) if e.status == "running"]
-    assert scanned.ids == [e.id for e in entries]
-    assert scanned.sessions == [e.session_id for e in entries]
-    assert scanned.parents == [e.parent_process_id for e in entries]
-    assert scanned.parent_sessions == [e.parent_session_id for e in entries]
-    chosen = sorted(p for p in positions if p < len(entries))
-    assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
+    with scanned:
+        assert isinstance(full, Snapshot) and full.skipped == ()  # checked as the full parse checks
+        entries = full.entries
+        assert scanned.count == len(entries)
+        assert scanned.running == [i for i, e in enumerate(entries) if e.status == "running"]
+        assert scanned.column("ids") == [e.id for e in entries]
+        assert scanned.column("sessions") == [e.session_id for e in entries]
+        assert scanned.column("parents") == [e.parent_process_id for e in entries]
+        assert scanned.column("parent_sessions") == [e.parent_session_id for e in entries]
+        chosen = sorted(p for p in positions if p < len(entries))
+        assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
 
 
-def test_a_store_checked_in_two_processes_is_scanned_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The child's half is added after this process's; a child that fails leaves its half to be
-    checked here, and a half that is not exactly zag's is the full parse's, in either process."""
-    items = [dict(e, id=f"{e['id']}-{i}") for i in range(40) for e in BASE]
+COLUMNS: list[Column] = ["ids", "statuses", "sessions", "parents", "parent_sessions"]
+
+
+def _answers(scanned: scan_module.Scanned, probes: list[str]) -> list[object]:
+    """Every question a command may ask, of every column."""
+    everywhere = range(scanned.count)
+    answers: list[object] = [scanned.count, scanned.running, scanned.entries(range(0, scanned.count, 7))]
+    for name in COLUMNS:
+        answers += [scanned.column(name), scanned.has_any(name), scanned.values(name, reversed(everywhere))]
+        answers += [scanned.where(name, {probe}) for probe in probes]
+    answers += [scanned.where_id(probe) for probe in probes]
+    return answers
+
+
+def test_a_store_checked_in_two_processes_answers_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child keeps its half's columns and answers each question alongside this process;
+    a child that fails, before its summary or after, leaves its half to be checked here; a
+    half that is not exactly zag's is the full parse's, in either process."""
+    items = [dict(e, id=f"{e['id']}-{i}", session_id=f"s-{i % 3}") for i in range(40) for e in BASE]
+    items[150]["parent_session_id"] = "s-2"  # a parent session in the child's half only
     data = serialise({"processes": items})
+    probes = ["aa11-orch-3", "aa11-work-39", "s-2", "running", "aa11", "bb22-kid-2", "nothing"]
     halved: list[object] = []
     original = halves.scan_halves
     monkeypatch.setattr(halves, "scan_halves", lambda *a: halved.append(a) or original(*a))
     one = scan(data, columns=True, split_bytes=1 << 40)
-    assert one is not None and not halved
-    for columns in (True, False):
-        two = scan(data, columns=columns, split_bytes=1)
-        assert two is not None and len(halved) == (1 if columns else 2)
-        assert (two.count, two.running, two.ids) == (one.count, one.running, one.ids)  # groups: halved
-        if columns:
-            assert (two.statuses, two.sessions, two.parents) == (one.statuses, one.sessions, one.parents)
-        assert two.entries(range(0, one.count, 7)) == one.entries(range(0, one.count, 7))
-        assert two.entries(range(one.count)) == one.entries(range(one.count))
+    assert one is not None and not halved and one.rest is None
+    expected = _answers(one, probes)
+    children = []
+    with scan(data, columns=True, split_bytes=1) as two:  # type: ignore[union-attr]
+        assert two.rest is not None and len(halved) == 1
+        children.append(two.rest.pid)
+        assert _answers(two, probes) == expected
+        # a deep tree: asked so often that each process indexes its column
+        for _ in range(PASSES_BEFORE_INDEX + 2):
+            assert two.where("parents", {"aa11-orch-3", "aa11-work-39"}) == one.where(
+                "parents", {"aa11-orch-3", "aa11-work-39"}
+            )
+    with scan(data, columns=False, split_bytes=1) as ids_only:  # type: ignore[union-attr]
+        assert ids_only.rest is not None
+        children.append(ids_only.rest.pid)
+        assert ids_only.column("ids") == one.column("ids") and ids_only.running == one.running
     with monkeypatch.context() as failing:
-        failing.setattr(halves, "_encode", lambda part: 1 / 0)  # raised in the child only
-        two = scan(data, columns=True, split_bytes=1)
-        assert two is not None and (two.count, two.ids, two.sessions) == (one.count, one.ids, one.sessions)
+        failing.setattr(halves, "_send", lambda out, value: 1 / 0)  # raised in the child only
+        with scan(data, columns=True, split_bytes=1) as two:  # type: ignore[union-attr]
+            assert two.rest is None and _answers(two, probes) == expected
+    with scan(data, columns=True, split_bytes=1) as two:  # type: ignore[union-attr]
+        assert two.rest is not None
+        children.append(two.rest.pid)
+        os.kill(two.rest.pid, signal.SIGKILL)  # after its summary: out of memory, say
+        assert _answers(two, probes) == expected and two.rest is None
     for at in (len(data) // 4, len(data) * 3 // 4):  # an entry zag would skip, in either half
         broken = data[:at] + data[at:].replace(b'"pid": ', b'"pid": -', 1)
         assert scan(broken, split_bytes=1) is None and scan(broken, split_bytes=1 << 40) is None
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "each child was waited for"
 
 
 def _full(path: Path, data: bytes) -> Snapshot:

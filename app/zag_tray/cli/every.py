@@ -37,9 +37,10 @@ from zag_tray.cli import _store, keep
 from zag_tray.cli.views import activity_json
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities
+from zag_tray.store.columns import matching
 from zag_tray.store.parse import exact_type
 from zag_tray.store.read import read_store
-from zag_tray.store.scan import Scanned, matching, read_scanned
+from zag_tray.store.scan import Scanned, read_scanned
 
 NESTED: Final = exact_type(
     "Nested", [("live_status", str, ""), ("activity", Any, None), ("children", tuple, ())]
@@ -67,12 +68,14 @@ def list_every_json(args: argparse.Namespace) -> Snapshot | None:
     if isinstance(answer, Snapshot):
         return answer
     scanned, checked, running = answer
-    items, ids = scanned.items, scanned.ids
+    items, ids = scanned.items, scanned.column("ids")
     _set_live_statuses(scanned, checked)
     if not _set_activities(scanned, store.parent, running, time.time()):
         return read_store(store)  # an activity JSON cannot hold as it is: its own path
     starts = parse_rfc3339_each(list(map(_STARTED_AT, items)))
-    parents, order = forest_links(ids, scanned.parents, scanned.parent_sessions, scanned.sessions, starts)
+    parents, order = forest_links(
+        ids, scanned.column("parents"), scanned.column("parent_sessions"), scanned.column("sessions"), starts
+    )
     children = map(is_not, map(parents.__getitem__, order), repeat(None))  # not a root
     if args.flat:
         for position in compress(order, children):
@@ -109,8 +112,7 @@ def _checked_scan(
     """The scanned store, the live status of the entries stored running, by id, and the entries
     whose process verifiably runs (cli/views.py's ``running_entries``), built while the store
     is open: those stored running and those that share an id with one."""
-    running_ids = {scanned.ids[position] for position in scanned.running}
-    entries = scanned.entries(matching(scanned.ids, running_ids))
+    entries = scanned.entries(scanned.where("ids", set(scanned.values("ids", scanned.running))))
     checked = LivenessChecker().statuses(e for e in entries if e.status == "running")
     return scanned, checked, [e for e in entries if checked.get(e.id) is LiveStatus.RUNNING]
 
@@ -131,7 +133,7 @@ def _set_activities(scanned: Scanned, base: Path, running: list[Entry], now: flo
             msgspec.json.decode(text)
     except msgspec.DecodeError:
         return False
-    items, ids = scanned.items, scanned.ids
+    items, ids = scanned.items, scanned.column("ids")
     for position in matching(ids, texts):
         items[position].activity = msgspec.Raw(texts[ids[position]].encode())
     return True
@@ -140,8 +142,8 @@ def _set_activities(scanned: Scanned, base: Path, running: list[Entry], now: flo
 def _set_live_statuses(scanned: Scanned, checked: dict[str, LiveStatus]) -> None:
     """agents/status.py's ``live_status`` of every item: what zag recorded, and for an id whose
     process was looked at, what was found."""
-    items, ids = scanned.items, scanned.ids
-    statuses = scanned.statuses
+    items, ids = scanned.items, scanned.column("ids")
+    statuses = scanned.column("statuses")
     live = list(map(_AS_STORED.get, statuses, repeat("unknown")))
     for position in matching(ids, checked.keys()):
         found = checked[ids[position]]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from zag_tray.agents.entry import Snapshot
-from zag_tray.agents.ids import IdError, matching_ids, resolve_entry
+from zag_tray.agents.ids import IdError, resolve_entry
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
@@ -26,7 +26,7 @@ from zag_tray.cli.views import flat_json, node_json, running_entries, subtree_ac
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities, read_activity
 from zag_tray.store.read import read_store
-from zag_tray.store.scan import Scanned, descendants, linked, matching, read_part
+from zag_tray.store.scan import Scanned, descendants, linked, read_part
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -67,7 +67,7 @@ def _stored_running(scanned: Scanned) -> list[int]:
     that share an id with one (running too where that process verifiably runs on: an end zag
     recorded while the agent still runs, agents/status.py)."""
     keep(scanned)
-    return matching(scanned.ids, {scanned.ids[i] for i in scanned.running})
+    return scanned.where("ids", set(scanned.values("ids", scanned.running)))
 
 
 def show_command(args: argparse.Namespace) -> int:
@@ -102,7 +102,7 @@ def _family(ident: str, *, whole_tree: bool) -> Callable[[Scanned], Iterable[int
 
     def choose(scanned: Scanned) -> Iterable[int]:
         keep(scanned)
-        named = matching_ids(ident, scanned.ids)
+        named = scanned.where_id(ident)
         family = descendants(scanned, named, None if whole_tree else 1)
         return linked(scanned, family.union(_stored_running(scanned)))
 

@@ -1,32 +1,37 @@
 """A big store checked in two processes at once: its first half here, the rest in a child.
 
 Checking every entry of a 100,000-entry store as the full parse checks it (store/scan.py) is
-most of what ``list`` costs: 120 ms of one core, and a machine has more than one. The child,
-forked once the store is mapped, checks the entries after the middle and sends back what
-:class:`~zag_tray.store.scan.Scanned` keeps of them (their ids, the running ones, with
-``columns`` their statuses and links, and where each group lies: 2 to 5 MB of msgpack);
-this process checks the first half meanwhile and adds the child's part after its own, so
-the result is the very :class:`Scanned` one process makes (a property test holds the two
-together, tests/core/test_store_scan.py). The bytes stay where they are: the child reads
-the same mapping.
+most of what ``list`` costs: 110 ms of one core, and a machine has more than one. The child,
+forked once the store is mapped, checks the entries after the middle, sends back where its
+groups lie and which entries are stored running (a few kB), and keeps the rest of what it
+read, its half's :class:`~zag_tray.store.columns.Columns`: it answers each question the
+command asks of them (which entries hold these ids, what are their links) while this
+process answers for its own half, until the command is done. Sending the columns over
+instead (50,000 ids, sessions and links) cost ``show`` 30 ms. The bytes stay where they
+are: the child reads the same mapping, and an entry is built here from it.
 
 Only where a fork is safe and worth it: Linux (a fork keeps the mapping and nothing else; on
 macOS a forked process may not use what the system frameworks set up), a process of one
 thread (a lock another thread held at the fork would never be released in the child), a
 store of :data:`SPLIT_BYTES` or more, and more than one processor to run on. A child that
-fails for any reason (killed, out of memory) leaves its half to be checked here.
+fails for any reason (killed, out of memory) leaves its half to be checked here, before it
+answered (here) or after (store/scan.py's ``Scanned``). Questions and answers are msgpack,
+each after its length.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import struct
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import msgspec
 
 from zag_tray.store import layout
+from zag_tray.store.columns import QUESTIONS
 
 if TYPE_CHECKING:
     from zag_tray.store.scan import Bytes, Scanned
@@ -34,9 +39,6 @@ if TYPE_CHECKING:
 SPLIT_BYTES: Final = 8 << 20
 """The smallest store checked in two processes: below it, starting one (about 2 ms, and its
 part sent back) costs more than it saves."""
-
-_NOT_EXACT: Final = b"-"
-"""The child's answer when its half is not exactly zag's entries (then the full parse answers)."""
 
 
 def middle(data: Bytes, head: int, stop: int, split_bytes: int | None) -> int | None:
@@ -59,97 +61,122 @@ def _can_split() -> bool:
 
 
 def scan_halves(scanned: Scanned, head: int, middle: int, stop: int, group_bytes: int) -> Scanned | None:
-    """``scanned`` with every entry, the first half checked here and the second in a child,
-    or None where a half is not exactly zag's entries."""
+    """``scanned`` with every entry, the first half checked here and the second in a child
+    that stays to answer questions of its columns, or None where a half is not exactly
+    zag's entries."""
     from zag_tray.store.scan import Scanned, check
 
-    second = middle + len(layout.BETWEEN)
-    read_end, write_end = os.pipe()
+    span = (middle + len(layout.BETWEEN), stop, group_bytes)
+    questions, asked = os.pipe()
+    answers, answering = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: its half's answer down the pipe, then gone without cleaning up
+    if pid == 0:  # the child: its half's summary, then its answers; gone without cleaning up
         code = 1
         try:
-            os.close(read_end)
+            os.close(asked)
+            os.close(answers)
             part = Scanned(scanned.data, columns=scanned.columns)
-            answer = _encode(part) if check(part, second, stop, group_bytes) else _NOT_EXACT
-            with open(write_end, "wb") as out:
-                out.write(answer)
+            _serve(part if check(part, *span) else None, questions, answering)
             code = 0
         finally:
             os._exit(code)
-    os.close(write_end)
-    answered = False
+    os.close(questions)
+    os.close(answering)
+    rest = Rest(pid, asked, answers, span)
     try:
-        if not check(scanned, head, middle, group_bytes):
-            return None
-        with open(read_end, "rb", closefd=False) as answers:
-            answer = answers.read()
-        answered = True
-    finally:
-        os.close(read_end)
-        _reap(pid, done=answered)
-    if answer == _NOT_EXACT:
+        exact = check(scanned, head, middle, group_bytes)
+        summary = rest.answer() if exact else None
+    except BaseException:
+        rest.close(kill=True)
+        raise
+    if not exact or summary == _NOT_EXACT:
+        rest.close(kill=True)
         return None
-    if _add_part(scanned, answer):
-        return scanned
-    # The child failed: its half is checked here.
-    return scanned if check(scanned, second, stop, group_bytes) else None
+    if summary is None:  # the child failed: its half is checked here
+        rest.close(kill=True)
+        return scanned if check(scanned, *span) else None
+    count, groups, running = summary
+    scanned.attach(rest, count, [tuple(group) for group in groups], running)
+    return scanned
 
 
-def _reap(pid: int, *, done: bool) -> None:
-    """The child waited for, so it never outlives the command: once it has answered (it is
-    exiting), or killed first where it may still be at work (this half was not exactly zag's,
-    or an exception)."""
-    try:
-        if not done:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # reaped already (a SIGCHLD handler of a host)
-        pass
+_NOT_EXACT: Final = "-"
+"""The child's summary when its half is not exactly zag's entries (then the full parse answers)."""
 
 
-class _Part(msgspec.Struct, array_like=True, gc=False):
-    """What :class:`Scanned` keeps of the child's entries, positions counted from its first."""
-
-    count: int
-    groups: list[tuple[int, int, int]]
-    running: list[int]
-    ids: list[str]
-    statuses: list[str]
-    sessions: list[str | None]
-    parents: list[str | None]
-    parent_sessions: list[str | None]
-
-
-def _encode(part: Scanned) -> bytes:
-    return msgspec.msgpack.encode(
-        _Part(
-            part.count,
-            part.groups,
-            part.running,
-            part.ids,
-            part.statuses,
-            part.sessions,
-            part.parents,
-            part.parent_sessions,
-        )
-    )
+def _serve(part: Scanned | None, questions: int, answering: int) -> None:
+    """The child's summary of ``part`` (its count, groups and running entries), then an answer
+    to each question of its columns until the parent closes its end."""
+    with open(questions, "rb") as asked, open(answering, "wb") as out:
+        if part is None:
+            _send(out, _NOT_EXACT)
+            return
+        _send(out, (part.count, part.groups, part.running))
+        columns = part.here
+        while (question := _receive(asked)) is not None:
+            name, args = question
+            if name not in QUESTIONS:
+                raise ValueError(f"not a question: {name!r}")
+            _send(out, getattr(columns, name)(*args))
 
 
-def _add_part(scanned: Scanned, answer: bytes) -> bool:
-    """The child's part added after the entries of ``scanned``; False if it sent none."""
-    try:
-        part: Any = msgspec.msgpack.decode(answer, type=_Part)
-    except msgspec.DecodeError:  # nothing, or cut short: the child did not finish
-        return False
-    first = scanned.count
-    scanned.count += part.count
-    scanned.groups += [(start, end, first + at) for start, end, at in part.groups]
-    scanned.running += [first + at for at in part.running]
-    scanned.ids += part.ids
-    if scanned.columns:
-        scanned.statuses += part.statuses
-        scanned.sessions += part.sessions
-        scanned.parents += part.parents
-        scanned.parent_sessions += part.parent_sessions
-    return True
+class Rest:
+    """The child that checked the second half, and asks of its columns."""
+
+    def __init__(self, pid: int, asked: int, answers: int, span: tuple[int, int, int]) -> None:
+        self.pid = pid
+        self.span = span
+        """The child's half (start, stop) and its group size: to check it here if it fails."""
+        self._asked = open(asked, "wb")  # noqa: SIM115 (closed by close())
+        self._answers = open(answers, "rb")  # noqa: SIM115 (closed by close())
+
+    def ask(self, question: str, args: tuple[Any, ...]) -> bool:
+        """``question`` sent; False if the child is gone."""
+        try:
+            _send(self._asked, (question, args))
+        except OSError:  # EPIPE: the child died
+            return False
+        return True
+
+    def answer(self) -> Any:
+        """The child's next answer, or None if it died before giving it whole."""
+        try:
+            return _receive(self._answers)
+        except (OSError, msgspec.DecodeError):
+            return None
+
+    def close(self, *, kill: bool) -> None:
+        """The child told it is done (its questions end) and waited for, so it never outlives
+        the command; killed first where it may still be at work."""
+        try:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            self._asked.close()
+        except (OSError, ProcessLookupError):
+            pass
+        finally:
+            self._answers.close()
+        with suppress(ChildProcessError):  # reaped already (a SIGCHLD handler of a host)
+            os.waitpid(self.pid, 0)
+
+
+_LENGTH: Final = struct.Struct(">I")
+
+
+def _send(out: BinaryIO, value: Any) -> None:
+    payload = msgspec.msgpack.encode(value)
+    out.write(_LENGTH.pack(len(payload)))
+    out.write(payload)
+    out.flush()
+
+
+def _receive(source: BinaryIO) -> Any:
+    """The next message, or None at the end (or a message cut short)."""
+    head = source.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    payload = source.read(size)
+    if len(payload) < size:
+        return None
+    return msgspec.msgpack.decode(payload)

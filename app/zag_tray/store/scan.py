@@ -28,15 +28,19 @@ from collections.abc import Callable, Collection, Iterable
 from itertools import compress, count
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import msgspec
 
 from zag_tray.agents.entry import Entry, FileStamp, Snapshot
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.store import layout
+from zag_tray.store.columns import Column, Columns
 from zag_tray.store.parse import entries_of, exact_exit_codes, exact_items, parse_document
 from zag_tray.store.read import MAX_STORE_BYTES, open_store, read_all, split_parsed
+
+if TYPE_CHECKING:
+    from zag_tray.store.halves import Rest
 
 T = TypeVar("T")
 
@@ -44,14 +48,18 @@ GROUP_BYTES: Final = 64 << 10
 """About how many bytes of entries are checked with one call: a hundred entries, which stay
 in the processor's cache while they are decoded and counted."""
 
-_STATUS, _ID, _SESSION = attrgetter("status"), attrgetter("id"), attrgetter("session_id")
-_PARENT, _PARENT_SESSION = attrgetter("parent_process_id"), attrgetter("parent_session_id")
+_STATUS = attrgetter("status")
 
 
 class Scanned:
     """A store in zag's layout whose every entry is exactly zag's (so none is skipped), and
-    what it takes to build any of them: the id of every entry, by position in the file, and
-    with ``columns`` its status, session and parent links."""
+    what it takes to build any of them: where each group of entries lies, which entries are
+    stored running, and the :class:`~zag_tray.store.columns.Columns` of every entry (with
+    ``columns``, their links too) to ask which ones a command needs.
+
+    Checked in two processes (store/halves.py), the columns of the second half stay in the
+    child (``rest``), which answers each question alongside this process: the methods below
+    answer for the whole store either way. A child that fails has its half checked here."""
 
     def __init__(self, data: Bytes, *, columns: bool) -> None:
         self.data = data
@@ -61,11 +69,9 @@ class Scanned:
         self.count = 0
         self.running: list[int] = []
         """Positions of the entries stored running."""
-        self.ids: list[str] = []
-        self.statuses: list[str] = []
-        self.sessions: list[str | None] = []
-        self.parents: list[str | None] = []
-        self.parent_sessions: list[str | None] = []
+        self.here = Columns(links=columns)
+        """The columns of the entries checked in this process: the first ``len(here)``."""
+        self.rest: Rest | None = None
         self.items: list[Any] = []
         """Every entry as read, where the scan was asked to keep them (``keep``)."""
 
@@ -77,12 +83,101 @@ class Scanned:
         statuses = list(map(_STATUS, items))
         if "running" in statuses:
             self.running += compress(count(first), map("running".__eq__, statuses))
-        self.ids += map(_ID, items)
-        if self.columns:
-            self.statuses += statuses
-            self.sessions += map(_SESSION, items)
-            self.parents += map(_PARENT, items)
-            self.parent_sessions += map(_PARENT_SESSION, items)
+        self.here.add(items, statuses)
+
+    def where(self, name: Column, wanted: Collection[Any]) -> list[int]:
+        """The positions whose value in column ``name`` is one of ``wanted``, in order."""
+        if not wanted:
+            return []
+        return self._positions("where", name, wanted if isinstance(wanted, set | frozenset) else set(wanted))
+
+    def where_id(self, ident: str) -> list[int]:
+        """The positions whose id answers to ``ident`` (agents/ids.py's ``matching_ids``)."""
+        return self._positions("where_id", ident)
+
+    def values(self, name: Column, positions: Iterable[int]) -> list[Any]:
+        """The values of column ``name`` at ``positions``, in their order."""
+        positions = list(positions)
+        split = len(self.here)
+        if self.rest is None or all(p < split for p in positions):
+            return self.here.values(name, positions)
+        mine, theirs = self._answers(
+            "values",
+            (name, [p for p in positions if p < split]),
+            (name, [p - split for p in positions if p >= split]),
+        )
+        if theirs is None:
+            return self.here.values(name, positions)
+        mine_each, theirs_each = iter(mine), iter(theirs)
+        return [next(theirs_each) if p >= split else next(mine_each) for p in positions]
+
+    def has_any(self, name: Column) -> bool:
+        """Whether any entry holds a value (not null) in column ``name``."""
+        mine, theirs = self._answers("has_any", (name,), (name,))
+        return bool(mine or theirs)
+
+    def column(self, name: Column) -> list[Any]:
+        """Column ``name`` of every entry."""
+        if self.rest is None:
+            return getattr(self.here, name)  # type: ignore[no-any-return]
+        mine, theirs = self._answers("column", (name,), (name,))
+        return mine + (theirs or [])  # type: ignore[no-any-return]
+
+    def _positions(self, question: str, *args: Any) -> list[int]:
+        mine, theirs = self._answers(question, args, args)
+        if not theirs:
+            return mine  # type: ignore[no-any-return]
+        split = len(self.here)
+        return mine + [split + position for position in theirs]  # type: ignore[no-any-return]
+
+    def _answers(self, question: str, mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> tuple[Any, Any]:
+        """This process's answer to ``question`` with arguments ``mine``, and the child's with
+        ``theirs`` (None without one), asked first so that both work at once. A child that
+        fails is replaced: its half is checked here, and the answer is then all this
+        process's (with ``mine`` standing for both: callers ask again where they differ)."""
+        rest = self.rest
+        asked = rest is not None and rest.ask(question, theirs)
+        answer = getattr(self.here, question)(*mine)
+        if rest is None:
+            return answer, None
+        answered = rest.answer() if asked else None
+        if answered is None:
+            self._take_over(rest)
+            return getattr(self.here, question)(*mine), None
+        return answer, answered
+
+    def attach(self, rest: Rest, count_: int, groups: list[tuple[int, int, int]], running: list[int]) -> None:
+        """The child's half added after this process's entries: ``count_`` entries, their groups
+        and the running ones, positions counted from the child's first."""
+        first = self.count
+        self.count += count_
+        self.groups += [(start, end, first + at) for start, end, at in groups]
+        self.running += [first + at for at in running]
+        self.rest = rest
+
+    def _take_over(self, rest: Rest) -> None:
+        """The child failed after it answered: its half checked here instead."""
+        self.rest = None
+        rest.close(kill=True)
+        first = len(self.here)
+        self.count = first
+        self.groups = [group for group in self.groups if group[2] < first]
+        self.running = [position for position in self.running if position < first]
+        start, stop, group_bytes = rest.span
+        if not check(self, start, stop, group_bytes):  # the child found it exact: the bytes are mapped
+            raise AssertionError("a scanned half no longer parses")
+
+    def close(self) -> None:
+        """The child, if any, told it is done and waited for."""
+        rest, self.rest = self.rest, None
+        if rest is not None:
+            rest.close(kill=False)
+
+    def __enter__(self) -> Scanned:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def entries(self, positions: Iterable[int]) -> tuple[Entry, ...]:
         """The entries at ``positions``, in file order (their groups decoded again)."""
@@ -206,7 +301,10 @@ def read_scanned(
             with mapped:
                 scanned = scan(mapped, columns=columns, keep=keep)
                 if scanned is not None:
-                    return use(scanned, stamp)
+                    try:
+                        return use(scanned, stamp)
+                    finally:
+                        scanned.close()
         data = read_all(path, fd)
     finally:
         os.close(fd)
@@ -226,13 +324,6 @@ def _mapped(fd: int, size: int) -> mmap.mmap | None:
         return None
 
 
-def matching(column: list[Any], wanted: Collection[Any]) -> list[int]:
-    """The positions whose value in ``column`` is one of ``wanted`` (a pass in C)."""
-    if not wanted:
-        return []
-    return list(compress(count(), map(wanted.__contains__, column)))
-
-
 def linked(scanned: Scanned, positions: Iterable[int]) -> set[int]:
     """``positions``, and every entry their parent links reach through any number of links:
     each entry whose id is the parent id of one of them, or whose session is its parent
@@ -249,7 +340,7 @@ def linked(scanned: Scanned, positions: Iterable[int]) -> set[int]:
         new_ids, new_sessions = by_id - looked_for[0], by_session - looked_for[1]
         looked_for[0].update(new_ids)
         looked_for[1].update(new_sessions)
-        more = (set(matching(scanned.ids, new_ids)) | set(matching(scanned.sessions, new_sessions))) - found
+        more = (set(scanned.where("ids", new_ids)) | set(scanned.where("sessions", new_sessions))) - found
         found |= more
         more_ids, more_sessions = _links(scanned, more)
         by_id |= more_ids
@@ -259,11 +350,12 @@ def linked(scanned: Scanned, positions: Iterable[int]) -> set[int]:
 
 def _links(scanned: Scanned, positions: Iterable[int]) -> tuple[set[str], set[str]]:
     """The parent ids and the parent sessions of the entries at ``positions``."""
-    parents, sessions = scanned.parents, scanned.parent_sessions
-    chosen = list(positions)
+    chosen = sorted(positions)
+    if not chosen:
+        return set(), set()
     return (
-        {link for i in chosen if (link := parents[i]) is not None},
-        {link for i in chosen if (link := sessions[i]) is not None},
+        {link for link in scanned.values("parents", chosen) if link is not None},
+        {link for link in scanned.values("parent_sessions", chosen) if link is not None},
     )
 
 
@@ -273,30 +365,13 @@ def descendants(scanned: Scanned, positions: Iterable[int], generations: int | N
     may stand under them in a tree."""
     found = set(positions)
     generation, depth = set(found), 0
-    index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
-    by_session = scanned.parent_sessions.count(None) != len(scanned.parent_sessions)  # else no pass
+    by_session = scanned.has_any("parent_sessions") if found else False  # else no pass
     while generation and (generations is None or depth < generations):
-        ids = {scanned.ids[i] for i in generation}
-        sessions = {s for i in generation if (s := scanned.sessions[i]) is not None} if by_session else set()
-        if depth < _GENERATIONS_BY_PASS:
-            children = set(matching(scanned.parents, ids)) | set(matching(scanned.parent_sessions, sessions))
-        else:  # a deep tree: one index of every link, then a look-up per generation
-            index = index or (_by_link(scanned.parents), _by_link(scanned.parent_sessions))
-            children = {c for link in ids for c in index[0].get(link, ())}
-            children.update(c for link in sessions for c in index[1].get(link, ()))
+        chosen = sorted(generation)
+        ids = set(scanned.values("ids", chosen))
+        sessions = {s for s in scanned.values("sessions", chosen) if s is not None} if by_session else set()
+        children = set(scanned.where("parents", ids)) | set(scanned.where("parent_sessions", sessions))
         generation = children - found
         found |= generation
         depth += 1
     return found
-
-
-_GENERATIONS_BY_PASS: Final = 3
-"""Generations found by a pass over every entry's links; below them, an index is cheaper."""
-
-
-def _by_link(column: list[str | None]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
-    for position, link in enumerate(column):
-        if link is not None:
-            index.setdefault(link, []).append(position)
-    return index
