@@ -98,6 +98,40 @@ def test_entry_of_wrong_type_is_skipped_and_the_rest_shown(
     assert [(s.index, s.reason) for s in snapshot.skipped] == [(1, reason), (2, "not an object but a string")]
 
 
+@pytest.mark.parametrize("prompt", ["UTC-0 {i}-0, x-0", "plain {i}"])
+@pytest.mark.parametrize("written", [b'"exit_code": -0,', b'"exit_code":-0,', b'"pid": -0,'])
+def test_a_number_written_minus_zero_is_refused_as_zag_refuses_it(
+    tmp_path: Path, written: bytes, prompt: str
+) -> None:
+    """serde_json reads ``-0`` as a float, never as zag's integers; msgspec would read 0. Each
+    reading (the whole store, its groups, the scan for a few) skips that entry alone, and
+    "-0" in a text (after a date's dash, or alone) changes nothing."""
+    from zag_tray.store.parse import parse_entries
+    from zag_tray.store.scan import read_part
+
+    entries = [
+        stored(f"e{i}", minute=i, status="exited", exit_code=0, prompt=prompt.format(i=i)) for i in range(3)
+    ]
+    data = serialise({"processes": entries})
+    key = written.split(b":")[0]
+    at = data.index(b'"exit_code": 0,' if key == b'"exit_code"' else b'"pid": ', data.index(b'"e1"'))
+    end = data.index(b",", at) + 1
+    store = tmp_path / "processes.json"
+    store.write_bytes(data[:at] + written + data[end:])
+    snapshot = read_store(store)
+    assert [e.id for e in snapshot.entries] == ["e0", "e2"]
+    assert snapshot.entries[0].prompt == prompt.format(i=0)
+    reason = (
+        "exit_code is neither a 32-bit integer nor null"
+        if key == b'"exit_code"'
+        else "pid is not an unsigned 32-bit integer"
+    )
+    assert [(s.index, s.reason) for s in snapshot.skipped] == [(1, reason)]
+    assert read_part(store, lambda scanned: range(scanned.count)) == snapshot
+    piece = store.read_bytes()[len(b'{\n  "processes": [\n    {\n') : -len(b"\n    }\n  ]\n}")]
+    assert [p if isinstance(p, str) else p.id for p in parse_entries(store, piece)] == ["e0", reason, "e2"]
+
+
 def test_entry_missing_a_required_key_is_skipped(tmp_path: Path) -> None:
     entry = _entry()
     del entry["model"]
