@@ -63,14 +63,16 @@ def matching_ids(ident: str, ids: Sequence[str]) -> list[int]:
     """The positions of the ``ids`` that answer to ``ident``, as :func:`id_matcher` says of
     each: in C passes over all of them (a lambda per id was 40 ms of ``show`` on 100,000)."""
     ident = ident.strip()
-    hexadecimal = _HEX_ID.fullmatch(ident) is not None
-    if hexadecimal:
-        ident = ident.lower()
-        shown: Iterable[str] = map(str.lower, ids)
-    else:
-        shown = ids
     test = str.__eq__ if len(ident) < MIN_ID_PREFIX else str.startswith
-    return list(compress(count(), map(test, shown, repeat(ident))))
+    if _HEX_ID.fullmatch(ident) is None:
+        return list(compress(count(), map(test, ids, repeat(ident))))
+    ident = ident.lower()
+    # In any case: only an id that starts with its first character in either case can (no
+    # other character lowercases to a hex digit or a dash), so only those are lowercased.
+    first = ident[0]
+    candidates = list(compress(count(), map(str.startswith, ids, repeat((first, first.upper())))))
+    lowered = [ids[position].lower() for position in candidates]
+    return list(compress(candidates, map(test, lowered, repeat(ident))))
 
 
 def _starts_with(ident: str) -> Callable[[str], bool]:
