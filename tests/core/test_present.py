@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 
 from tests.factories import entry, observation
@@ -60,7 +59,7 @@ SIGTERMED = Stopping("SIGTERM", START, by_user=True)
         # the user's own stop or kill: never a failure, whatever it left
         (AgentState(LiveStatus.RUNNING, SIGTERMED), None, "stopping…", "is stopping", ORANGE, False),
         (
-            AgentState(LiveStatus.RUNNING, dataclasses.replace(SIGTERMED, overdue=True)),
+            AgentState(LiveStatus.RUNNING, msgspec.structs.replace(SIGTERMED, overdue=True)),
             None,
             "still running after SIGTERM",
             "is still running after SIGTERM",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 
+import msgspec
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QWindow
@@ -129,7 +129,7 @@ def test_stopping_is_shown_until_the_agent_is_gone_with_force_kill_on_offer(wind
     window.apply(observe(ends=EndFacts(stopping={"w2": signalled})))
     window.select_entry("w2")
     assert status() == "stopping…" and window.agent_actions["force_kill"].isEnabled()
-    window.apply(observe(ends=EndFacts(stopping={"w2": dataclasses.replace(signalled, overdue=True)})))
+    window.apply(observe(ends=EndFacts(stopping={"w2": msgspec.structs.replace(signalled, overdue=True)})))
     assert status() == "still running after SIGTERM" and window.agent_actions["force_kill"].isEnabled()
     window.apply(observe(ends=EndFacts(ended_by={"w2": "SIGTERM"})))
     assert status() == "running" and not window.agent_actions["force_kill"].isVisible()

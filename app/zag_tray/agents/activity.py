@@ -45,9 +45,10 @@ JSON writer for scripts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+
+import msgspec
 
 
 class ActivityState(StrEnum):
@@ -70,8 +71,7 @@ HEARTBEAT_EVERY: Final = 10.0
 """zag's heartbeat interval (session_log.rs), when a heartbeat does not say its own."""
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(msgspec.Struct, frozen=True):
     """Tokens and cost of the session (after its last ``session_started``): the sums of its
     ``usage`` lines; where it has none, of the per-turn usage of its "Turn N complete"
     statuses (``per_turn``; no cost there). None where no line gave the figure."""
@@ -106,8 +106,7 @@ class ToolOutcome(StrEnum):
     UNANSWERED = "unanswered"  # the turn ended (or a new prompt came) without its result
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     """One line of the details timeline. ``text`` is one line of the log's text, capped
     (:data:`STEP_TEXT`), raw: escape it before showing it (agents/present.py does)."""
 
@@ -127,8 +126,7 @@ RESULT_KEPT: Final = 65_536
 """Characters of the result kept (the details view shows it whole up to there)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True):
     """An agent's session log, read up to some point: the facts the states are decided on.
 
     Made by :meth:`~zag_tray.agents.activity_fold.ActivityFold.activity`; equal facts make

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -88,16 +87,14 @@ class Entry(msgspec.Struct, frozen=True, gc=False):
         return (-math.inf if started is None else started, self.id)
 
 
-@dataclass(frozen=True, slots=True)
-class SkippedEntry:
+class SkippedEntry(msgspec.Struct, frozen=True):
     """An entry zag's reader would reject: its position and why."""
 
     index: int
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class FileStamp:
+class FileStamp(msgspec.Struct, frozen=True):
     """What identifies one version of the file: zag's atomic rename changes the inode."""
 
     inode: int
@@ -110,8 +107,7 @@ class FileStamp:
         return cls(st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True):
     """The store at one moment: valid entries in file order, and what was skipped."""
 
     path: Path
@@ -124,8 +120,7 @@ class Snapshot:
         return self.stamp is not None
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotChange:
+class SnapshotChange(msgspec.Struct, frozen=True):
     """The entries of ``before`` that were replaced, and what replaced them, in file order.
 
     Every other entry of the new snapshot is the very object it was in ``before``.

@@ -10,9 +10,10 @@ the length before anything else looks at it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 from zag_tray.agents.activity import Activity, ActivityState, Step, StepKind, ToolOutcome, Usage
 from zag_tray.agents.entry import Entry
@@ -60,8 +61,7 @@ def runtime_text(entry: Entry, state: AgentState | LiveStatus, now: float) -> st
     return NO_VALUE if seconds is None else duration(seconds)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What an agent's state is called in a column (``label``) and in a sentence
     (``phrase``), its colour, and whether it failed (the attention dot)."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+
+import msgspec
 
 from zag_tray.agents.entry import Entry
 
@@ -51,8 +52,7 @@ def live_status(entry: Entry, checked: Mapping[str, LiveStatus]) -> LiveStatus:
     return _AS_STORED.get(status, LiveStatus.UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True)
-class Stopping:
+class Stopping(msgspec.Struct, frozen=True):
     """A running agent on its way out: signalled by the user (``signal``, ``since`` then), or
     recorded ``killed``/``exited`` by zag while its process still verifiably runs (zag's
     ``ps kill`` records the kill before it signals: an agent that ignores SIGTERM stays)."""
@@ -66,8 +66,7 @@ class Stopping:
     """Still running after the grace period: the user's next step is a force kill."""
 
 
-@dataclass(frozen=True, slots=True)
-class AgentState:
+class AgentState(msgspec.Struct, frozen=True):
     """All that decides how an agent is shown: its live status, whether it is being stopped,
     when the tray saw its process gone (for an end zag never recorded) and whether it ended
     by the user's own stop or kill (never a failure, never announced as one)."""

@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+import msgspec
 
 APP_NAME = "zag-tray"
 DESKTOP_ID = "dev.zag_tray.ZagTray"
@@ -36,8 +37,7 @@ class ForbiddenPathError(RuntimeError):
     """A path under a forbidden root was requested (only raised in tests)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BaseDirChoice:
+class BaseDirChoice(msgspec.Struct, frozen=True):
     """The chosen base directory and why it was chosen."""
 
     path: Path

@@ -58,7 +58,6 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
 import msgspec
@@ -79,8 +78,7 @@ ENVIRONMENT_ALWAYS_READABLE: Final = sys.platform == "linux"
 """Where our own user's processes always show their environment (rule 8)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """A live status and the reason for it, for messages and ``show``."""
 
     status: LiveStatus

@@ -5,9 +5,10 @@ the notification for an agent a live stream saw end (remote/state.py's ``Ended``
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any, Final
+
+import msgspec
 
 from zag_tray.agents.activity import NO_LOG, Activity, ActivityState
 from zag_tray.agents.activity import Usage as LocalUsage
@@ -57,7 +58,7 @@ def activity(remote: ActivityJson | None) -> Activity | None:
 
 
 def _replace(made: Activity, **changes: Any) -> Activity:
-    return dataclasses.replace(made, **changes)
+    return msgspec.structs.replace(made, **changes)
 
 
 def _time(text: str | None) -> float | None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+import msgspec
 
 from zag_tray.agents.activity import NO_LOG, Activity
 from zag_tray.agents.entry import Entry
@@ -31,8 +32,7 @@ LINK_WHILE: Final = 60.0
 """Seconds after its start a plain ``zag exec`` is looked for a log (it writes one at once)."""
 
 
-@dataclass(slots=True)
-class _Slot:
+class _Slot(msgspec.Struct):
     """One running agent: its log (None: not found), and when to look for one again."""
 
     log: Path | None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import Annotated, Any, Final, cast
@@ -36,8 +35,7 @@ I32_MIN: Final = -(2**31)
 I32_MAX: Final = 2**31 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     """One key of zag's entry: its type, whether it may be missing (then null), and what a
     value of the wrong type is called in a rejection."""
 
