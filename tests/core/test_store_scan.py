@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.core.test_store_read import BAD_STORES
 from tests.core.test_store_reload import HOSTILE, outcome
-from tests.factories import stored, write_store
+from tests.factories import stored, wait_for, write_store
 from zag_tray.agents.entry import STANDARD_KEYS, Snapshot
 from zag_tray.agents.ids import id_matcher, matching_ids
 from zag_tray.cli import main
@@ -151,7 +151,17 @@ def test_a_store_checked_in_two_processes_answers_as_in_one(monkeypatch: pytest.
     for at in (len(data) // 4, len(data) * 3 // 4):  # an entry zag would skip, in either half
         broken = data[:at] + data[at:].replace(b'"pid": ', b'"pid": -', 1)
         assert scan(broken, split_bytes=1) is None and scan(broken, split_bytes=1 << 40) is None
-    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "each child was waited for"
+    wait_for("every child to end", lambda: all(_ended(pid) for pid in children))
+    halves.reap()
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "each child was reaped"
+
+
+def _ended(pid: int) -> bool:
+    """Has the process ``pid`` ended (a zombie, or gone)?"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
 
 
 def _full(path: Path, data: bytes) -> Snapshot:

@@ -25,7 +25,6 @@ import os
 import signal
 import struct
 import sys
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import msgspec
@@ -66,6 +65,7 @@ def scan_halves(scanned: Scanned, head: int, middle: int, stop: int, group_bytes
     zag's entries."""
     from zag_tray.store.scan import Scanned, check
 
+    reap()
     span = (middle + len(layout.BETWEEN), stop, group_bytes)
     questions, asked = os.pipe()
     answers, answering = os.pipe()
@@ -146,18 +146,35 @@ class Rest:
             return None
 
     def close(self, *, kill: bool) -> None:
-        """The child told it is done (its questions end) and waited for, so it never outlives
-        the command; killed first where it may still be at work."""
+        """The child told it is done (its questions end; ``kill``: killed, where it may still be
+        at work). It is not waited for: its exit, the teardown of its memory, takes 5 ms, which
+        the command need not spend waiting (store/halves.py's :data:`_EXITING`)."""
         try:
             if kill:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)  # our unreaped child: its pid is not reused
             self._asked.close()
-        except (OSError, ProcessLookupError):
+        except OSError:
             pass
         finally:
             self._answers.close()
-        with suppress(ChildProcessError):  # reaped already (a SIGCHLD handler of a host)
-            os.waitpid(self.pid, 0)
+        _EXITING.append(self.pid)
+        reap(block=False)
+
+
+_EXITING: list[int] = []
+"""Children told to end and not yet waited for. Each is reaped at the next split (or
+:func:`reap`); a command's last one is reaped by init once the command has ended."""
+
+
+def reap(*, block: bool = True) -> None:
+    """The children that were told to end waited for (``block``), or those already ended."""
+    for pid in list(_EXITING):
+        try:
+            done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:  # reaped already (a SIGCHLD handler of a host)
+            done = pid
+        if done:
+            _EXITING.remove(pid)
 
 
 _LENGTH: Final = struct.Struct(">I")

@@ -168,7 +168,7 @@ class Scanned:
             raise AssertionError("a scanned half no longer parses")
 
     def close(self) -> None:
-        """The child, if any, told it is done and waited for."""
+        """The child, if any, told it is done: it ends at once (store/halves.py's ``Rest.close``)."""
         rest, self.rest = self.rest, None
         if rest is not None:
             rest.close(kill=False)
@@ -298,13 +298,16 @@ def read_scanned(
     try:
         mapped = _mapped(fd, st.st_size)
         if mapped is not None:
-            with mapped:
+            scanned = None
+            try:
                 scanned = scan(mapped, columns=columns, keep=keep)
                 if scanned is not None:
-                    try:
-                        return use(scanned, stamp)
-                    finally:
-                        scanned.close()
+                    return use(scanned, stamp)
+            finally:
+                # Unmapped first: while the child exits, unmapping the pages it shares took 3 ms.
+                mapped.close()
+                if scanned is not None:
+                    scanned.close()
         data = read_all(path, fd)
     finally:
         os.close(fd)
