@@ -97,7 +97,7 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
         assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
 
 
-COLUMNS: list[Column] = ["ids", "statuses", "sessions", "parents", "parent_sessions"]
+COLUMNS: list[Column] = ["ids", "sessions", "parents", "parent_sessions"]
 
 
 def _answers(scanned: scan_module.Scanned, probes: list[str]) -> list[object]:
@@ -162,6 +162,21 @@ def _ended(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (FileNotFoundError, ProcessLookupError):
         return True
+
+
+def test_a_status_written_with_escapes_is_running_all_the_same() -> None:
+    """A group whose text has no "running" is not looked at for running entries: the status
+    written with a \\u escape must still be found (in a group of its own, and among others)."""
+    items = [stored(f"e-{i}", minute=i % 60, status="exited", exit_code=0) for i in range(300)]
+    items[150] = stored("the-one", minute=3, status="running", pid=DEAD_PID)
+    plain = serialise({"processes": items})
+    escaped = plain.replace(b'"status": "running"', b'"status": "runn\\u0069ng"')
+    assert b"running" not in escaped
+    for group_bytes in (1, 1 << 16):
+        for data in (plain, escaped):
+            scanned = scan(data, group_bytes=group_bytes, split_bytes=1 << 40)
+            assert scanned is not None and scanned.running == [150]
+            assert [e.id for e in scanned.entries(scanned.running)] == ["the-one"]
 
 
 def _full(path: Path, data: bytes) -> Snapshot:

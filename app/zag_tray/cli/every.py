@@ -143,7 +143,7 @@ def _set_live_statuses(scanned: Scanned, checked: dict[str, LiveStatus]) -> None
     """agents/status.py's ``live_status`` of every item: what zag recorded, and for an id whose
     process was looked at, what was found."""
     items, ids = scanned.items, scanned.column("ids")
-    statuses = scanned.column("statuses")
+    statuses = list(map(_STATUS, items))
     live = list(map(_AS_STORED.get, statuses, repeat("unknown")))
     for position in matching(ids, checked.keys()):
         found = checked[ids[position]]

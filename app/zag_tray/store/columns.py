@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 from zag_tray.agents.ids import matching_ids
 
-Column = Literal["ids", "statuses", "sessions", "parents", "parent_sessions"]
+Column = Literal["ids", "sessions", "parents", "parent_sessions"]
 QUESTIONS: Final = frozenset({"where", "where_id", "values", "has_any", "column"})
 """The methods of :class:`Columns` another process may call (store/halves.py)."""
 
@@ -27,18 +27,17 @@ PASSES_BEFORE_INDEX: Final = 16
 an index of its values answers (25 ms to build): a deep tree asks once per generation, a
 10,000-deep chain 10,000 times."""
 
-_STATUS, _ID, _SESSION = attrgetter("status"), attrgetter("id"), attrgetter("session_id")
+_ID, _SESSION = attrgetter("id"), attrgetter("session_id")
 _PARENT, _PARENT_SESSION = attrgetter("parent_process_id"), attrgetter("parent_session_id")
 
 
 class Columns:
-    """Each checked entry's id, and with ``links`` its status, session and parent links, by
-    position (the first entry added is 0)."""
+    """Each checked entry's id, and with ``links`` its session and parent links, by position
+    (the first entry added is 0)."""
 
     def __init__(self, *, links: bool) -> None:
         self.links = links
         self.ids: list[str] = []
-        self.statuses: list[str] = []
         self.sessions: list[str | None] = []
         self.parents: list[str | None] = []
         self.parent_sessions: list[str | None] = []
@@ -48,12 +47,11 @@ class Columns:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, items: list[Any], statuses: list[str]) -> None:
-        """The checked entries ``items`` (msgspec structs of zag's keys), and their statuses."""
+    def add(self, items: list[Any]) -> None:
+        """The checked entries ``items`` (msgspec structs of zag's keys)."""
         self._indexes.clear()
         self.ids += map(_ID, items)
         if self.links:
-            self.statuses += statuses
             self.sessions += map(_SESSION, items)
             self.parents += map(_PARENT, items)
             self.parent_sessions += map(_PARENT_SESSION, items)

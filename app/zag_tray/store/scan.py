@@ -26,7 +26,7 @@ import sys
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from itertools import compress, count
-from operator import attrgetter
+from operator import attrgetter, countOf
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -80,10 +80,9 @@ class Scanned:
         first = self.count
         self.groups.append((start, end, first))
         self.count += len(items)
-        statuses = list(map(_STATUS, items))
-        if "running" in statuses:
-            self.running += compress(count(first), map("running".__eq__, statuses))
-        self.here.add(items, statuses)
+        if countOf(map(_STATUS, items), "running"):  # most groups of a big store: none
+            self.running += compress(count(first), map("running".__eq__, map(_STATUS, items)))
+        self.here.add(items)
 
     def where(self, name: Column, wanted: Collection[Any]) -> list[int]:
         """The positions whose value in column ``name`` is one of ``wanted``, in order."""
