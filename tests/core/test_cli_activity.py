@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,42 @@ def test_watch_human_lines_are_escaped(base_dir: Path, agents: Spawn) -> None:
         assert "activity  agent-1" in line and "running \\u202eBash · " in line and "\u202e" not in line
     finally:
         watch.end()
+
+
+def test_show_json_gives_each_descendant_its_live_status_and_activity(
+    base_dir: Path, agents: Spawn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another agent's process is looked at by `show` where the answer depends on it: here each
+    descendant's, whose status and activity --json carries."""
+    orchestrator, worker = agents("orch-1"), agents("kid-1")
+    entries = [
+        make_entry(pid=orchestrator.pid, entry_id="orch-1", command="run"),
+        make_entry(pid=worker.pid, entry_id="kid-1", parent="orch-1", command="run"),
+        make_entry(pid=1, entry_id="kid-2", parent="orch-1", status="exited", exit_code=0),
+    ]
+    write_store(base_dir, entries)
+    SessionLog(log_path(base_dir, None, entries[1]["session_id"])).session_started("run")
+    code, out = cli(capsys, "show", "orch-1", "--json", "--base-dir", str(base_dir))
+    children = {child["id"]: child for child in json.loads(out)["children"]}
+    assert code == 0 and children["kid-1"]["status"] == "running" and children["kid-2"]["status"] == "exited"
+    assert children["kid-1"]["activity"]["state"] == "working"
+
+
+def test_show_of_a_plain_run_finds_its_log_among_those_of_the_running_agents(
+    base_dir: Path, agents: Spawn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain run has no session id: its log is the one that fits it and is no other running
+    agent's (sessions/locate.py), so `show` looks at the other agents' processes for it."""
+    other_process = agents("other-1")
+    plain = make_entry(pid=1, entry_id="plain-1", status="exited", exit_code=0)
+    plain["session_id"] = None
+    other = make_entry(pid=other_process.pid, entry_id="other-1")
+    write_store(base_dir, [plain, other])
+    started = datetime.fromisoformat(plain["started_at"]).timestamp()
+    mine = SessionLog(log_path(base_dir, None, "plain-log"))
+    mine.session_started("exec", at=started + 0.002)
+    mine.assistant_message("mine")
+    theirs = SessionLog(log_path(base_dir, None, other["session_id"]))  # fits the plain run too
+    theirs.session_started("exec", at=started + 0.003)
+    code, out = cli(capsys, "show", "plain-1", "--base-dir", str(base_dir))
+    assert code == 0 and str(mine.path) in out

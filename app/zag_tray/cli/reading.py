@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from zag_tray.agents.entry import Snapshot
+from zag_tray.agents.entry import Entry, Snapshot
 from zag_tray.agents.ids import IdError, resolve_entry
 from zag_tray.agents.jsontext import json_text
 from zag_tray.agents.status import LiveStatus, live_status
 from zag_tray.agents.text import visible
-from zag_tray.agents.tree import build_forest, find_node
+from zag_tray.agents.tree import build_forest, find_node, walk
 from zag_tray.cli import PROG, CliError, _store, keep
 from zag_tray.cli.views import flat_json, node_json, running_entries, subtree_activity
 from zag_tray.procs.liveness import LivenessChecker
@@ -82,7 +82,15 @@ def show_command(args: argparse.Namespace) -> int:
     verdict = checker.verdict(entry)
     node = find_node(build_forest(snapshot.entries), entry.id)
     assert node is not None
-    checked = {**_checked(snapshot, checker), entry.id: verdict.status}
+    # Another agent's process is looked at only where the answer depends on it: each running
+    # agent's where a plain run's log is found among theirs (it has no session id), and in
+    # --json those of the agent's descendants and their namesakes (their statuses and
+    # activities). 0.3 ms an agent.
+    looked_at: Iterable[Entry] = snapshot.entries
+    if entry.session_id is not None:
+        below = {n.entry.id for _, n in walk([node])} if args.json else set()
+        looked_at = [e for e in snapshot.entries if e.id in below]
+    checked = {**checker.statuses(e for e in looked_at if e.status == "running"), entry.id: verdict.status}
     now = time.time()
     # Its log is read whether or not it runs: a finished agent's result and usage.
     mine = read_activity(snapshot.path.parent, entry, running_entries(snapshot, checked))
