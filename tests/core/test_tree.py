@@ -148,6 +148,23 @@ linked_entries = st.lists(
 def test_forest_links_are_build_forest_by_position(entries: list[Entry]) -> None:
     """Duplicate ids and sessions, parents by session, self-parents, cycles, ties of start:
     the forest built from columns is the forest of nodes, position by position."""
+    _assert_links_are_the_forest(entries)
+
+
+def test_a_cycle_of_namesakes_started_together_is_cut_at_the_same_one_either_way() -> None:
+    """Two entries of one id, started the same second, in one cycle: the oldest is a tie,
+    which the first in the file breaks, wherever a walk came into the cycle."""
+    entries = [
+        _linked("zz", None, 0, None, None, 0),
+        _linked("aa", "BB", 2, None, None, 0),  # its parent: the last BB
+        _linked("BB", "aa", 2, "s", None, 0),
+        _linked("BB", None, 2, None, "s", 0),  # its parent: the BB of session s
+    ]
+    _assert_links_are_the_forest(entries)
+    assert [root.entry for root in build_forest(entries)] == [entries[2], entries[0]]
+
+
+def _assert_links_are_the_forest(entries: list[Entry]) -> None:
     parents, order = forest_links(
         [e.id for e in entries],
         [e.parent_process_id for e in entries],

@@ -205,7 +205,8 @@ def walk_links(parents: Sequence[int | None], order: Sequence[int]) -> list[tupl
 
 
 def _cut_cycles(parents: list[int | None], key: Callable[[int], Any]) -> None:
-    """:func:`_break_cycles` by position: each cycle cut at its oldest member (by ``key``).
+    """:func:`_break_cycles` by position: each cycle cut at its oldest member (by ``key``, then
+    the first in the file).
     Following parents around a cycle cannot step to an older entry every time, so a cycle
     holds a child whose parent is not older than it: the walks start at those alone (zag
     registers a parent before its workers: there are few)."""
@@ -223,7 +224,7 @@ def _cut_cycles(parents: list[int | None], key: Callable[[int], Any]) -> None:
             path.append(position)
             position = parents[position]
         if position is not None and marks[position] == _ON_PATH:
-            parents[min(path[path.index(position) :], key=key)] = None
+            parents[min(path[path.index(position) :], key=lambda at: (key(at), at))] = None
         for visited in path:
             marks[visited] = _DONE
 
@@ -263,6 +264,9 @@ _UNSEEN, _ON_PATH, _DONE = 0, 1, 2
 
 
 def _break_cycles(nodes: list[Node]) -> None:
+    """Each cycle cut at its oldest member (``Entry.sort_key``); of namesakes started at the
+    same moment, the first in the file, wherever the walk came in (as :func:`_cut_cycles`)."""
+    positions: dict[int, int] | None = None
     for start in nodes:
         if start.mark or start.parent is None:
             continue
@@ -274,7 +278,10 @@ def _break_cycles(nodes: list[Node]) -> None:
             node = node.parent
         if node is not None and node.mark == _ON_PATH:
             cycle = path[path.index(node) :]
-            min(cycle, key=_sort_key).parent = None
+            if positions is None:
+                positions = {id(each): at for at, each in enumerate(nodes)}
+            at = positions
+            min(cycle, key=lambda member: (member.entry.sort_key, at[id(member)])).parent = None
         for visited in path:
             visited.mark = _DONE
 
