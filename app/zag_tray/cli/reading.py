@@ -103,16 +103,19 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def _family(ident: str, *, whole_tree: bool) -> Callable[[Scanned], Iterable[int]]:
-    """`show`: the entries the id may name, their children (``whole_tree``: every descendant),
-    the entries stored running (their live status is checked, and a plain run's log is found
-    among theirs) and all their parent links reach: the part's tree is the whole store's for
-    them (store/scan.py)."""
+    """`show`: the entries the id may name, their children (``whole_tree``: every descendant)
+    and all their parent links reach: the part's tree is the whole store's for them
+    (store/scan.py); with ``whole_tree``, or where one of them is a plain run (no session id),
+    also the entries stored running and those sharing their ids, whose processes are then
+    looked at (:func:`show_command`)."""
 
     def choose(scanned: Scanned) -> Iterable[int]:
         keep(scanned)
         named = scanned.where_id(ident)
         family = descendants(scanned, named, None if whole_tree else 1)
-        return linked(scanned, family.union(_stored_running(scanned)))
+        if whole_tree or None in scanned.values("sessions", named):  # see show_command
+            family.update(_stored_running(scanned))
+        return linked(scanned, family)
 
     return choose
 
