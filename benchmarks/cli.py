@@ -15,13 +15,15 @@ the kernel accounts it (``ru_maxrss`` of ``os.wait4``, Linux). Ratios are to the
 install`` compiles it (see :func:`compiled`); the first line says whether zag-tray is an
 editable install, whose import finder every start of this Python loads (about 9 ms).
 
+``--installed`` measures in a new environment as the README's headless install makes it
+(:func:`installed`): the figures a user sees, without the development tools.
+
 Issue 18 (2 shared cores): before it, ``list --json`` 1.20x (194 MiB), ``list --all --json``
-4.47x, ``list --all`` 4.63x, ``show ID`` 1.35x. Now, bytecode compiled, editable install:
-``list --json`` 0.38x (60 MiB), ``list --all --json`` 1.56x, ``list --all`` 2.69x, ``show ID``
-0.58x (the code before the last pass, measured the same way just before: 0.53x (83 MiB),
-1.56x, 2.78x, 0.68x; the machine's other work makes each figure move by about 0.05x).
-``list`` and ``show`` check a big store in two processes (store/halves.py): their figures
-depend on a second core being free, unlike the bare json.load's.
+4.47x, ``list --all`` 4.63x, ``show ID`` 1.35x. Now (the note of the last stop quotes the
+lines): about 0.32x (52 MiB), 1.55-1.60x, 2.6-2.8x and 0.35-0.36x; the machine's other work
+moves each figure by a few hundredths. ``list`` and ``show`` check a big store in two
+processes (store/halves.py): their figures depend on a second core being free, unlike the
+bare json.load's.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
@@ -87,12 +90,33 @@ def timed(argv: list[str], env: dict[str, str]) -> Run:
     return Run(seconds, peak_kib / 1024)
 
 
-def command() -> tuple[list[str], str]:
+def command(python: str) -> tuple[list[str], str]:
     """How a user starts zag-tray: the installed script, else ``python -m zag_tray``."""
-    script = Path(sys.executable).with_name("zag-tray")
+    script = Path(python).with_name("zag-tray")
     if script.exists():
         return [str(script)], str(script)
-    return [sys.executable, "-m", "zag_tray"], f"{sys.executable} -m zag_tray"
+    return [python, "-m", "zag_tray"], f"{python} -m zag_tray"
+
+
+RUNTIME: Final = ("msgspec", "psutil", "platformdirs", "jeepney")
+"""What `list` and `show` need installed (the README's headless install: no PySide6)."""
+
+
+def installed(folder: Path) -> str:
+    """The Python of a new virtual environment holding this checkout as ``pip install`` puts it
+    (not editable, bytecode compiled) and :data:`RUNTIME` at the versions installed here, and
+    nothing else: the environment of the README's headless install. The development one adds
+    mypy's and pytest-qt's typing_extensions, which msgspec imports where it is there (with
+    inspect: 7 ms of every command), and an editable install's import finder (9 ms of every
+    start of its Python, the bare json.load's too). pip needs the network, or its cache."""
+    from importlib.metadata import version
+
+    place = folder / "installed"
+    subprocess.run([sys.executable, "-m", "venv", str(place)], check=True)
+    python = str(place / "bin" / "python")
+    pins = [f"{name}=={version(name)}" for name in RUNTIME]
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(ROOT), *pins], check=True)
+    return python
 
 
 def compare(ours: list[str], bare: list[str], env: dict[str, str], runs: int) -> tuple[list[Run], list[Run]]:
@@ -141,13 +165,17 @@ def compiled() -> str:
     return f"bytecode compiled, {'an editable install' if editable else 'not an editable install'}"
 
 
-def figures(store: Path, runs: int, only: list[str]) -> None:
-    ours, shown = command()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "app"), os.environ.get("PYTHONPATH", "")])}
+def figures(store: Path, runs: int, only: list[str], python: str | None) -> None:
+    """Each goal's figures; ``python``: of the environment of :func:`installed`, else this one."""
+    ours, shown = command(python or sys.executable)
+    env = dict(os.environ)
+    if python is None:
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "app"), env.get("PYTHONPATH", "")])
     env.pop("COLUMNS", None)
-    bare = [sys.executable, "-c", f"import json; json.load(open({str(store)!r}, 'rb'))"]
+    bare = [python or sys.executable, "-c", f"import json; json.load(open({str(store)!r}, 'rb'))"]
     ident = parent_id(store)
-    print(f"zag-tray: {shown} ({compiled()}); show {ident}\n", flush=True)
+    how = "installed as pip installs it, in a new environment" if python else compiled()
+    print(f"zag-tray: {shown} ({how}); show {ident}\n", flush=True)
     for name, args, goal, memory in GOALS:
         if only and name not in only:
             continue
@@ -179,6 +207,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", action="append", default=[], metavar="NAME", help='one command only ("show ID"); repeatable'
     )
+    parser.add_argument(
+        "--installed",
+        action="store_true",
+        help="measure in a new environment as the README's headless install makes it (see installed())",
+    )
     args = parser.parse_args(argv)
     if not sys.platform.startswith("linux"):
         raise SystemExit(
@@ -190,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             store = stores.make(SIZE)
             print(f"store: {SIZE:,} entries = {store.stat().st_size / 1e6:.1f} MB; {RUNNING} running agents")
-            figures(store, args.runs, args.only)
+            figures(store, args.runs, args.only, installed(Path(folder)) if args.installed else None)
         finally:
             stores.close()
     print(f"\n{summary(started)}")
