@@ -482,6 +482,21 @@ def test_what_list_and_show_build_is_kept_only_by_the_console_script(
         monkeypatch.undo()
 
 
+def test_list_and_show_make_no_dataclass(live_sample: LiveSample) -> None:
+    """What they load is msgspec Structs: a slotted dataclass is made with exec at import
+    (0.4 ms each) and the dataclasses module brings inspect (docs/architecture.md)."""
+    code = (
+        "import sys\nfrom zag_tray.cli import main\n"
+        f"for args in (['list'], ['list', '--json'], ['show', '5f1c'], ['show', '5f1c', '--json']):\n"
+        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
+        "assert 'dataclasses' not in sys.modules, 'dataclasses'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_list_and_show_write_no_log(live_sample: LiveSample) -> None:
     code = (
         "import sys\nfrom zag_tray.cli import main\n"
