@@ -251,12 +251,19 @@ def test_where_prints_the_choice_and_the_reason(fake_home: Path, run_cli: Run, t
 
 
 def test_headless_commands_do_not_import_qt(live_sample: LiveSample) -> None:
-    code = (
-        "import sys\nfrom zag_tray.cli import main\n"
-        f"for args in (['list'], ['list', '--all', '--json'], ['where'], ['show', '5f1c']):\n"
-        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
-        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))], 'Qt imported'\n"
+    commands = [["list"], ["list", "--all", "--json"], ["where"], ["show", "5f1c"]]
+    _assert_after(
+        live_sample, commands, "not [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]"
     )
+
+
+def _assert_after(live_sample: LiveSample, commands: list[list[str]], *facts: str) -> None:
+    """Each of ``facts`` (Python expressions) true in a new process after it ran ``commands``
+    on the live sample, one after another."""
+    code = "import sys\nfrom zag_tray.cli import main\n" + "".join(
+        f"assert main([*{args!r}, '--base-dir', {str(live_sample.base)!r}]) == 0\n" for args in commands
+    )
+    code += "".join(f"assert {fact}, {fact!r}\n" for fact in facts)
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
@@ -485,28 +492,15 @@ def test_what_list_and_show_build_is_kept_only_by_the_console_script(
 def test_list_and_show_make_no_dataclass(live_sample: LiveSample) -> None:
     """What they load is msgspec Structs: a slotted dataclass is made with exec at import
     (0.4 ms each) and the dataclasses module brings inspect (docs/architecture.md)."""
-    code = (
-        "import sys\nfrom zag_tray.cli import main\n"
-        f"for args in (['list'], ['list', '--json'], ['show', '5f1c'], ['show', '5f1c', '--json']):\n"
-        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
-        "assert 'dataclasses' not in sys.modules, 'dataclasses'\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    commands = [["list"], ["list", "--json"], ["show", "5f1c"], ["show", "5f1c", "--json"]]
+    _assert_after(live_sample, commands, "'dataclasses' not in sys.modules")
 
 
 def test_list_and_show_write_no_log(live_sample: LiveSample) -> None:
-    code = (
-        "import sys\nfrom zag_tray.cli import main\n"
-        f"for args in (['list'], ['list', '--all'], ['show', '5f1c']):\n"
-        f"    assert main([*args, '--base-dir', {str(live_sample.base)!r}]) == 0\n"
-        "assert 'logging.handlers' not in sys.modules and 'zag_tray.cli.journal' not in sys.modules\n"
-        # cli/__init__.py's _UNLOGGED: nothing list and show run logs, so they start without it
-        "assert 'logging' not in sys.modules\n"
+    # cli/__init__.py's _UNLOGGED: nothing list and show run logs, so they start without it
+    _assert_after(
+        live_sample,
+        [["list"], ["list", "--all"], ["show", "5f1c"]],
+        "'logging.handlers' not in sys.modules and 'zag_tray.cli.journal' not in sys.modules",
+        "'logging' not in sys.modules",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stderr
