@@ -98,8 +98,8 @@ def command(python: str) -> tuple[list[str], str]:
     return [python, "-m", "zag_tray"], f"{python} -m zag_tray"
 
 
-RUNTIME: Final = ("msgspec", "psutil", "platformdirs", "jeepney")
-"""What `list` and `show` need installed (the README's headless install: no PySide6)."""
+RUNTIME: Final = ("psutil", "platformdirs", "msgspec")
+"""What the README's headless install installs beside zag-tray (no PySide6, no jeepney)."""
 
 
 def installed(folder: Path) -> str:
