@@ -156,6 +156,26 @@ def test_a_store_checked_in_two_processes_answers_as_in_one(monkeypatch: pytest.
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "each child was reaped"
 
 
+def test_the_child_ends_with_the_command_where_the_store_could_not_be_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system that cannot map the store: it is read, checked in two processes all the
+    same, and the child is told to end when the command is done with it."""
+    items = [dict(e, id=f"{e['id']}-{i}") for i in range(40) for e in BASE]
+    store = write_store(tmp_path, items)
+    monkeypatch.setattr(scan_module, "_mapped", lambda fd, size: None)
+    monkeypatch.setattr(halves, "SPLIT_BYTES", 1)
+    children: list[int] = []
+
+    def choose(scanned: scan_module.Scanned) -> list[int]:
+        assert scanned.rest is not None
+        children.append(scanned.rest.pid)
+        return scanned.running
+
+    assert read_part(store, choose) == read_part(store, lambda scanned: scanned.running)
+    wait_for("the child to end", lambda: _ended(children[0]))
+
+
 def _ended(pid: int) -> bool:
     """Has the process ``pid`` ended (a zombie, or gone)?"""
     try:

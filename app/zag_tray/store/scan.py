@@ -314,7 +314,8 @@ def read_scanned(
     if scanned is None:
         entries, skipped = split_parsed(parse_document(path, data))
         return Snapshot(path, entries, skipped, stamp)
-    return use(scanned, stamp)
+    with scanned:
+        return use(scanned, stamp)
 
 
 def _mapped(fd: int, size: int) -> mmap.mmap | None:
