@@ -16,7 +16,9 @@ thread (a lock another thread held at the fork would never be released in the ch
 store of :data:`SPLIT_BYTES` or more, and more than one processor to run on. A child that
 fails for any reason (killed, out of memory) leaves its half to be checked here, before it
 answered (here) or after (store/scan.py's ``Scanned``). Questions and answers are msgpack,
-each after its length.
+each after its length. One scan at a time: a child forked while another's pipes are open
+would hold them too, and that other child would then not see its questions end (the CLI
+scans once a command; the tray, which has threads, never splits).
 """
 
 from __future__ import annotations
