@@ -49,22 +49,16 @@ LIVENESS = 3.0
 
 AGENT = r"""
 import os, sys, time
+from pathlib import Path
 sys.path[:0] = [sys.argv[3], sys.argv[3] + "/app"]
 from tests.session_logs import SessionLog
 path, rate = sys.argv[1], float(sys.argv[2])
-parent = os.getppid()
-log = SessionLog(__import__("pathlib").Path(path)) if path != "-" else None
-i = 0
-beat = time.monotonic()
-while os.getppid() == parent:
-    time.sleep(1 / rate if rate else 0.2)
-    if log is None or not rate:
-        continue
-    i += 1
-    log.work(i)
-    if time.monotonic() - beat >= 10:
-        log.heartbeat()
-        beat = time.monotonic()
+if path == "-":  # no log: alive alone
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.2)
+else:
+    SessionLog(Path(path)).work_until_orphaned(lambda: 1 / rate if rate else 0.2, lambda: not rate)
 """
 
 

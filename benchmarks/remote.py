@@ -68,22 +68,13 @@ STANDIN_ENV: Final = "ZAG_TRAY_BENCH_SSH"
 # file ``quiet`` exists; it ends with its parent (the benchmark). /usr/bin/python3 as the
 # remote user in the real setup, so nothing but the stdlib and tests/session_logs.py.
 AGENT: Final = r"""
-import os, random, sys, time
+import random, sys
 from pathlib import Path
 sys.path[:0] = [sys.argv[3]]
 from tests.session_logs import SessionLog
-log, quiet, parent = SessionLog(Path(sys.argv[1])), Path(sys.argv[2]), os.getppid()
+log, quiet = SessionLog(Path(sys.argv[1])), Path(sys.argv[2])
 log.session_started("interactive")
-i, beat = 0, time.monotonic()
-while os.getppid() == parent:
-    time.sleep(random.uniform(1.0, 5.0))
-    if quiet.exists():
-        continue
-    i += 1
-    log.work(i)
-    if time.monotonic() - beat >= 10:
-        log.heartbeat()
-        beat = time.monotonic()
+log.work_until_orphaned(lambda: random.uniform(1.0, 5.0), quiet.exists)
 """
 
 

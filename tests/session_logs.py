@@ -19,7 +19,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,23 @@ class SessionLog:
 
     def emit(self, kind: str, fields: dict[str, Any], **envelope: Any) -> str:
         return self.append(self.line(kind, fields, **envelope))
+
+    def work_until_orphaned(
+        self, pause: Callable[[], float], idle: Callable[[], bool] = lambda: False
+    ) -> None:
+        """The benchmarks' agents at work: after each ``pause()`` seconds the next event of
+        :meth:`work` (none while ``idle()``), a heartbeat every 10 s, until the process that
+        started this one ends."""
+        parent, i, beat = os.getppid(), 0, time.monotonic()
+        while os.getppid() == parent:
+            time.sleep(pause())
+            if idle():
+                continue
+            i += 1
+            self.work(i)
+            if time.monotonic() - beat >= 10:
+                self.heartbeat()
+                beat = time.monotonic()
 
     def work(self, i: int) -> str:
         """The ``i``-th event of an agent at work, a cycle of five: a prompt, a tool call, its

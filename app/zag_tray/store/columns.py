@@ -84,7 +84,7 @@ class Columns:
 
     def column(self, name: Column) -> list[Any]:
         """Column ``name`` whole."""
-        return list(getattr(self, name))
+        return getattr(self, name)  # type: ignore[no-any-return]
 
 
 def matching(column: list[Any], wanted: Collection[Any]) -> list[int]:

@@ -118,7 +118,7 @@ class Scanned:
     def column(self, name: Column) -> list[Any]:
         """Column ``name`` of every entry."""
         if self.rest is None:
-            return getattr(self.here, name)  # type: ignore[no-any-return]
+            return self.here.column(name)
         mine, theirs = self._answers("column", (name,), (name,))
         return mine + (theirs or [])  # type: ignore[no-any-return]
 
