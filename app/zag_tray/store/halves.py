@@ -150,7 +150,7 @@ class Rest:
     def close(self, *, kill: bool) -> None:
         """The child told it is done (its questions end; ``kill``: killed, where it may still be
         at work). It is not waited for: its exit, the teardown of its memory, takes 5 ms, which
-        the command need not spend waiting (store/halves.py's :data:`_EXITING`)."""
+        the command need not spend waiting (:data:`_EXITING`)."""
         try:
             if kill:
                 os.kill(self.pid, signal.SIGKILL)  # our unreaped child: its pid is not reused
