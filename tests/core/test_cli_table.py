@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from pathlib import Path
 
 import msgspec
@@ -30,7 +31,7 @@ from zag_tray.agents.text import one_line, short_path, visible
 from zag_tray.agents.tree import Node, build_forest
 from zag_tray.cli import listing
 from zag_tray.cli.columns import ages, one_lines, sizes_of, visible_each
-from zag_tray.cli.listing import HEADER, _columns, _drawn, table_lines
+from zag_tray.cli.listing import HEADER, _columns, drawn, forest_rows, table_lines
 from zag_tray.cli.table import cells, sgr
 
 BOUNDS = [
@@ -67,7 +68,7 @@ def test_cells_count_what_a_terminal_shows() -> None:
 
 
 def test_columns_line_up_in_terminal_cells_with_wide_and_combining_characters() -> None:
-    lines = table_lines(build_forest(WIDE), {}, NOW)
+    lines = table_lines(forest_rows(build_forest(WIDE), {}), NOW)
     assert lines[0].split() == list(HEADER)
     for name in HEADER[1:]:
         at = cells(lines[0][: lines[0].index(name)])
@@ -88,10 +89,12 @@ def _index_at_cell(line: str, at: int) -> int:
 
 @pytest.mark.parametrize("colour", [False, True])
 def test_every_width_cuts_at_a_character_and_ends_every_colour(colour: bool) -> None:
-    whole = table_lines(build_forest(WIDE), {}, NOW)
+    whole = table_lines(forest_rows(build_forest(WIDE), {}), NOW)
     for width in range(1, max(map(cells, whole)) + 2):
         for line, full in zip(
-            table_lines(build_forest(WIDE), {}, NOW, width=width, colour=colour), whole, strict=True
+            table_lines(forest_rows(build_forest(WIDE), {}), NOW, width=width, colour=colour),
+            whole,
+            strict=True,
         ):
             plain = SGR.sub("", line)
             first = full.split("  ")[0]  # the tree and the id: never cut
@@ -102,7 +105,7 @@ def test_every_width_cuts_at_a_character_and_ends_every_colour(colour: bool) -> 
 
 
 def test_only_the_status_is_coloured_in_the_terminal_s_own_colours() -> None:
-    lines = table_lines(build_forest(WIDE), {}, NOW, colour=True)
+    lines = table_lines(forest_rows(build_forest(WIDE), {}), NOW, colour=True)
     assert [len(SGR.findall(line)) for line in lines] == [0, 2, 2, 2]
     coloured = [re.findall(r"\x1b\[[0-9]+m([^\x1b]*)\x1b\[0m", line) for line in lines[1:]]
     assert coloured == [["exited (0)"], ["exited (3)"], ["killed"]]
@@ -169,7 +172,7 @@ def test_the_columns_are_each_row_s_own_cells(entries: list[Entry], checked: dic
     """cli/listing.py's columns, as they were worked out row by row from agents/present.py."""
     roots = build_forest(entries)
     activity = {"a": NO_LOG} if "a" in checked else {}  # read for a running agent's log: "unknown"
-    assert _columns(roots, checked, NOW, activity) == row_by_row(roots, checked, NOW, activity)
+    assert _columns(forest_rows(roots, checked), NOW, activity) == row_by_row(roots, checked, NOW, activity)
 
 
 def row_by_row(
@@ -178,7 +181,7 @@ def row_by_row(
     columns: list[list[str]] = [[name] for name in HEADER]
     colours = [""]
     ids, agents, commands, states, doing, pids, starts, runtimes, roots_, prompts = columns
-    for prefix, node in _drawn(roots):
+    for prefix, node in drawn(roots, attrgetter("children")):
         item = node.entry
         status = live_status(item, checked)
         shown = outcome(item, status)
@@ -198,12 +201,14 @@ def row_by_row(
 
 @given(entries_, st.integers(1, 4))
 def test_the_tree_is_drawn_as_each_depth_drew_it(entries: list[Entry], cap: int) -> None:
-    """cli/listing.py's ``_drawn``, as it was drawn keeping each depth's last child (also with
+    """cli/listing.py's ``drawn``, as it was drawn keeping each depth's last child (also with
     the drawn depth capped, so deep trees are covered by small ones)."""
     roots = build_forest(entries)
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(listing, "MAX_DRAWN_DEPTH", cap)
-        assert [(p, id(n)) for p, n in _drawn(roots)] == [(p, id(n)) for p, n in drawn_by_depth(roots, cap)]
+        assert [(p, id(n)) for p, n in drawn(roots, attrgetter("children"))] == [
+            (p, id(n)) for p, n in drawn_by_depth(roots, cap)
+        ]
 
 
 def drawn_by_depth(roots: list[Node], cap: int) -> list[tuple[str, Node]]:

@@ -24,6 +24,7 @@ from zag_tray.agents.ids import id_matcher, matching_ids
 from zag_tray.cli import main
 from zag_tray.demo import spawn_agent
 from zag_tray.store import halves
+from zag_tray.store import parse as parse_module
 from zag_tray.store import scan as scan_module
 from zag_tray.store.columns import PASSES_BEFORE_INDEX, Column
 from zag_tray.store.layout import serialise
@@ -340,6 +341,33 @@ def test_list_reads_only_the_running_entries_of_a_big_store(
     monkeypatch.setattr(scan_module.Scanned, "entries", entries)
     assert main(["list", "--json", "--base-dir", str(tmp_path)]) == 0
     assert built == [2]
+
+
+@pytest.mark.parametrize(
+    "args", [["list", "--all"], ["list", "--all", "--json"], ["list", "--all", "--json", "--flat"]]
+)
+def test_list_all_builds_no_entry_of_a_store_in_zag_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """Every entry is shown from what the scan read (cli/every.py): none is built as an Entry."""
+    items = [
+        stored(f"e-{i:05d}", f"e-{i - 1:05d}" if i % 3 else None, minute=i % 60, status="exited", exit_code=0)
+        for i in range(300)
+    ]
+    write_store(tmp_path, items)
+    built: list[int] = []
+    original = parse_module._entries
+
+    def entries(*given: Any) -> Any:
+        made = original(*given)
+        built.append(len(made))
+        return made
+
+    monkeypatch.setattr(parse_module, "_entries", entries)  # where every reading builds them
+    assert main([*args, "--base-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "e-00299" in out and "e-00000" in out
+    assert sum(built) == 0
 
 
 @settings(max_examples=300, deadline=None)

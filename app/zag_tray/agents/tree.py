@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, eq, ge, is_not, or_
+from operator import attrgetter, eq, ge, is_not, not_, or_
 from typing import Any
 
 from zag_tray.agents.entry import Entry
@@ -182,17 +182,22 @@ def forest_links(
     return parents, order
 
 
+def forest_children(
+    parents: Sequence[int | None], order: Sequence[int]
+) -> tuple[list[int], dict[int, list[int]]]:
+    """:func:`forest_links`' forest as :func:`build_forest` gives it: the roots' positions and
+    each parent's children's (the others have none), newest first."""
+    below = list(map(is_not, map(parents.__getitem__, order), repeat(None)))  # in C: most are roots
+    children: dict[int, list[int]] = {}
+    for position in compress(order, below):
+        children.setdefault(parents[position], []).append(position)  # type: ignore[arg-type]
+    return list(compress(order, map(not_, below))), children
+
+
 def walk_links(parents: Sequence[int | None], order: Sequence[int]) -> list[tuple[int, int]]:
     """:func:`walk` of :func:`forest_links`' forest: (depth, position), depth first, each
     level newest first."""
-    children: dict[int, list[int]] = {}
-    roots: list[int] = []
-    for position in order:
-        parent = parents[position]
-        if parent is None:
-            roots.append(position)
-        else:
-            children.setdefault(parent, []).append(position)
+    roots, children = forest_children(parents, order)
     walked: list[tuple[int, int]] = []
     stack = [(0, position) for position in reversed(roots)]
     while stack:

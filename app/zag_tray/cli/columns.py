@@ -17,29 +17,32 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import compress, count, repeat
-from operator import attrgetter, floordiv, gt, is_
+from operator import floordiv, gt, is_
 from pathlib import Path
 from typing import Any, Final
 
-from zag_tray.agents.entry import Entry
 from zag_tray.agents.present import NO_VALUE, Outcome, age, plain_outcome
-from zag_tray.agents.status import LiveStatus, live_status
+from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import ELLIPSIS, duration, has_hidden, one_line, short_path, visible
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.cli.table import cells, one_cell_each
 
-_ID, _STATUS, _EXIT_CODE = attrgetter("id"), attrgetter("status"), attrgetter("exit_code")
-_STARTED, _EXITED_AT = attrgetter("started"), attrgetter("exited_at")
 _AS_STORED: Final = {"exited": LiveStatus.EXITED, "killed": LiveStatus.KILLED}
 
 
-def live_statuses(entries: Sequence[Entry], checked: Mapping[str, LiveStatus]) -> list[LiveStatus]:
-    """agents/status.py's ``live_status`` of each entry: what zag recorded, and for an id whose
-    process was looked at, what was found."""
-    statuses = list(map(_AS_STORED.get, map(_STATUS, entries), repeat(LiveStatus.UNKNOWN)))
+def live_statuses(
+    ids: Sequence[str], stored: Sequence[str], checked: Mapping[str, LiveStatus]
+) -> list[LiveStatus]:
+    """agents/status.py's ``live_status`` of each agent, by its id and stored status: what zag
+    recorded, and for an id whose process was looked at, what was found."""
+    statuses = list(map(_AS_STORED.get, stored, repeat(LiveStatus.UNKNOWN)))
     if checked:
-        for position in compress(count(), map(checked.__contains__, map(_ID, entries))):
-            statuses[position] = live_status(entries[position], checked)
+        for position in compress(count(), map(checked.__contains__, ids)):
+            found = checked[ids[position]]
+            if stored[position] == "running":
+                statuses[position] = found
+            elif found is LiveStatus.RUNNING:
+                statuses[position] = found  # an end zag recorded while the agent verifiably runs on
     return statuses
 
 
@@ -124,41 +127,43 @@ def _age_text(unit: int, whole: int, ago: bool) -> str:
     return age(seconds if ago else -seconds)
 
 
-def started_cells(entries: Sequence[Entry], now: float) -> list[str]:
-    """The STARTED cell of each entry: its age, or, for a start that is not RFC 3339, the text
+def started_cells(started_ats: Sequence[str], starts: Sequence[float | None], now: float) -> list[str]:
+    """The STARTED cell of each agent: its age, or, for a start that is not RFC 3339, the text
     as stored (no time is worked out from it)."""
-    starts = [entry.started for entry in entries]
     if None not in starts:
         return ages([now - start for start in starts])  # type: ignore[operator]
-    return [one_line(e.started_at, 30) if e.started is None else age(now - e.started) for e in entries]
+    return [
+        one_line(text, 30) if start is None else age(now - start)
+        for text, start in zip(started_ats, starts, strict=True)
+    ]
 
 
-def runtime_cells(entries: Sequence[Entry], statuses: Sequence[LiveStatus], now: float) -> list[str]:
-    """agents/present.py's ``runtime_text`` of each entry in its live status (nobody stopping
+def runtime_cells(
+    starts: Sequence[float | None],
+    exited_ats: Sequence[str | None],
+    statuses: Sequence[LiveStatus],
+    now: float,
+) -> list[str]:
+    """agents/present.py's ``runtime_text`` of each agent in its live status (nobody stopping
     it): until now while it runs, else until its recorded end (none recorded: a dash)."""
-    exited_at = list(map(_EXITED_AT, entries))
-    recorded = list(filter(_is_text, exited_at))
-    end_of = dict(zip(recorded, parse_rfc3339_each(recorded), strict=True))
-    ends = list(map(end_of.get, exited_at))  # None: none recorded, or not RFC 3339
+    recorded = list(filter(None, exited_ats))  # an empty one is no time either
+    end_of: dict[str | None, float | None] = dict(zip(recorded, parse_rfc3339_each(recorded), strict=True))
+    ends = list(map(end_of.get, exited_ats))  # None: none recorded, or not RFC 3339
     for position in compress(count(), map(is_, statuses, repeat(LiveStatus.RUNNING))):
         ends[position] = now
     return [
         NO_VALUE if end is None or start is None else _duration(int(end - start) if end > start else 0)
-        for start, end in zip(map(_STARTED, entries), ends, strict=True)
+        for start, end in zip(starts, ends, strict=True)
     ]
-
-
-def _is_text(value: str | None) -> bool:
-    return value is not None
 
 
 _duration = lru_cache(maxsize=1 << 16)(duration)
 """``duration`` depends on the whole seconds alone: the same text for each of them."""
 
 
-def outcomes_of(statuses: Sequence[LiveStatus], entries: Sequence[Entry]) -> list[Outcome]:
-    """agents/present.py's ``outcome`` of each entry in its live status (nobody stopping it)."""
-    return list(map(plain_outcome, statuses, map(_EXIT_CODE, entries)))
+def outcomes_of(statuses: Sequence[LiveStatus], exit_codes: Sequence[int | None]) -> list[Outcome]:
+    """agents/present.py's ``outcome`` of each agent in its live status (nobody stopping it)."""
+    return list(map(plain_outcome, statuses, exit_codes))
 
 
 def one_cell_each_in(column: list[str]) -> bool:

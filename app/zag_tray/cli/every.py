@@ -7,7 +7,8 @@ already have the output's shape (zag's keys, then ``live_status`` and ``children
 ``parent``: :func:`~zag_tray.store.parse.exact_type`), the forest is worked out from
 columns (agents/tree.py's :func:`~zag_tray.agents.tree.forest_links`), and msgspec writes
 the JSON, pretty as ``json.dumps(indent=2)`` writes it, a batch of roots at a time, so the
-text of every agent is never held at once.
+text of every agent is never held at once. The table is drawn from the same items, their
+columns taken in the order of the tree (cli/listing.py's :class:`~zag_tray.cli.listing.Rows`).
 
 What this does not cover is answered by cli/reading.py's own path, from a full parse: a
 store not in zag's layout, or holding an entry that is not exactly zag's; a tree deeper
@@ -22,7 +23,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, is_, is_not, itemgetter
+from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,8 +33,9 @@ from zag_tray.agents.entry import Entry, FileStamp, Snapshot
 from zag_tray.agents.jsontext import MAX_INDENT, json_text
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import parse_rfc3339_each
-from zag_tray.agents.tree import forest_links, walk_links
+from zag_tray.agents.tree import forest_children, forest_links, walk_links
 from zag_tray.cli import _store, keep
+from zag_tray.cli.listing import drawn, print_table, rows_of, unzipped
 from zag_tray.cli.views import activity_json
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities
@@ -46,6 +48,8 @@ NESTED: Final = exact_type(
     "Nested", [("live_status", str, ""), ("activity", Any, None), ("children", tuple, ())]
 )
 """An entry of ``list --all --json``: zag's keys, its live status, its activity and children."""
+ROW: Final = exact_type("Row", [])
+"""An entry of ``list --all``: zag's keys."""
 FLAT: Final = exact_type(
     "Flat", [("live_status", str, ""), ("activity", Any, None), ("parent", str | None, None)]
 )
@@ -72,28 +76,55 @@ def list_every_json(args: argparse.Namespace) -> Snapshot | None:
     _set_live_statuses(scanned, checked)
     if not _set_activities(scanned, store.parent, running, time.time()):
         return read_store(store)  # an activity JSON cannot hold as it is: its own path
-    starts = parse_rfc3339_each(list(map(_STARTED_AT, items)))
-    parents, order = forest_links(
-        ids, scanned.column("parents"), scanned.column("parent_sessions"), scanned.column("sessions"), starts
-    )
-    children = map(is_not, map(parents.__getitem__, order), repeat(None))  # not a root
+    starts, parents, order = _forest(scanned)
     if args.flat:
-        for position in compress(order, children):
+        for position in compress(order, map(is_not, map(parents.__getitem__, order), repeat(None))):
             items[position].parent = ids[parents[position]]  # type: ignore[index]
         shown = list(map(items.__getitem__, map(itemgetter(1), walk_links(parents, order))))
     else:
         if _deeper_than(parents, MAX_DEPTH):
             return read_store(store)  # indented only so deep (json_text): its own path
-        below: dict[int, list[Any]] = {}  # a parent's children, newest first
-        for position in compress(order, children):
-            below.setdefault(parents[position], []).append(items[position])  # type: ignore[arg-type]
-        for parent, kids in below.items():
-            items[parent].children = kids
-        is_root = map(is_, map(parents.__getitem__, order), repeat(None))
-        shown = list(compress(map(items.__getitem__, order), is_root))
+        roots, children = forest_children(parents, order)
+        for parent, kids in children.items():
+            items[parent].children = list(map(items.__getitem__, kids))
+        shown = list(map(items.__getitem__, roots))
     _write(_json_lines(shown))
     keep(answer, shown, starts, parents, order)
     return None
+
+
+def list_every_table(args: argparse.Namespace) -> Snapshot | None:
+    """``list --all`` written (cli/listing.py's table); or, where this cannot answer, the
+    snapshot of every entry (read whole) for cli/reading.py to answer from."""
+    store = _store(args)
+    answer = read_scanned(store, _checked_scan, columns=True, keep=ROW)
+    if isinstance(answer, Snapshot):
+        return answer
+    scanned, checked, running = answer
+    items = scanned.items
+    if not items:
+        return read_store(store)  # "No agents in ...": its own path
+    now = time.time()
+    activity = activities(store.parent, running, now)
+    starts, parents, order = _forest(scanned)
+    roots, children = forest_children(parents, order)
+    trees, positions = unzipped(drawn(roots, children.get))
+    shown = list(map(items.__getitem__, positions))
+    codes = list(map(scanned.exit_codes.__getitem__, positions))
+    rows = rows_of(trees, shown, list(map(starts.__getitem__, positions)), codes, checked)
+    print_table(rows, now, activity, args.color)
+    keep(answer, starts, parents, order, children, positions, rows)
+    return None
+
+
+def _forest(scanned: Scanned) -> tuple[list[float | None], list[int | None], list[int]]:
+    """Each kept item's start, and agents/tree.py's ``forest_links`` of them."""
+    starts = parse_rfc3339_each(list(map(_STARTED_AT, scanned.items)))
+    column = scanned.column
+    parents, order = forest_links(
+        column("ids"), column("parents"), column("parent_sessions"), column("sessions"), starts
+    )
+    return starts, parents, order
 
 
 def _deeper_than(parents: list[int | None], depth: int) -> bool:

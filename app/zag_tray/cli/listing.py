@@ -11,13 +11,15 @@ few list comprehensions and joins in C, not a Python loop per cell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count, repeat
 from operator import add, attrgetter, itemgetter, sub
-from typing import Final
+from typing import Any, Final, TypeVar
+
+import msgspec
 
 from zag_tray.agents.activity import Activity
-from zag_tray.agents.entry import Entry
 from zag_tray.agents.present import NO_VALUE, activity_label
 from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.text import ELLIPSIS
@@ -35,7 +37,7 @@ from zag_tray.cli.columns import (
     titles,
     visible_each,
 )
-from zag_tray.cli.table import RESET, cut_index, sgr
+from zag_tray.cli.table import RESET, cut_index, sgr, terminal_width, wants_colour
 
 HEADER: Final = (
     "ID",
@@ -57,9 +59,74 @@ MAX_DRAWN_DEPTH: Final = 32
 written before them (``└─ [9999] ...``). In full, a 10,000-deep chain was 150 MB of spaces."""
 
 
-def table_lines(
-    roots: list[Node],
+class Rows(msgspec.Struct, frozen=True, gc=False):
+    """The agents of the table, a column each, in the order they are drawn: all its cells are
+    worked out from. Made of a forest of nodes (:func:`forest_rows`), or of items read as
+    zag's entries without a node each (cli/every.py, ``list --all`` of a big store)."""
+
+    trees: list[str]
+    """What is drawn before each id: the tree (``│  ├─ ``), see :func:`drawn`."""
+    ids: list[str]
+    providers: list[str]
+    models: list[str]
+    commands: list[str]
+    pids: list[int]
+    roots: list[str | None]
+    prompts: list[str | None]
+    started_ats: list[str]
+    starts: list[float | None]
+    """Each ``started_at`` as a POSIX time (None: not RFC 3339)."""
+    exited_ats: list[str | None]
+    exit_codes: list[int | None]
+    statuses: list[LiveStatus]
+
+
+def rows_of(
+    trees: list[str],
+    agents: list[Any],
+    starts: list[float | None],
+    exit_codes: list[int | None],
     checked: Mapping[str, LiveStatus],
+) -> Rows:
+    """The rows of ``agents`` (entries, or items with zag's keys) drawn after ``trees``, with
+    their starts and exit codes, their live statuses from ``checked``."""
+    ids = list(map(_ID, agents))
+    return Rows(
+        trees,
+        ids,
+        list(map(_PROVIDER, agents)),
+        list(map(_MODEL, agents)),
+        list(map(_COMMAND, agents)),
+        list(map(_PID, agents)),
+        list(map(_ROOT, agents)),
+        list(map(_PROMPT, agents)),
+        list(map(_STARTED_AT, agents)),
+        starts,
+        list(map(_EXITED_AT, agents)),
+        exit_codes,
+        live_statuses(ids, list(map(_STATUS, agents)), checked),
+    )
+
+
+def forest_rows(roots: list[Node], checked: Mapping[str, LiveStatus]) -> Rows:
+    """The rows of a forest of nodes: each node depth first, its tree drawn before it."""
+    trees, nodes = unzipped(drawn(roots, _CHILDREN))
+    entries = list(map(_ENTRY, nodes))
+    return rows_of(trees, entries, list(map(_STARTED, entries)), list(map(_EXIT_CODE, entries)), checked)
+
+
+def print_table(rows: Rows, now: float, activity: Mapping[str, Activity], colour_choice: str) -> None:
+    """The table written to stdout: each line cut to the terminal's width, coloured where asked
+    (``--color``), as cli/table.py decides."""
+    out = sys.stdout
+    lines = table_lines(
+        rows, now, activity, width=terminal_width(out), colour=wants_colour(colour_choice, out)
+    )
+    out.write("\n".join(lines) + "\n")
+
+
+def table_lines(
+    rows: Rows,
     now: float,
     activity: Mapping[str, Activity] | None = None,
     *,
@@ -68,7 +135,7 @@ def table_lines(
 ) -> list[str]:
     """The human ``list`` output: a header and one line per agent, drawn as a tree; each
     line cut to ``width`` cells (None: whole), the status coloured with ``colour``."""
-    columns, colours = _columns(roots, checked, now, activity or {})
+    columns, colours = _columns(rows, now, activity or {})
     one_cell = list(map(one_cell_each_in, columns))
     sizes = list(map(sizes_of, columns, one_cell))
     widest = list(map(max, sizes[:-1]))
@@ -112,66 +179,72 @@ def _padded(column: list[str], sizes: list[int], widest: int) -> list[str]:
     return list(map(str.ljust, column, map(add, repeat(widest), map(sub, map(len, column), sizes))))
 
 
-def _columns(
-    roots: list[Node], checked: Mapping[str, LiveStatus], now: float, activity: Mapping[str, Activity]
-) -> tuple[list[list[str]], list[str]]:
+def _columns(rows: Rows, now: float, activity: Mapping[str, Activity]) -> tuple[list[list[str]], list[str]]:
     """Each column's cells, the header first, and each row's status colour (SGR, or ""): a
     column at a time (cli/columns.py). ACTIVITY is what the log of a running agent shows ("—"
     for the others: not read)."""
-    drawn = _drawn(roots)
-    entries = [node.entry for _, node in drawn]
-    statuses = live_statuses(entries, checked)
-    outcomes = outcomes_of(statuses, entries)
-    prompts = one_lines(list(map(_PROMPT, entries)), 60)
+    outcomes = outcomes_of(rows.statuses, rows.exit_codes)
+    prompts = one_lines(rows.prompts, 60)
     cells_ = (
-        list(map(add, map(itemgetter(0), drawn), visible_each([entry.id[:8] for entry in entries]))),
-        titles(map(_PROVIDER, entries), map(_MODEL, entries)),
-        commands(map(_COMMAND, entries)),
+        list(map(add, rows.trees, visible_each([ident[:8] for ident in rows.ids]))),
+        titles(rows.providers, rows.models),
+        commands(rows.commands),
         list(map(_LABEL, outcomes)),
-        _activity_cells(entries, activity, now),
-        list(map(str, map(_PID, entries))),
-        started_cells(entries, now),
-        runtime_cells(entries, statuses, now),
-        root_cells(map(_ROOT, entries)),
+        _activity_cells(rows.ids, activity, now),
+        list(map(str, rows.pids)),
+        started_cells(rows.started_ats, rows.starts, now),
+        runtime_cells(rows.starts, rows.exited_ats, rows.statuses, now),
+        root_cells(rows.roots),
         [prompt or NO_VALUE for prompt in prompts],
     )
     columns = [[name, *column] for name, column in zip(HEADER, cells_, strict=True)]
     return columns, ["", *map(sgr, map(_COLOUR, outcomes))]
 
 
-def _activity_cells(entries: list[Entry], activity: Mapping[str, Activity], now: float) -> list[str]:
-    """``activity_label`` of each entry's activity: the same dash for all but the few running
+def _activity_cells(ids: list[str], activity: Mapping[str, Activity], now: float) -> list[str]:
+    """``activity_label`` of each agent's activity: the same dash for all but the few running
     agents whose log was read."""
-    cells_ = [activity_label(None, now)] * len(entries)
+    cells_ = [activity_label(None, now)] * len(ids)
     if activity:
-        for position in compress(count(), map(activity.__contains__, map(_ID, entries))):
-            cells_[position] = activity_label(activity[entries[position].id], now)
+        for position in compress(count(), map(activity.__contains__, ids)):
+            cells_[position] = activity_label(activity[ids[position]], now)
     return cells_
 
 
-_ID, _PROMPT = attrgetter("id"), attrgetter("prompt")
+_ID, _PROMPT, _STATUS = attrgetter("id"), attrgetter("prompt"), attrgetter("status")
 _PROVIDER, _MODEL = attrgetter("provider"), attrgetter("model")
 _COMMAND, _PID, _ROOT = attrgetter("command"), attrgetter("pid"), attrgetter("root")
+_STARTED_AT, _STARTED, _EXITED_AT = attrgetter("started_at"), attrgetter("started"), attrgetter("exited_at")
+_EXIT_CODE, _ENTRY, _CHILDREN = attrgetter("exit_code"), attrgetter("entry"), attrgetter("children")
 _LABEL, _COLOUR = attrgetter("label"), attrgetter("colour")
+T = TypeVar("T")
 
 
-def _drawn(roots: list[Node]) -> list[tuple[str, Node]]:
+def unzipped(drawn: list[tuple[str, T]]) -> tuple[list[str], list[T]]:
+    """:func:`drawn`'s rows as two columns: the trees drawn, and the nodes."""
+    return list(map(itemgetter(0), drawn)), list(map(itemgetter(1), drawn))
+
+
+def drawn(roots: list[T], children_of: Callable[[T], Sequence[T] | None]) -> list[tuple[str, T]]:
     """Each node depth first, with the tree drawn before it (``│  ├─ ``): the lines of its
-    ancestors below the roots (to :data:`MAX_DRAWN_DEPTH`), then its own branch."""
-    drawn: list[tuple[str, Node]] = []
+    ancestors below the roots (to :data:`MAX_DRAWN_DEPTH`), then its own branch. A node is
+    anything ``children_of`` gives the children of, newest first (a :class:`Node`, a
+    position in the store)."""
+    drawn: list[tuple[str, T]] = []
     append = drawn.append
     for root in roots:
         append(("", root))
-        if not root.children:
+        kids = children_of(root)
+        if not kids:
             continue  # most roots: nothing below
         # (node, depth, is it its parent's last child, what its ancestors draw before it)
-        stack = [(child, 1, i == 0, "") for i, child in enumerate(reversed(root.children))]
+        stack = [(child, 1, i == 0, "") for i, child in enumerate(reversed(kids))]
         pop, push = stack.pop, stack.extend
         while stack:
             node, depth, is_last, lines = pop()
             prefix = lines + ("└─ " if is_last else "├─ ")
             append((prefix if depth <= MAX_DRAWN_DEPTH else f"{prefix}[{depth}] ", node))
-            kids = node.children
+            kids = children_of(node)
             if kids:
                 below = lines + ("   " if is_last else "│  ") if depth < MAX_DRAWN_DEPTH else lines
                 push((child, depth + 1, i == 0, below) for i, child in enumerate(reversed(kids)))

@@ -25,20 +25,21 @@ from zag_tray.cli import PROG, CliError, _store, keep
 from zag_tray.cli.views import flat_json, node_json, running_entries, subtree_activity
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities, read_activity
-from zag_tray.store.read import read_store
 from zag_tray.store.scan import Scanned, descendants, linked, read_part
 
 
 def list_command(args: argparse.Namespace) -> int:
-    if args.all and args.json:
-        from zag_tray.cli.every import list_every_json
+    if args.all:
+        from zag_tray.cli.every import list_every_json, list_every_table
 
-        whole = list_every_json(args)  # written, unless it must be answered from a full parse
+        whole = (list_every_json if args.json else list_every_table)(
+            args
+        )  # unless the full parse must answer
         if whole is None:
             return 0
         snapshot = _warned(whole)
     else:
-        snapshot = _warned(read_store(_store(args))) if args.all else _part(args, _stored_running)
+        snapshot = _part(args, _stored_running)
     checked = _checked(snapshot, LivenessChecker())
     shown = [e for e in snapshot.entries if args.all or live_status(e, checked) is LiveStatus.RUNNING]
     roots = build_forest(shown)
@@ -53,12 +54,9 @@ def list_command(args: argparse.Namespace) -> int:
         hint = "" if args.all else " (--all shows finished ones)"
         print(f"No {what} in {visible(str(snapshot.path))}{hint}")
     else:
-        from zag_tray.cli.listing import table_lines  # the table's text layout: not for --json
-        from zag_tray.cli.table import terminal_width, wants_colour
+        from zag_tray.cli.listing import forest_rows, print_table  # the table's layout: not for --json
 
-        width, colour = terminal_width(sys.stdout), wants_colour(args.color, sys.stdout)
-        lines = table_lines(roots, checked, now, activity, width=width, colour=colour)
-        sys.stdout.write("\n".join(lines) + "\n")
+        print_table(forest_rows(roots, checked), now, activity, args.color)
     return 0
 
 

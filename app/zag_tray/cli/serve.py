@@ -183,11 +183,9 @@ def _list(args: argparse.Namespace, raw: list[Any], url: str) -> int:
     elif not roots:
         print(f"No {'agents' if args.all else 'running agents'} on {url}")
     else:
-        from zag_tray.cli.listing import table_lines
-        from zag_tray.cli.table import terminal_width, wants_colour
+        from zag_tray.cli.listing import forest_rows, print_table
 
-        width, colour = terminal_width(sys.stdout), wants_colour(args.color, sys.stdout)
-        print("\n".join(table_lines(roots, checked, now, {}, width=width, colour=colour)))
+        print_table(forest_rows(roots, checked), now, {}, args.color)
     return 0
 
 

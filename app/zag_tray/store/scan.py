@@ -74,6 +74,8 @@ class Scanned:
         self.rest: Rest | None = None
         self.items: list[Any] = []
         """Every entry as read, where the scan was asked to keep them (``keep``)."""
+        self.exit_codes: list[int | None] = []
+        """Every entry's exit code (its item holds the text zag wrote), with ``items``."""
 
     def add(self, start: int, end: int, items: list[Any]) -> None:
         """The checked entries of one group (its bytes from ``start`` to ``end``)."""
@@ -249,11 +251,13 @@ def check(
             end = stop
         piece = _piece(data, start, end)
         items = exact_items(piece, decode)
-        if items is None or exact_exit_codes(piece, items) is None:
+        codes = exact_exit_codes(piece, items)  # None where items is
+        if items is None or codes is None:
             return False
         scanned.add(start, end, items)
         if decode is not None:
             scanned.items += items
+            scanned.exit_codes += codes
         if end == stop:
             return True
         start = end + len(between)
