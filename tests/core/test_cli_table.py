@@ -68,7 +68,7 @@ def test_cells_count_what_a_terminal_shows() -> None:
 
 
 def test_columns_line_up_in_terminal_cells_with_wide_and_combining_characters() -> None:
-    lines = table_lines(forest_rows(build_forest(WIDE), {}), NOW)
+    lines = list(table_lines(forest_rows(build_forest(WIDE), {}), NOW))
     assert lines[0].split() == list(HEADER)
     for name in HEADER[1:]:
         at = cells(lines[0][: lines[0].index(name)])
@@ -89,7 +89,7 @@ def _index_at_cell(line: str, at: int) -> int:
 
 @pytest.mark.parametrize("colour", [False, True])
 def test_every_width_cuts_at_a_character_and_ends_every_colour(colour: bool) -> None:
-    whole = table_lines(forest_rows(build_forest(WIDE), {}), NOW)
+    whole = list(table_lines(forest_rows(build_forest(WIDE), {}), NOW))
     for width in range(1, max(map(cells, whole)) + 2):
         for line, full in zip(
             table_lines(forest_rows(build_forest(WIDE), {}), NOW, width=width, colour=colour),
@@ -104,8 +104,18 @@ def test_every_width_cuts_at_a_character_and_ends_every_colour(colour: bool) -> 
             assert plain.startswith(first)
 
 
+@pytest.mark.parametrize("colour", ["never", "always"])
+def test_the_table_is_written_a_batch_at_a_time_as_it_is_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], colour: str
+) -> None:
+    rows = forest_rows(build_forest(WIDE), {})
+    monkeypatch.setattr(listing, "BATCH", 2)  # the header and 3 rows: 2 batches, the last short
+    listing.print_table(rows, NOW, {}, colour)
+    assert capsys.readouterr().out == "\n".join(table_lines(rows, NOW, colour=colour == "always")) + "\n"
+
+
 def test_only_the_status_is_coloured_in_the_terminal_s_own_colours() -> None:
-    lines = table_lines(forest_rows(build_forest(WIDE), {}), NOW, colour=True)
+    lines = list(table_lines(forest_rows(build_forest(WIDE), {}), NOW, colour=True))
     assert [len(SGR.findall(line)) for line in lines] == [0, 2, 2, 2]
     coloured = [re.findall(r"\x1b\[[0-9]+m([^\x1b]*)\x1b\[0m", line) for line in lines[1:]]
     assert coloured == [["exited (0)"], ["exited (3)"], ["killed"]]

@@ -121,10 +121,10 @@ def test_the_cli_the_tooltip_and_the_notification_say_the_same() -> None:
     running = entry("r", minute=2, provider="codex", model="gpt-5", prompt="fix it")
     before = observation([entry("f", minute=1), running], {"f": LiveStatus.RUNNING, "r": LiveStatus.RUNNING})
     after = observation([finished, running], {"r": LiveStatus.RUNNING}, before=before)
-    assert table_lines(forest_rows(list(after.running_forest), after.checked), LATER)[1:] == [
+    assert list(table_lines(forest_rows(list(after.running_forest), after.checked), LATER))[1:] == [
         "r   codex · gpt-5  exec     running  —         100  58 min ago  58m00s   —     fix it"
     ]
-    assert table_lines(forest_rows(build_forest([finished]), {}), LATER)[1:] == [
+    assert list(table_lines(forest_rows(build_forest([finished]), {}), LATER))[1:] == [
         "f   claude · sonnet  exec     exited (3)  —         100  59 min ago  4m00s    —     Say hello"
     ]
     notice = notice_for(after.finished, LATER)

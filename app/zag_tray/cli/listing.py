@@ -12,8 +12,8 @@ few list comprehensions and joins in C, not a Python loop per cell.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from itertools import compress, count, repeat
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import compress, count, islice, repeat
 from operator import add, attrgetter, itemgetter, sub
 from typing import Any, Final, TypeVar
 
@@ -53,6 +53,8 @@ HEADER: Final = (
 )
 STATUS: Final = HEADER.index("STATUS")
 GAP: Final = "  "
+BATCH: Final = 4096
+"""Lines written at a time."""
 
 MAX_DRAWN_DEPTH: Final = 32
 """Tree levels drawn as indentation; deeper agents are drawn at this depth, their own depth
@@ -117,12 +119,14 @@ def forest_rows(roots: list[Node], checked: Mapping[str, LiveStatus]) -> Rows:
 
 def print_table(rows: Rows, now: float, activity: Mapping[str, Activity], colour_choice: str) -> None:
     """The table written to stdout: each line cut to the terminal's width, coloured where asked
-    (``--color``), as cli/table.py decides."""
+    (``--color``), as cli/table.py decides; :data:`BATCH` lines at a time, each made as it is
+    written, so the text of 100,000 (15 MB, and as much again encoded) is never held whole."""
     out = sys.stdout
     lines = table_lines(
         rows, now, activity, width=terminal_width(out), colour=wants_colour(colour_choice, out)
     )
-    out.write("\n".join(lines) + "\n")
+    while batch := list(islice(lines, BATCH)):
+        out.write("\n".join(batch) + "\n")
 
 
 def table_lines(
@@ -132,33 +136,45 @@ def table_lines(
     *,
     width: int | None = None,
     colour: bool = False,
-) -> list[str]:
-    """The human ``list`` output: a header and one line per agent, drawn as a tree; each
-    line cut to ``width`` cells (None: whole), the status coloured with ``colour``."""
+) -> Iterator[str]:
+    """The human ``list`` output: a header and one line per agent, drawn as a tree, each made
+    as it is taken; each line cut to ``width`` cells (None: whole), the status coloured with
+    ``colour``."""
     columns, colours = _columns(rows, now, activity or {})
     one_cell = list(map(one_cell_each_in, columns))
     sizes = list(map(sizes_of, columns, one_cell))
     widest = list(map(max, sizes[:-1]))
     if width is None and not colour:
         return _lines(columns, one_cell, sizes, widest)
+    return _cut_lines(columns, sizes, widest, colours if colour else None, width)
+
+
+def _cut_lines(
+    columns: list[list[str]],
+    sizes: list[list[int]],
+    widest: list[int],
+    colours: list[str] | None,
+    width: int | None,
+) -> Iterator[str]:
+    """Each line cut to ``width`` cells (None: whole), its status coloured where ``colours``
+    gives it one (SGR, or ""; None: none is)."""
     padded = list(map(_padded, columns[:-1], sizes[:-1], widest))
-    lines = list(map(GAP.join, zip(*padded, columns[-1], strict=True)))
     fixed = sum(widest) + len(GAP) * (len(columns) - 1)  # cells before the last column
-    starts = [sum(map(len, row)) + len(GAP) * STATUS for row in zip(*padded[:STATUS], strict=True)]
-    for i, line in enumerate(lines):
-        at = None if width is None else cut_index(line, fixed + sizes[-1][i], width, keep=len(columns[0][i]))
+    lasts, ids, statuses = sizes[-1], columns[0], columns[STATUS]
+    for i, row in enumerate(zip(*padded, columns[-1], strict=True)):
+        line = GAP.join(row)
+        at = None if width is None else cut_index(line, fixed + lasts[i], width, keep=len(ids[i]))
         text, end = (line, "") if at is None else (line[:at].rstrip(" "), ELLIPSIS)
-        start = starts[i]
-        if colour and colours[i] and start < len(text):
-            stop = start + len(columns[STATUS][i])
+        start = sum(map(len, row[:STATUS])) + len(GAP) * STATUS
+        if colours is not None and colours[i] and start < len(text):
+            stop = start + len(statuses[i])
             text = f"{text[:start]}{colours[i]}{text[start:stop]}{RESET}{text[stop:]}"
-        lines[i] = text + end
-    return lines
+        yield text + end
 
 
 def _lines(
     columns: list[list[str]], one_cell: list[bool], sizes: list[list[int]], widest: list[int]
-) -> list[str]:
+) -> Iterator[str]:
     """The lines whole: each row through one ``%`` format, which pads a column whose cells
     are all as wide as they are long; a column with a wider cell is padded cell by cell."""
     spec, shown = [], []
@@ -170,7 +186,7 @@ def _lines(
             spec.append("%s")
             shown.append(_padded(column, sized, most))
     row = GAP.join([*spec, "%s"])
-    return list(map(row.__mod__, zip(*shown, columns[-1], strict=True)))
+    return map(row.__mod__, zip(*shown, columns[-1], strict=True))
 
 
 def _padded(column: list[str], sizes: list[int], widest: int) -> list[str]:
