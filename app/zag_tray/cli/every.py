@@ -35,6 +35,7 @@ from zag_tray.agents.status import LiveStatus
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.agents.tree import forest_children, forest_links, walk_links
 from zag_tray.cli import _store, keep
+from zag_tray.cli.columns import live_statuses
 from zag_tray.cli.listing import drawn, print_table, rows_of, unzipped
 from zag_tray.cli.views import activity_json
 from zag_tray.procs.liveness import LivenessChecker
@@ -60,8 +61,7 @@ MAX_DEPTH: Final = (MAX_INDENT - 2) // 2
 BATCH: Final = 2000
 """Roots written at a time."""
 
-_STATUS, _STARTED_AT = attrgetter("status"), attrgetter("started_at")
-_AS_STORED: Final = {"exited": "exited", "killed": "killed"}
+_STATUS, _STARTED_AT, _VALUE = attrgetter("status"), attrgetter("started_at"), attrgetter("value")
 
 
 def list_every_json(args: argparse.Namespace) -> Snapshot | None:
@@ -171,18 +171,10 @@ def _set_activities(scanned: Scanned, base: Path, running: list[Entry], now: flo
 
 
 def _set_live_statuses(scanned: Scanned, checked: dict[str, LiveStatus]) -> None:
-    """agents/status.py's ``live_status`` of every item: what zag recorded, and for an id whose
-    process was looked at, what was found."""
-    items, ids = scanned.items, scanned.column("ids")
-    statuses = list(map(_STATUS, items))
-    live = list(map(_AS_STORED.get, statuses, repeat("unknown")))
-    for position in matching(ids, checked.keys()):
-        found = checked[ids[position]]
-        if statuses[position] == "running":
-            live[position] = found.value
-        elif found is LiveStatus.RUNNING:
-            live[position] = "running"  # an end zag recorded while the agent verifiably runs on
-    for _ in map(setattr, items, repeat("live_status"), live):
+    """agents/status.py's ``live_status`` of every item (cli/columns.py's ``live_statuses``)."""
+    items = scanned.items
+    live = live_statuses(scanned.column("ids"), list(map(_STATUS, items)), checked)
+    for _ in map(setattr, items, repeat("live_status"), map(_VALUE, live)):
         pass
 
 

@@ -32,9 +32,8 @@ def list_command(args: argparse.Namespace) -> int:
     if args.all:
         from zag_tray.cli.every import list_every_json, list_every_table
 
-        whole = (list_every_json if args.json else list_every_table)(
-            args
-        )  # unless the full parse must answer
+        written = list_every_json if args.json else list_every_table
+        whole = written(args)  # None: written; else the full parse answers
         if whole is None:
             return 0
         snapshot = _warned(whole)
