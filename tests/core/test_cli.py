@@ -191,6 +191,20 @@ def test_bad_store_is_one_line_exit_1_and_nothing_written(
     assert store.read_bytes() == data and os.listdir(base_dir) == ["processes.json"]
 
 
+@pytest.mark.parametrize("args", [["list", "--all"], ["list", "--all", "--json"]])
+def test_a_reader_that_stops_early_ends_the_command_at_once_quietly(base_dir: Path, args: list[str]) -> None:
+    """``list --all | head``: nothing on stderr, and exit 1 (not all of the output was taken), as
+    a failed write ends every command. Many batches of output: the reader is gone at the next."""
+    items = [stored(f"e-{i:05d}", minute=i % 60, status="exited", exit_code=0) for i in range(10_000)]
+    write_store(base_dir, items)
+    argv = [sys.executable, "-m", "zag_tray", *args, "--base-dir", str(base_dir)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as command:
+        assert command.stdout is not None and command.stderr is not None
+        assert command.stdout.readline()  # the header, or the JSON's "["
+        command.stdout.close()
+        assert (command.wait(timeout=60), command.stderr.read()) == (1, b"")
+
+
 def test_fifo_store_fails_fast_through_the_real_command(base_dir: Path, run_cli: Run) -> None:
     os.mkfifo(base_dir / "processes.json")
     result = run_cli("list", "--base-dir", str(base_dir), timeout=20)  # a hang fails here
