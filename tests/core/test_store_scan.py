@@ -28,6 +28,7 @@ from zag_tray.store import parse as parse_module
 from zag_tray.store import scan as scan_module
 from zag_tray.store.columns import PASSES_BEFORE_INDEX, Column
 from zag_tray.store.layout import serialise
+from zag_tray.store.parse import exact_type
 from zag_tray.store.read import read_store
 from zag_tray.store.scan import read_part, scan
 
@@ -62,7 +63,7 @@ byte_edits = st.tuples(st.integers(0, 3000), st.binary(max_size=4) | st.sampled_
     st.booleans(),
     st.sampled_from([1, 300, 1 << 16]),
     st.sets(st.integers(0, 12), max_size=4),
-    st.booleans(),
+    st.sampled_from(["split", "kept", "one process"]),
 )
 def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     entry_changes: list[tuple[int, str, object]],
@@ -70,9 +71,10 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
     compact: bool,
     group_bytes: int,
     positions: set[int],
-    split: bool,
+    how: str,
 ) -> None:
-    """``split``: the store checked in two processes (store/halves.py), halved at any size."""
+    """``split``: the store checked in two processes (store/halves.py), halved at any size;
+    ``kept``: every item kept (``list --all``), and the entries built from them."""
     items = [dict(e) for e in BASE]
     for index, key, value in entry_changes:
         items[index][key] = value
@@ -81,7 +83,10 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
         offset %= len(data) + 1
         data = data[:offset] + replacement + data[offset:]
     path = Path("/nonexistent/processes.json")
-    scanned = scan(data, columns=True, group_bytes=group_bytes, split_bytes=1 if split else 1 << 40)
+    kept = KEPT if how == "kept" else None
+    scanned = scan(
+        data, columns=True, keep=kept, group_bytes=group_bytes, split_bytes=1 if how == "split" else 1 << 40
+    )
     full = outcome(lambda: _full(path, data))
     if scanned is None:
         return  # the full parse answers: the same by construction
@@ -96,6 +101,13 @@ def test_a_scan_builds_what_the_full_parse_builds_or_leaves_it_the_answer(
         assert scanned.column("parent_sessions") == [e.parent_session_id for e in entries]
         chosen = sorted(p for p in positions if p < len(entries))
         assert scanned.entries(positions) == tuple(entries[i] for i in chosen)
+        if kept is not None:
+            assert [item.id for item in scanned.items] == [e.id for e in entries]
+            assert scanned.exit_codes == [e.exit_code for e in entries]
+
+
+KEPT = exact_type("Kept", [("live_status", str, "")])
+"""Items kept as ``list --all --json`` keeps them: zag's keys, then its own."""
 
 
 COLUMNS: list[Column] = ["ids", "sessions", "parents", "parent_sessions"]

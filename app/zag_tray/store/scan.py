@@ -181,8 +181,14 @@ class Scanned:
         self.close()
 
     def entries(self, positions: Iterable[int]) -> tuple[Entry, ...]:
-        """The entries at ``positions``, in file order (their groups decoded again)."""
+        """The entries at ``positions``, in file order: built from the kept items, or from their
+        groups decoded again."""
         wanted = sorted(set(positions))
+        if self.items:
+            wanted = wanted[bisect_left(wanted, 0) : bisect_left(wanted, self.count)]  # as a group would
+            picked = list(map(self.items.__getitem__, wanted))
+            starts = parse_rfc3339_each([item.started_at for item in picked])
+            return tuple(entries_of(picked, list(map(self.exit_codes.__getitem__, wanted)), starts))
         firsts = [first for _, _, first in self.groups]
         built: list[Entry] = []
         for at, (start, end, first) in enumerate(self.groups):
