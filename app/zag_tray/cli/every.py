@@ -61,7 +61,9 @@ MAX_DEPTH: Final = (MAX_INDENT - 2) // 2
 BATCH: Final = 2000
 """Roots written at a time."""
 
-_STATUS, _STARTED_AT, _VALUE = attrgetter("status"), attrgetter("started_at"), attrgetter("value")
+_STATUS, _STARTED_AT = attrgetter("status"), attrgetter("started_at")
+_VALUE: Final = {status: status.value for status in LiveStatus}.__getitem__
+"""A live status's text (a dict is looked up in C; an Enum's ``value`` is a Python property)."""
 
 
 def list_every_json(args: argparse.Namespace) -> Snapshot | None:
