@@ -6,7 +6,9 @@ is cut to the terminal's width at its end, so the tree and the id, drawn first, 
 whole. Only the status is coloured, with our own escape sequences around text that
 ``visible``/``one_line`` (agents/text.py) have already escaped: nothing of the store's
 reaches the terminal raw. The table is built a column at a time, so 100,000 rows cost a
-few list comprehensions and joins in C, not a Python loop per cell.
+few list comprehensions and joins in C, not a Python loop per cell; its lines are made as
+they are written. Its agents come as :class:`Rows`: of a forest of nodes (a full read of
+the store, or a zag serve's answer), or of the items a scan of the store kept (cli/every.py).
 """
 
 from __future__ import annotations
