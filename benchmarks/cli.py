@@ -20,8 +20,8 @@ editable install, whose import finder every start of this Python loads (about 9 
 
 Issue 18 (2 shared cores): before it, ``list --json`` 1.20x (194 MiB), ``list --all --json``
 4.47x, ``list --all`` 4.63x, ``show ID`` 1.35x. Now (the note of the last stop quotes the
-lines): about 0.32x (52 MiB), 1.55-1.60x, 2.6-2.8x and 0.35-0.36x; the machine's other work
-moves each figure by a few hundredths. ``list`` and ``show`` check a big store in two
+lines): about 0.32x (53 MiB), 1.53-1.63x, 2.4x (265 MiB) and 0.34-0.36x; the machine's other
+work moves each figure by a few hundredths. ``list`` and ``show`` check a big store in two
 processes (store/halves.py): their figures depend on a second core being free, unlike the
 bare json.load's.
 """
