@@ -191,7 +191,7 @@ def row_by_row(
     columns: list[list[str]] = [[name] for name in HEADER]
     colours = [""]
     ids, agents, commands, states, doing, pids, starts, runtimes, roots_, prompts = columns
-    for prefix, node in drawn(roots, attrgetter("children")):
+    for prefix, node in zip(*drawn(roots, attrgetter("children")), strict=True):
         item = node.entry
         status = live_status(item, checked)
         shown = outcome(item, status)
@@ -216,7 +216,7 @@ def test_the_tree_is_drawn_as_each_depth_drew_it(entries: list[Entry], cap: int)
     roots = build_forest(entries)
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(listing, "MAX_DRAWN_DEPTH", cap)
-        assert [(p, id(n)) for p, n in drawn(roots, attrgetter("children"))] == [
+        assert [(p, id(n)) for p, n in zip(*drawn(roots, attrgetter("children")), strict=True)] == [
             (p, id(n)) for p, n in drawn_by_depth(roots, cap)
         ]
 

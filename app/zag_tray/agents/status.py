@@ -44,10 +44,15 @@ def live_status(entry: Entry, checked: Mapping[str, LiveStatus]) -> LiveStatus:
     what a look at its process found (``checked``, by id: procs/liveness.py); an entry
     recorded ended is running only where ``checked`` says its process verifiably runs
     (procs/monitor.py looks at recent ones: zag records a kill before it signals)."""
-    status = entry.status
+    return live_status_of(entry.id, entry.status, checked)
+
+
+def live_status_of(entry_id: str, status: str, checked: Mapping[str, LiveStatus]) -> LiveStatus:
+    """:func:`live_status` of the entry with this id and stored status (cli/columns.py asks it
+    of columns, without an entry)."""
     if status == "running":
-        return checked.get(entry.id, LiveStatus.UNKNOWN)
-    if checked.get(entry.id) is LiveStatus.RUNNING:
+        return checked.get(entry_id, LiveStatus.UNKNOWN)
+    if checked.get(entry_id) is LiveStatus.RUNNING:
         return LiveStatus.RUNNING  # zag recorded the end, and its process verifiably runs on
     return _AS_STORED.get(status, LiveStatus.UNKNOWN)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from zag_tray.agents.present import NO_VALUE, Outcome, age, plain_outcome
-from zag_tray.agents.status import LiveStatus
+from zag_tray.agents.status import LiveStatus, live_status_of
 from zag_tray.agents.text import ELLIPSIS, duration, has_hidden, one_line, short_path, visible
 from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.cli.table import cells, one_cell_each
@@ -38,11 +38,7 @@ def live_statuses(
     statuses = list(map(_AS_STORED.get, stored, repeat(LiveStatus.UNKNOWN)))
     if checked:
         for position in compress(count(), map(checked.__contains__, ids)):
-            found = checked[ids[position]]
-            if stored[position] == "running":
-                statuses[position] = found
-            elif found is LiveStatus.RUNNING:
-                statuses[position] = found  # an end zag recorded while the agent verifiably runs on
+            statuses[position] = live_status_of(ids[position], stored[position], checked)
     return statuses
 
 

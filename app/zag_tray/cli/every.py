@@ -22,8 +22,8 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from itertools import compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,7 +36,7 @@ from zag_tray.agents.timestamps import parse_rfc3339_each
 from zag_tray.agents.tree import forest_children, forest_links, walk_links
 from zag_tray.cli import _store, keep
 from zag_tray.cli.columns import live_statuses
-from zag_tray.cli.listing import drawn, print_table, rows_of, unzipped
+from zag_tray.cli.listing import drawn, print_table, rows_of
 from zag_tray.cli.views import activity_json
 from zag_tray.procs.liveness import LivenessChecker
 from zag_tray.sessions.tracker import activities
@@ -80,8 +80,10 @@ def list_every_json(args: argparse.Namespace) -> Snapshot | None:
         return read_store(store)  # an activity JSON cannot hold as it is: its own path
     starts, parents, order = _forest(scanned)
     if args.flat:
-        for position in compress(order, map(is_not, map(parents.__getitem__, order), repeat(None))):
-            items[position].parent = ids[parents[position]]  # type: ignore[index]
+        _, children = forest_children(parents, order)
+        for parent, kids in children.items():
+            for kid in kids:
+                items[kid].parent = ids[parent]
         shown = list(map(items.__getitem__, map(itemgetter(1), walk_links(parents, order))))
     else:
         if _deeper_than(parents, MAX_DEPTH):
@@ -105,12 +107,12 @@ def list_every_table(args: argparse.Namespace) -> Snapshot | None:
     scanned, checked, running = answer
     items = scanned.items
     if not items:
-        return read_store(store)  # "No agents in ...": its own path
+        return Snapshot(store, ())  # "No agents in ...": cli/reading.py says it
     now = time.time()
     activity = activities(store.parent, running, now)
     starts, parents, order = _forest(scanned)
     roots, children = forest_children(parents, order)
-    trees, positions = unzipped(drawn(roots, children.get))
+    trees, positions = drawn(roots, children.get)
     shown = list(map(items.__getitem__, positions))
     codes = list(map(scanned.exit_codes.__getitem__, positions))
     rows = rows_of(trees, shown, list(map(starts.__getitem__, positions)), codes, checked)

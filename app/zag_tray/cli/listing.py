@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import compress, count, islice, repeat
-from operator import add, attrgetter, itemgetter, sub
+from operator import add, attrgetter, sub
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -114,7 +114,7 @@ def rows_of(
 
 def forest_rows(roots: list[Node], checked: Mapping[str, LiveStatus]) -> Rows:
     """The rows of a forest of nodes: each node depth first, its tree drawn before it."""
-    trees, nodes = unzipped(drawn(roots, _CHILDREN))
+    trees, nodes = drawn(roots, _CHILDREN)
     entries = list(map(_ENTRY, nodes))
     return rows_of(trees, entries, list(map(_STARTED, entries)), list(map(_EXIT_CODE, entries)), checked)
 
@@ -238,20 +238,17 @@ _LABEL, _COLOUR = attrgetter("label"), attrgetter("colour")
 T = TypeVar("T")
 
 
-def unzipped(drawn: list[tuple[str, T]]) -> tuple[list[str], list[T]]:
-    """:func:`drawn`'s rows as two columns: the trees drawn, and the nodes."""
-    return list(map(itemgetter(0), drawn)), list(map(itemgetter(1), drawn))
-
-
-def drawn(roots: list[T], children_of: Callable[[T], Sequence[T] | None]) -> list[tuple[str, T]]:
-    """Each node depth first, with the tree drawn before it (``│  ├─ ``): the lines of its
+def drawn(roots: list[T], children_of: Callable[[T], Sequence[T] | None]) -> tuple[list[str], list[T]]:
+    """Each node depth first, and the tree drawn before it (``│  ├─ ``): the lines of its
     ancestors below the roots (to :data:`MAX_DRAWN_DEPTH`), then its own branch. A node is
     anything ``children_of`` gives the children of, newest first (a :class:`Node`, a
     position in the store)."""
-    drawn: list[tuple[str, T]] = []
-    append = drawn.append
+    trees: list[str] = []
+    nodes: list[T] = []
+    add_tree, add_node = trees.append, nodes.append
     for root in roots:
-        append(("", root))
+        add_tree("")
+        add_node(root)
         kids = children_of(root)
         if not kids:
             continue  # most roots: nothing below
@@ -261,9 +258,10 @@ def drawn(roots: list[T], children_of: Callable[[T], Sequence[T] | None]) -> lis
         while stack:
             node, depth, is_last, lines = pop()
             prefix = lines + ("└─ " if is_last else "├─ ")
-            append((prefix if depth <= MAX_DRAWN_DEPTH else f"{prefix}[{depth}] ", node))
+            add_tree(prefix if depth <= MAX_DRAWN_DEPTH else f"{prefix}[{depth}] ")
+            add_node(node)
             kids = children_of(node)
             if kids:
                 below = lines + ("   " if is_last else "│  ") if depth < MAX_DRAWN_DEPTH else lines
                 push((child, depth + 1, i == 0, below) for i, child in enumerate(reversed(kids)))
-    return drawn
+    return trees, nodes

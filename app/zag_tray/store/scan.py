@@ -186,9 +186,7 @@ class Scanned:
         wanted = sorted(set(positions))
         if self.items:
             wanted = wanted[bisect_left(wanted, 0) : bisect_left(wanted, self.count)]  # as a group would
-            picked = list(map(self.items.__getitem__, wanted))
-            starts = parse_rfc3339_each([item.started_at for item in picked])
-            return tuple(entries_of(picked, list(map(self.exit_codes.__getitem__, wanted)), starts))
+            return tuple(_built(self.items, self.exit_codes, wanted))
         firsts = [first for _, _, first in self.groups]
         built: list[Entry] = []
         for at, (start, end, first) in enumerate(self.groups):
@@ -201,10 +199,15 @@ class Scanned:
             codes = exact_exit_codes(piece, items)
             if items is None or codes is None:  # it was checked: the bytes cannot have changed
                 raise AssertionError("a scanned group no longer parses")
-            picked = [items[i] for i in chosen]
-            starts = parse_rfc3339_each([item.started_at for item in picked])
-            built += entries_of(picked, [codes[i] for i in chosen], starts)
+            built += _built(items, codes, chosen)
         return tuple(built)
+
+
+def _built(items: list[Any], codes: list[int | None], chosen: list[int]) -> list[Entry]:
+    """The entries of the checked ``items`` (with their exit ``codes``) at ``chosen``."""
+    picked = list(map(items.__getitem__, chosen))
+    starts = parse_rfc3339_each([item.started_at for item in picked])
+    return entries_of(picked, list(map(codes.__getitem__, chosen)), starts)
 
 
 Bytes = bytes | mmap.mmap
