@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -438,7 +438,7 @@ def run(remote: Remote, *, with_host: bool, seconds: float, churn: bool) -> dict
                 cpu(remote.remote_others(tray)),
             ]
 
-        with remote.churning() if churn else _nothing():
+        with remote.churning() if churn else nullcontext():
             first = time.time()
             before = look()
             time.sleep(seconds)
@@ -470,11 +470,6 @@ def run(remote: Remote, *, with_host: bool, seconds: float, churn: bool) -> dict
         "changes": changes,
         "reconnects": result["reconnects"],
     }
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def figures(remote: Remote, seconds: float, repeats: int) -> None:

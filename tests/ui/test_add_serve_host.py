@@ -171,6 +171,16 @@ def test_the_token_is_optional_when_zag_connect_saved_one_for_that_url(
     assert settled(tray, address.url, qtbot).link is Link.LIVE
 
 
+def test_add_host_opened_again_and_again_leaves_one_dialog(start: Start, qtbot: QtBot) -> None:
+    """Each dialog has a worker thread of its own: a closed one goes when the next opens."""
+    tray = start()
+    for _ in range(5):
+        dialog, _ = dialog_of(tray)
+        dialog.alias.setText("https://127.0.0.1:2100")  # its worker at work: the look-up
+        dialog.reject()
+    qtbot.waitUntil(lambda: len(tray.window.findChildren(AddHostDialog)) == 1, timeout=5000)
+
+
 @pytest.fixture
 def silent() -> Iterator[socket.socket]:
     """A port that accepts connections and never answers (a handshake that times out)."""
@@ -216,7 +226,7 @@ def test_failures_are_said_in_the_dialog_and_the_gui_goes_on_meanwhile(
     dialog.token.setText(TOKEN)
     dialog.ok.click()
     qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=5000)
-    assert dialog.serve.busy and not dialog.error.isVisible()  # the event loop ran meanwhile
+    assert not dialog.ok.isEnabled() and not dialog.error.isVisible()  # fetching, the event loop on
     qtbot.waitUntil(dialog.error.isVisible, timeout=15000)
     assert "cannot fetch its certificate (no answer in time)" in dialog.error.text()
     timer.stop()

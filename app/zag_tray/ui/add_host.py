@@ -47,11 +47,10 @@ def with_host(settings: Settings, host: HostEntry) -> Settings:
 
 class AddHostDialog(QDialog):
     """Asks for the alias and the path; ``added`` carries the :class:`HostEntry` once valid.
-    With ``serve_file``, a zag serve URL and its token too; ``serve_added`` carries its URL
-    once it is pinned (the tray reads that file, not the settings)."""
+    With ``serve_file``, a zag serve URL and its token too, pinned there (the tray reads that
+    file, not the settings)."""
 
     added = Signal(object)
-    serve_added = Signal(str)
 
     def __init__(
         self, taken: Collection[str], parent: QWidget | None = None, serve_file: Path | None = None
@@ -136,8 +135,7 @@ class AddHostDialog(QDialog):
         self.error.setText(why)
         self.error.show()
 
-    def _serve_added(self, url: str) -> None:
+    def _serve_added(self, _url: str) -> None:
         self.token.clear()
         self.ok.setEnabled(True)
-        self.serve_added.emit(url)
         super().accept()

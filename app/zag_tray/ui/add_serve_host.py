@@ -91,7 +91,6 @@ class ServeAdder(QObject):
     ) -> None:
         super().__init__(parent)
         self.path, self.confirm, self.timeout = path, confirm, timeout
-        self.busy = False
         self._asked = 0  # which add() a fetched certificate answers: a cancelled one is dropped
         self._worker = Worker(self)
 
@@ -108,7 +107,6 @@ class ServeAdder(QObject):
             return
         self._asked += 1
         asked, path, timeout = self._asked, self.path, self.timeout
-        self.busy = True
         self._worker.run(lambda: fetch(address, path, timeout), lambda got: self._fetched(asked, got, token))
 
     def look_up(self, text: str) -> None:
@@ -126,12 +124,10 @@ class ServeAdder(QObject):
     def cancel(self) -> None:
         """Forget the add() under way: its certificate, when it comes, is not asked about."""
         self._asked += 1
-        self.busy = False
 
     def _fetched(self, asked: int, got: object, token: str) -> None:
         if asked != self._asked:
             return
-        self.busy = False
         if not isinstance(got, Fetched):  # a line for the user, or a fault of ours (logged)
             self.failed.emit(got if isinstance(got, str) else one_line(str(got), 200))
             return

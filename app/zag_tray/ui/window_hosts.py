@@ -151,6 +151,8 @@ class WindowHosts(QObject):
     def add_host(self) -> AddHostDialog:
         """Asks for a machine (window-modal, not exec(): observations go on meanwhile)."""
         taken = [state.alias for state in self.states]
+        if self.dialog is not None:  # closed (it is window-modal): its worker thread ends with it
+            self.dialog.deleteLater()
         dialog = self.dialog = AddHostDialog(taken, self._window, self.serve_file)
         dialog.added.connect(self.host_added)
         dialog.open()
