@@ -208,8 +208,6 @@ class RemoteHosts(QObject):
         self._worker: Worker | None = None
         self._coalesce = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._coalesce.timeout.connect(self._flush)
-        self._said: dict[str, Link] = {}
-        """Each host's link as ``changed`` last said it."""
         self._ended: list[Ended] = []
         self._began: list[Waiting] = []
         """What ``ended`` and ``waiting`` say next, with the ``changed`` they go with."""
@@ -238,7 +236,7 @@ class RemoteHosts(QObject):
         for alias, link in list(self.links.items()):
             if wanted.get(alias) != link.host:
                 del self.links[alias]
-                self._said.pop(alias, None)
+                self._seen.pop(alias, None)
                 link.close_input()
                 link.finish()
                 link.deleteLater()
@@ -262,8 +260,7 @@ class RemoteHosts(QObject):
         self._seen[state.alias] = state
         self._ended += ended
         self._began += [] if before is None else began_waiting(before, state, time.time())
-        if self._said.get(state.alias) is not state.link:  # live, offline: shown at once
-            self._said[state.alias] = state.link
+        if before is None or before.link is not state.link:  # live, offline: shown at once
             self._flush()
         elif not self._coalesce.isActive():  # the states are read when it fires: the latest
             self._coalesce.start()
