@@ -69,12 +69,11 @@ def host_command(args: argparse.Namespace) -> int:
 def _pin(address: Any, accept: str | None) -> int:
     from zag_tray.remote import pinning, serve_hosts
 
-    try:
-        der = pinning.fetch_certificate(address.host, address.port)
-    except (OSError, pinning.PinError) as exc:
-        raise CliError(f"{address.url}: cannot fetch its certificate ({pinning.unfetched(exc)})") from None
+    got = serve_hosts.fetch(address)
+    if isinstance(got, str):
+        raise CliError(got)
+    der, kept = got.certificate, got.pinned
     seen = pinning.fingerprint(der)
-    kept = serve_hosts.load(address).certificate
     if kept is not None:
         if kept == der:
             print(f"{address.url}: pinned already, SHA-256 {seen}")

@@ -232,3 +232,31 @@ def as_json(host: ServeHost) -> dict[str, Any]:
 
     shown = None if host.certificate is None else fingerprint(host.certificate)
     return {"url": host.address.url, "fingerprint": shown, "token": host.token_from or None}
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What a server showed, and what is kept for it already."""
+
+    address: ServeUrl
+    certificate: bytes
+    pinned: bytes | None
+    token_from: str
+    """Where a token for it is kept already ("" when nowhere): then the user need not give one."""
+
+
+def fetch(address: ServeUrl, path: Path | None = None, timeout: float | None = None) -> Fetched | str:
+    """The certificate ``address`` shows (unverified, nothing sent) and what is kept for it;
+    or why not, a line for the user. What ``host pin`` and the window's Add host… ask first
+    (it may wait for ``timeout``: not on the GUI thread)."""
+    from zag_tray.remote import pinning
+
+    try:
+        der = pinning.fetch_certificate(address.host, address.port, timeout or pinning.TIMEOUT)
+    except (OSError, pinning.PinError) as exc:
+        return f"{address.url}: cannot fetch its certificate ({pinning.unfetched(exc)})"
+    try:
+        kept = load(address, path)
+    except ServeConfigError as exc:
+        return str(exc)
+    return Fetched(address, der, kept.certificate, kept.token_from)

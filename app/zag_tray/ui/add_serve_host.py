@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from zag_tray.agents.text import one_line
 from zag_tray.remote import pinning, serve_hosts
-from zag_tray.remote.serve_hosts import ServeConfigError, ServeUrl, serve_url, valid_token
+from zag_tray.remote.serve_hosts import Fetched, ServeConfigError, ServeUrl, fetch, serve_url, valid_token
 from zag_tray.ui.questions import Question, ask
 from zag_tray.ui.worker import Worker
 
@@ -30,31 +29,6 @@ CONNECT_HELD = (
     "~/.zag/connect.json holds a token for this URL (from `zag connect`): leave it empty to use that one"
 )
 TOKEN_HINT = "optional when ~/.zag/connect.json holds one for this URL (after `zag connect` to it)"  # noqa: S105
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """What the server showed, and what is kept for it already."""
-
-    address: ServeUrl
-    certificate: bytes
-    pinned: bytes | None
-    token_from: str
-    """Where a token for it is kept already ("" when nowhere): then the user need not give one."""
-
-
-def fetch(address: ServeUrl, path: Path, timeout: float) -> Fetched | str:
-    """On the worker: the certificate ``address`` shows (unverified, nothing sent) and what
-    is kept for it; or why not, a line for the user."""
-    try:
-        der = pinning.fetch_certificate(address.host, address.port, timeout)
-    except (OSError, pinning.PinError) as exc:
-        return f"{address.url}: cannot fetch its certificate ({pinning.unfetched(exc)})."
-    try:
-        kept = serve_hosts.load(address, path)
-    except ServeConfigError as exc:
-        return str(exc)
-    return Fetched(address, der, kept.certificate, kept.token_from)
 
 
 def pin_question(address: ServeUrl, seen: str) -> Question:
