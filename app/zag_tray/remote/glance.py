@@ -80,32 +80,23 @@ def host_name(state: HostState) -> str:
     return one_line(state.alias, SHORT_FIELD)
 
 
-def host_line(state: HostState, now: float) -> str:
-    """ "devbox: offline (unreachable), last seen 3 min ago", "devbox: connecting…"; "" for a
-    live host (its agents are counted with the others)."""
-    if state.link is Link.LIVE:
-        return ""
-    why = "" if state.problem is None else f" ({WORDS[state.problem]})"
-    word = "connecting…" if state.link is Link.CONNECTING else "offline"
-    seen = "" if state.last_seen is None else f", last seen {age(now - state.last_seen)}"
-    return f"{host_name(state)}: {word}{why}{seen}"
-
-
 HEDGE: Final = "status as zag sees it (pid only)"
 """Said of a host whose statuses are zag's ``kill(pid, 0)`` (a zag serve: remote/serve.py)."""
 
 
-def running_line(state: HostState) -> str:
-    """ "devbox: 2 running", and for a zag serve "https://box:2100: 2 running, status as zag
-    sees it (pid only)": a live host's line in the tooltip and its menu section's head."""
-    hedge = "" if state.status_certain else f", {HEDGE}"
-    return f"{host_name(state)}: {len(state.agents)} running{hedge}"
-
-
 def machine_line(state: HostState, now: float) -> str:
     """A host's one line wherever it is named (the tooltip, its menu section's head, its row in
-    the window): how many run while it is live, else why not and when it was last seen."""
-    return host_line(state, now) or running_line(state)
+    the window): how many run while it is live ("devbox: 2 running", and for a zag serve
+    "https://box:2100: 2 running, status as zag sees it (pid only)"), else why not and when
+    it was last seen ("devbox: offline (unreachable), last seen 3 min ago", "devbox:
+    connecting…")."""
+    if state.link is Link.LIVE:
+        hedge = "" if state.status_certain else f", {HEDGE}"
+        return f"{host_name(state)}: {len(state.agents)} running{hedge}"
+    why = "" if state.problem is None else f" ({WORDS[state.problem]})"
+    word = "connecting…" if state.link is Link.CONNECTING else "offline"
+    seen = "" if state.last_seen is None else f", last seen {age(now - state.last_seen)}"
+    return f"{host_name(state)}: {word}{why}{seen}"
 
 
 def began_waiting(before: HostState, after: HostState, now: float) -> list[Waiting]:
